@@ -1,0 +1,97 @@
+import * as path from 'node:path';
+import { resolveSecretKeys, type SecretKeys } from '@cards/security';
+
+/** Everything the service reads from its environment, validated once at start-up. */
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly production: boolean;
+  readonly eventStore: { readonly kind: 'sqlite' } | { readonly kind: 'eventstoredb'; readonly connectionString: string };
+  readonly readStore: { readonly kind: 'sqlite' } | { readonly kind: 'mongodb'; readonly url: string };
+  readonly keys: SecretKeys;
+  /** Names of the keys generated on this start (embedded default only), to say so in the log. */
+  readonly generatedKeys: readonly string[];
+  readonly keysFile?: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly identityMatchScoreThreshold: number;
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Reads and checks every variable, reporting all problems at once rather than the first one. */
+export function loadAppConfig(env: Readonly<Record<string, string | undefined>>): AppConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const production = value('NODE_ENV') === 'production';
+
+  const port = Number(value('PORT') ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push('PORT must be an integer from 0 to 65535');
+
+  const dataDir = path.resolve(value('DATA_DIR') ?? './data');
+
+  let eventStore: AppConfig['eventStore'] = { kind: 'sqlite' };
+  const eventStoreKind = value('EVENT_STORE') ?? 'sqlite';
+  if (eventStoreKind === 'eventstoredb') {
+    const connectionString = value('EVENTSTORE_CONNECTION_STRING');
+    if (!connectionString) problems.push('EVENTSTORE_CONNECTION_STRING is required when EVENT_STORE=eventstoredb (e.g. esdb://localhost:2113?tls=false)');
+    else if (!/^esdb(\+discover)?:\/\//.test(connectionString)) problems.push('EVENTSTORE_CONNECTION_STRING must start with esdb:// or esdb+discover://');
+    else eventStore = { kind: 'eventstoredb', connectionString };
+  } else if (eventStoreKind !== 'sqlite') {
+    problems.push(`EVENT_STORE must be "sqlite" or "eventstoredb", not "${eventStoreKind}"`);
+  }
+
+  let readStore: AppConfig['readStore'] = { kind: 'sqlite' };
+  const readStoreKind = value('READ_STORE') ?? 'sqlite';
+  if (readStoreKind === 'mongodb') {
+    const url = value('MONGODB_URL');
+    if (!url) problems.push('MONGODB_URL is required when READ_STORE=mongodb (e.g. mongodb://localhost:27017/cards?directConnection=true)');
+    else if (!/^mongodb(\+srv)?:\/\//.test(url)) problems.push('MONGODB_URL must start with mongodb:// or mongodb+srv://');
+    else readStore = { kind: 'mongodb', url };
+  } else if (readStoreKind !== 'sqlite') {
+    problems.push(`READ_STORE must be "sqlite" or "mongodb", not "${readStoreKind}"`);
+  }
+
+  const logLevel = (value('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const threshold = Number(value('IDENTITY_MATCH_SCORE_THRESHOLD') ?? '0.8');
+  if (!(threshold >= 0 && threshold <= 1)) problems.push('IDENTITY_MATCH_SCORE_THRESHOLD must be a number from 0 to 1');
+
+  let keys: SecretKeys | undefined;
+  let generatedKeys: readonly string[] = [];
+  let keysFile: string | undefined;
+  try {
+    const resolved = resolveSecretKeys({ env, dataDir, production });
+    keys = resolved.keys;
+    generatedKeys = resolved.generated;
+    keysFile = resolved.file;
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+
+  if (problems.length > 0 || keys === undefined) throw new ConfigurationError(problems);
+  return {
+    port,
+    host: value('HOST') ?? '0.0.0.0',
+    dataDir,
+    production,
+    eventStore,
+    readStore,
+    keys,
+    generatedKeys,
+    ...(keysFile !== undefined && { keysFile }),
+    logLevel,
+    identityMatchScoreThreshold: threshold,
+  };
+}

@@ -1,0 +1,28 @@
+import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { ReplayedResponse } from './replayed-response';
+
+/** Every error leaves the service as application/problem+json (RFC 9457). */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+
+    if (error instanceof ReplayedResponse) {
+      void reply.status(error.statusCode).type(PROBLEM_CONTENT_TYPE).send(error.body);
+      return;
+    }
+
+    const problem = { ...toProblem(error), instance: request.url.split('?')[0] };
+    if (problem.status >= 500) {
+      this.logger.error({ err: error, correlationId: request.id }, `${request.method} ${problem.instance} failed: ${problem.code}`);
+    }
+    if (problem.status === 503) void reply.header('Retry-After', '5');
+    void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  }
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { CommandContext } from '@cards/application';
+import { InvalidRequestError } from './problem';
+
+export const IDEMPOTENCY_KEY = 'idempotency-key';
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = header(request, IDEMPOTENCY_KEY);
+  if (key === undefined) return undefined;
+  if (!KEY_PATTERN.test(key)) {
+    throw new InvalidRequestError([
+      { field: 'Idempotency-Key', reason: 'must be 1 to 255 visible ASCII characters (a UUID is a good choice)' },
+    ]);
+  }
+  return key;
+}
+
+/** `If-Match: "3"` → 3n. `*` means "any revision". Weak tags never match a revision. */
+export function expectedRevisionOf(request: FastifyRequest): bigint | undefined {
+  const value = header(request, 'if-match')?.trim();
+  if (value === undefined || value === '*') return undefined;
+  const match = /^"(\d{1,18})"$/.exec(value);
+  if (!match) {
+    throw new InvalidRequestError([
+      { field: 'If-Match', reason: 'must be the ETag of the card, a revision in double quotes, e.g. "3"' },
+    ]);
+  }
+  return BigInt(match[1]);
+}
+
+export function etagOf(revision: bigint): string {
+  return `"${revision}"`;
+}
+
+/**
+ * Who is calling and how the call is traced. Until authentication lands (the security issue), the caller
+ * names itself with X-Actor-Id / X-Actor-Role.
+ */
+export function commandContextOf(request: FastifyRequest): CommandContext {
+  const expectedRevision = expectedRevisionOf(request);
+  const idempotencyKey = idempotencyKeyOf(request);
+  return {
+    actor: {
+      id: header(request, 'x-actor-id')?.slice(0, 128) ?? 'anonymous',
+      role: header(request, 'x-actor-role')?.slice(0, 64) ?? 'unauthenticated',
+    },
+    correlationId: correlationIdOf(request),
+    causationId: String(request.id),
+    ...(idempotencyKey !== undefined && { idempotencyKey }),
+    ...(expectedRevision !== undefined && { expectedRevision }),
+  };
+}
+
+export function correlationIdOf(request: FastifyRequest): string {
+  const given = header(request, 'x-correlation-id');
+  return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : String(request.id);
+}
+
+export function newRequestId(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers['x-request-id'];
+  const id = Array.isArray(given) ? given[0] : given;
+  return id !== undefined && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
+}
+
+/** The CommandContext of the current request, for controller parameters. */
+export const RequestContext = createParamDecorator((_: unknown, ctx: ExecutionContext): CommandContext =>
+  commandContextOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
+);

@@ -1,0 +1,54 @@
+import * as path from 'node:path';
+import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { CARD_POLICY, CLOCK, systemClock, type CardPolicy } from '@cards/application';
+import { EVENT_STORE, EventStoreDbEventStore, SqliteEventStore, type EventStore } from '@cards/event-store';
+import { CARD_VERIFICATION, PanFingerprinter, VisaCvvCardVerification } from '@cards/security';
+import type { AppConfig } from '../config/app-config';
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Describes where events live, for logs and start-up messages. */
+export function describeEventStore(config: AppConfig): string {
+  return config.eventStore.kind === 'sqlite'
+    ? `sqlite at ${path.join(config.dataDir, 'events.db')}`
+    : 'eventstoredb (EVENTSTORE_CONNECTION_STRING)';
+}
+
+function openEventStore(config: AppConfig): Promise<EventStore> | EventStore {
+  if (config.eventStore.kind === 'eventstoredb') {
+    return EventStoreDbEventStore.connect(config.eventStore.connectionString);
+  }
+  return SqliteEventStore.open(path.join(config.dataDir, 'events.db'));
+}
+
+/** The adapters behind the application's ports, chosen by configuration. One place decides them all. */
+@Global()
+@Module({})
+export class InfrastructureModule implements OnApplicationShutdown {
+  private readonly logger = new Logger(InfrastructureModule.name);
+
+  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: EVENT_STORE, useFactory: () => openEventStore(config) },
+        { provide: CLOCK, useValue: systemClock },
+        {
+          provide: CARD_POLICY,
+          useValue: { identityMatchScoreThreshold: config.identityMatchScoreThreshold } satisfies CardPolicy,
+        },
+        { provide: PanFingerprinter, useValue: new PanFingerprinter(config.keys.panFingerprintKey) },
+        { provide: CARD_VERIFICATION, useValue: new VisaCvvCardVerification(config.keys.cardCvk) },
+      ],
+      exports: [APP_CONFIG, EVENT_STORE, CLOCK, CARD_POLICY, PanFingerprinter, CARD_VERIFICATION],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.eventStore.close();
+    this.logger.log('Event store closed');
+  }
+}

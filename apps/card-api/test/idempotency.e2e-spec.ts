@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { EVENT_STORE, type EventStore } from '@cards/event-store';
+import { CUSTOMER, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { issueDebitCard, linkedDebitCard, wrongCvv } from './support/lifecycle-steps';
+
+async function countAllEvents(t: TestApp): Promise<number> {
+  const store = t.app.get<EventStore>(EVENT_STORE);
+  let count = 0;
+  let from: Parameters<EventStore['readAll']>[0] = { from: 'start', maxCount: 1000 };
+  for (;;) {
+    const page = await store.readAll(from);
+    count += page.length;
+    if (page.length < 1000) return count;
+    from = { from: page[page.length - 1].position, maxCount: 1000 };
+  }
+}
+
+describe('Idempotency-Key: retries are answered the same and write nothing', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+    removeDataDir(t.dataDir);
+  });
+
+  it('a retried registration returns the same customer and writes nothing', async () => {
+    const key = randomUUID();
+    const first = await t.http().post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER).expect(201);
+    const events = await countAllEvents(t);
+    // Same body with its fields in another order is the same request.
+    const reordered = Object.fromEntries(Object.entries(CUSTOMER).reverse());
+    const retry = await t.http().post('/v1/customers').set('Idempotency-Key', key).send(reordered).expect(201);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.headers.location).toBe(first.headers.location);
+    expect(await countAllEvents(t)).toBe(events);
+  });
+
+  it('the same key with another body is a 422, and writes nothing', async () => {
+    const key = randomUUID();
+    await t.http().post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER).expect(201);
+    const events = await countAllEvents(t);
+    const other = await t.http().post('/v1/customers').set('Idempotency-Key', key).send({ ...CUSTOMER, name: '李四' });
+    expect(other.status).toBe(422);
+    expect(other.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await countAllEvents(t)).toBe(events);
+  });
+
+  it('a retried card command returns the same answer, not a 409, and the card stays where it was', async () => {
+    const card = await issueDebitCard(t);
+    const key = randomUUID();
+    const body = { method: 'ID_DOCUMENT', name: '张三', idNumber: '11010519491231002X' };
+    const first = await t.http().post(`/v1/cards/${card.cardId}/identity-verifications`).set('Idempotency-Key', key).send(body).expect(200);
+    const retry = await t.http().post(`/v1/cards/${card.cardId}/identity-verifications`).set('Idempotency-Key', key).send(body).expect(200);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.etag).toBe(first.headers.etag);
+    const read = await t.http().get(`/v1/cards/${card.cardId}`);
+    expect(read.body.revision).toBe(1);
+  });
+
+  it('a retried wrong-CVV2 attempt is answered the same 422 and spends no second attempt', async () => {
+    const card = await linkedDebitCard(t);
+    const key = randomUUID();
+    const body = { channel: 'APP', cardNumber: card.cardNumber, cvv: wrongCvv(card.cvv) };
+    const first = await t.http().post(`/v1/cards/${card.cardId}/activate`).set('Idempotency-Key', key).send(body);
+    expect(first.status).toBe(422);
+    const retry = await t.http().post(`/v1/cards/${card.cardId}/activate`).set('Idempotency-Key', key).send(body);
+    expect(retry.status).toBe(422);
+    expect(retry.body).toEqual(first.body);
+    const read = await t.http().get(`/v1/cards/${card.cardId}`);
+    expect(read.body).toMatchObject({ failedActivationAttempts: 1, attemptsLeft: 2 });
+  });
+
+  it('concurrent requests with the same key register one customer', async () => {
+    const key = randomUUID();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => t.http().post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER)));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
+    expect(new Set(answers.map((a) => a.body.customerId)).size).toBe(1);
+    const store = t.app.get<EventStore>(EVENT_STORE);
+    expect(await store.readStream(`customer-${answers[0].body.customerId}`)).toHaveLength(1);
+  });
+
+  it('a malformed key is a 400', async () => {
+    const res = await t.http().post('/v1/customers').set('Idempotency-Key', 'has spaces in it').send(CUSTOMER);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].field).toBe('Idempotency-Key');
+  });
+});

@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { ActivateCardHandler } from './activate-card/activate-card.command';
+import { OpenDisputeHandler } from './disputes/open-dispute.command';
+import { ResolveDisputeHandler } from './disputes/resolve-dispute.command';
+import { GetCardHandler } from './get-card/get-card.query';
+import { GetCustomerHandler } from './get-customer/get-customer.query';
+import { IdempotencyStore } from './idempotency/idempotency-store';
+import { IssueCardHandler } from './issue-card/issue-card.command';
+import { LinkCardHandler } from './link-card/link-card.command';
+import { RegisterCustomerHandler } from './register-customer/register-customer.command';
+import { AggregateRunner } from './shared/aggregate-runner';
+import { CardCommandExecutor } from './shared/card-command-executor';
+import { ChangeCardStatusHandler } from './suspend-reinstate-cancel/card-status-change.command';
+import { VerifyIdentityHandler } from './verify-identity/verify-identity.command';
+
+/**
+ * Command and query handlers. The ports they need (EVENT_STORE, CLOCK, CARD_POLICY, PanFingerprinter,
+ * CARD_VERIFICATION) are provided by the app that imports this module, through a global infrastructure module.
+ */
+@Module({
+  imports: [CqrsModule],
+  providers: [
+    AggregateRunner,
+    CardCommandExecutor,
+    IdempotencyStore,
+    RegisterCustomerHandler,
+    IssueCardHandler,
+    VerifyIdentityHandler,
+    LinkCardHandler,
+    ActivateCardHandler,
+    OpenDisputeHandler,
+    ResolveDisputeHandler,
+    ChangeCardStatusHandler,
+    GetCardHandler,
+    GetCustomerHandler,
+  ],
+  exports: [CqrsModule, IdempotencyStore, AggregateRunner],
+})
+export class CardApplicationModule {}

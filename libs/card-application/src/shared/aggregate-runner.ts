@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { fold, type Decider } from '@cards/domain';
+import {
+  EVENT_STORE,
+  StreamRevisionConflictError,
+  type EventStore,
+  type JsonObject,
+  type Position,
+  type RecordedEvent,
+} from '@cards/event-store';
+import { ConcurrentModificationError, RevisionMismatchError } from './application-errors';
+import { CLOCK, type Clock } from './clock';
+import type { CommandContext } from './command-context';
+import { deterministicUuid } from './deterministic-id';
+import { eventMetadata } from './event-metadata';
+
+interface DomainEvent {
+  readonly type: string;
+  readonly data: object;
+}
+
+export interface LoadedAggregate<S> {
+  readonly state: S;
+  /** Revision of the stream's last event; null when the stream does not exist. */
+  readonly revision: bigint | null;
+  readonly events: readonly RecordedEvent[];
+}
+
+export interface ExecutionResult<S, E> {
+  /** The state after the command's events. */
+  readonly state: S;
+  readonly newEvents: readonly E[];
+  readonly revision: bigint;
+  readonly position: Position;
+  /** True when this Idempotency-Key had already been applied and nothing new was written. */
+  readonly replayed: boolean;
+}
+
+/** How often a command is decided again after losing an optimistic-concurrency race. */
+export const MAX_CONCURRENCY_ATTEMPTS = 4;
+
+/**
+ * The plumbing of every command: load the stream, fold it, decide, append with the revision that was read.
+ * A lost race is retried on the new state (the command may still be valid); a stale If-Match is not.
+ */
+@Injectable()
+export class AggregateRunner {
+  private readonly logger = new Logger(AggregateRunner.name);
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async load<C, E extends DomainEvent, S>(streamId: string, decider: Decider<C, E, S>): Promise<LoadedAggregate<S>> {
+    const events = await this.eventStore.readStream(streamId);
+    const state = fold(decider, events.map((e) => toDomainEvent<E>(e)));
+    const revision = events.length === 0 ? null : events[events.length - 1].revision;
+    return { state, revision, events };
+  }
+
+  async execute<C, E extends DomainEvent, S>(
+    streamId: string,
+    decider: Decider<C, E, S>,
+    ctx: CommandContext,
+    makeCommand: (state: S, now: string) => C | Promise<C>,
+    channelOf: (command: C) => string = () => 'API',
+  ): Promise<ExecutionResult<S, E>> {
+    for (let attempt = 1; attempt <= MAX_CONCURRENCY_ATTEMPTS; attempt++) {
+      const loaded = await this.load(streamId, decider);
+
+      const alreadyApplied = this.findAppliedWithKey(loaded.events, ctx.idempotencyKey);
+      if (alreadyApplied) return this.replay(decider, loaded.events, alreadyApplied);
+
+      if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== loaded.revision) {
+        throw new RevisionMismatchError(streamId, ctx.expectedRevision, loaded.revision);
+      }
+
+      const now = this.clock.now().toISOString();
+      const command = await makeCommand(loaded.state, now);
+      const newEvents = decider.decide(command, loaded.state);
+      const metadata = eventMetadata(ctx, now, channelOf(command));
+      const expected = loaded.revision ?? 'no_stream';
+      const toAppend = newEvents.map((event, index) => ({
+        id:
+          ctx.idempotencyKey === undefined
+            ? randomUUID()
+            : deterministicUuid('event', ctx.idempotencyKey, streamId, String(expected), String(index)),
+        type: event.type,
+        data: event.data as JsonObject,
+        metadata,
+      }));
+
+      try {
+        const appended = await this.eventStore.appendToStream(streamId, toAppend, { expectedRevision: expected });
+        return {
+          state: newEvents.reduce((s, e) => decider.evolve(s, e), loaded.state),
+          newEvents,
+          revision: appended.nextExpectedRevision,
+          position: appended.position,
+          replayed: false,
+        };
+      } catch (error) {
+        if (!(error instanceof StreamRevisionConflictError)) throw error;
+        if (ctx.expectedRevision !== undefined) {
+          const actual = error.actualRevision === 'no_stream' ? null : error.actualRevision;
+          throw new RevisionMismatchError(streamId, ctx.expectedRevision, actual);
+        }
+        this.logger.warn(
+          { streamId, attempt, correlationId: ctx.correlationId },
+          `Lost an optimistic-concurrency race on ${streamId}; deciding again on the new state`,
+        );
+      }
+    }
+    throw new ConcurrentModificationError(streamId, MAX_CONCURRENCY_ATTEMPTS);
+  }
+
+  /** The events an earlier request with the same Idempotency-Key wrote (its answer was lost), if any. */
+  private findAppliedWithKey(events: readonly RecordedEvent[], key: string | undefined): RecordedEvent[] | undefined {
+    if (key === undefined) return undefined;
+    const applied = events.filter((e) => e.metadata.idempotencyKey === key);
+    return applied.length > 0 ? applied : undefined;
+  }
+
+  private replay<C, E extends DomainEvent, S>(
+    decider: Decider<C, E, S>,
+    events: readonly RecordedEvent[],
+    applied: readonly RecordedEvent[],
+  ): ExecutionResult<S, E> {
+    const last = applied[applied.length - 1];
+    const upToThen = events.filter((e) => e.revision <= last.revision).map((e) => toDomainEvent<E>(e));
+    return {
+      state: fold(decider, upToThen),
+      newEvents: applied.map((e) => toDomainEvent<E>(e)),
+      revision: last.revision,
+      position: last.position,
+      replayed: true,
+    };
+  }
+}
+
+/** Stored events are the domain's own events: the store only adds position and metadata around them. */
+function toDomainEvent<E>(recorded: RecordedEvent): E {
+  return { type: recorded.type, data: recorded.data } as unknown as E;
+}

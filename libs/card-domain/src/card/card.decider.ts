@@ -1,0 +1,376 @@
+import type { Decider } from '../shared/decider';
+import { DomainError, ValidationFailed, type FieldViolation } from '../shared/domain-error';
+import { without, withoutUndefined } from '../shared/without-undefined';
+import { isExpiryInPast, parseExpiry } from '../values/expiry';
+import { idNumbersMatch } from '../values/id-number';
+import { namesMatch } from '../values/person-name';
+import {
+  ACTIVATION_CHANNELS,
+  CVV_RETRY_LIMIT,
+  DISPUTE_OUTCOMES,
+  DISPUTE_REASONS,
+  DISPUTE_UPHELD,
+  MAX_ACTIVATION_ATTEMPTS,
+  VERIFICATION_METHODS,
+  type ActivateCard,
+  type ActivationFailureReason,
+  type CancelCard,
+  type CardCommand,
+  type CardCommandType,
+  type CardEvent,
+  type CardState,
+  type IssueCard,
+  type IssuedCardState,
+  type LinkCard,
+  type OpenDispute,
+  type ReinstateCard,
+  type ResolveDispute,
+  type SuspendCard,
+  type VerificationFailureReason,
+  type VerifyIdentity,
+} from './card.types';
+import { allowedCommands, isAllowed, type LifecycleStatus } from './lifecycle';
+
+const REASON_MAX_LENGTH = 200;
+const ID_MAX_LENGTH = 200;
+const DESCRIPTION_MAX_LENGTH = 2000;
+const NOTE_MAX_LENGTH = 2000;
+
+// ---- small checks shared by the commands ----
+
+function trimmed(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+function includes<T extends string>(allowed: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value);
+}
+
+/** Trimmed text of 1..max characters, or a violation. */
+function requiredText(field: string, value: unknown, max: number, violations: FieldViolation[]): string {
+  const text = trimmed(value);
+  if (text.length === 0) violations.push({ field, reason: 'is required' });
+  else if ([...text].length > max) violations.push({ field, reason: `must be at most ${max} characters` });
+  return text;
+}
+
+function failIfAny(violations: readonly FieldViolation[]): void {
+  if (violations.length > 0) throw new ValidationFailed(violations);
+}
+
+function statusOf(state: CardState): LifecycleStatus {
+  return state.exists ? state.status : 'NONE';
+}
+
+/** Why the table refuses `command` in `status`, as the error a client can act on. */
+function refusal(command: CardCommandType, status: LifecycleStatus): DomainError {
+  if (status === 'NONE') {
+    return new DomainError('not_found', 'CARD_NOT_FOUND', 'No card with this id has been issued', { command });
+  }
+  if (command === 'IssueCard') {
+    return new DomainError('conflict', 'CARD_NUMBER_ALREADY_ISSUED', 'This card number has already been issued');
+  }
+  const allowed = allowedCommands(status);
+  const options = allowed.length === 0 ? `no command is allowed on a ${status} card` : `allowed now: ${allowed.join(', ')}`;
+  return new DomainError('conflict', 'TRANSITION_NOT_ALLOWED', `${command} is not allowed while the card is ${status}; ${options}`, {
+    command,
+    currentStatus: status,
+    allowedCommands: allowed,
+  });
+}
+
+// ---- decide, one function per command ----
+
+function issueCard(command: IssueCard): CardEvent[] {
+  if (!command.customerExists) {
+    throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No customer with this id is registered; register the customer first', {
+      customerId: command.customerId,
+    });
+  }
+  const violations: FieldViolation[] = [];
+  let expiry: string | undefined;
+  const given = trimmed(command.expiry);
+  if (given.length === 0) {
+    if (command.product === 'DEBIT' || command.product === 'CREDIT') {
+      violations.push({ field: 'expiry', reason: 'is required for DEBIT and CREDIT cards' });
+    }
+  } else {
+    const parsed = parseExpiry(given);
+    if (!parsed.ok) violations.push({ field: 'expiry', reason: parsed.reason });
+    else if (isExpiryInPast(given, command.now)) {
+      violations.push({ field: 'expiry', reason: 'is in the past (a card is valid through the end of its expiry month)' });
+    } else expiry = given;
+  }
+  failIfAny(violations);
+
+  const branchId = trimmed(command.branchId);
+  return [
+    {
+      type: 'CardIssued',
+      data: withoutUndefined({
+        cardId: command.cardId,
+        customerId: command.customerId,
+        product: command.product,
+        panBin: command.pan.bin,
+        panLast4: command.pan.last4,
+        panFingerprint: command.pan.fingerprint,
+        panLength: command.pan.length,
+        expiry,
+        channel: command.channel,
+        branchId: branchId.length > 0 ? branchId : undefined,
+        issuedAt: command.now,
+      }),
+    },
+  ];
+}
+
+function verifyIdentity(command: VerifyIdentity): CardEvent[] {
+  const violations: FieldViolation[] = [];
+  if (!includes(VERIFICATION_METHODS, command.method)) {
+    violations.push({ field: 'method', reason: `must be one of ${VERIFICATION_METHODS.join(', ')}` });
+  }
+  const biometric = command.method === 'FACE' || command.method === 'FINGERPRINT';
+  const score = command.matchScore;
+  if (score === undefined) {
+    if (biometric) violations.push({ field: 'matchScore', reason: 'is required for FACE and FINGERPRINT verification' });
+  } else if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) {
+    violations.push({ field: 'matchScore', reason: 'must be a number from 0 to 1' });
+  }
+  if (trimmed(command.name).length === 0) violations.push({ field: 'name', reason: 'is required' });
+  if (trimmed(command.idNumber).length === 0) violations.push({ field: 'idNumber', reason: 'is required' });
+  failIfAny(violations);
+
+  const reasons: VerificationFailureReason[] = [];
+  if (!namesMatch(command.name, command.registered.name)) reasons.push('NAME_MISMATCH');
+  if (!idNumbersMatch(command.idNumber, command.registered.idNumber)) reasons.push('ID_NUMBER_MISMATCH');
+  if (biometric && score !== undefined && score < command.matchScoreThreshold) reasons.push('LOW_MATCH_SCORE');
+
+  if (reasons.length > 0) {
+    return [
+      {
+        type: 'IdentityVerificationFailed',
+        data: withoutUndefined({ method: command.method, reasons, matchScore: score, failedAt: command.now }),
+      },
+    ];
+  }
+  return [{ type: 'IdentityVerified', data: withoutUndefined({ method: command.method, matchScore: score, verifiedAt: command.now }) }];
+}
+
+function linkCard(command: LinkCard): CardEvent[] {
+  const violations: FieldViolation[] = [];
+  const accountId = requiredText('accountId', command.accountId, ID_MAX_LENGTH, violations);
+  failIfAny(violations);
+  return [{ type: 'CardLinked', data: { accountId, linkedAt: command.now } }];
+}
+
+function activateCard(command: ActivateCard, card: IssuedCardState): CardEvent[] {
+  if (!includes(ACTIVATION_CHANNELS, command.channel)) {
+    throw new ValidationFailed([{ field: 'channel', reason: `must be one of ${ACTIVATION_CHANNELS.join(', ')}` }]);
+  }
+  // A payment card is only activated by someone who holds it; a loyalty card or SIM may be activated without proof.
+  const proofRequired = card.product === 'DEBIT' || card.product === 'CREDIT';
+  const proof = command.possession;
+  if (proof === undefined && proofRequired) {
+    throw new ValidationFailed([
+      { field: 'cardNumber', reason: 'is required to activate DEBIT and CREDIT cards' },
+      { field: 'cvv', reason: 'is required to activate DEBIT and CREDIT cards' },
+    ]);
+  }
+
+  let failure: ActivationFailureReason | undefined;
+  if (proof !== undefined) {
+    if (!proof.cardNumberMatches) failure = 'CARD_NUMBER_MISMATCH';
+    else if (proofRequired && !proof.cvvMatches) failure = 'CVV_MISMATCH';
+  }
+  if (failure === undefined) {
+    return [{ type: 'CardActivated', data: { channel: command.channel, activatedAt: command.now } }];
+  }
+
+  const attempt = card.failedActivationAttempts + 1;
+  const attemptsLeft = Math.max(0, MAX_ACTIVATION_ATTEMPTS - attempt);
+  const events: CardEvent[] = [
+    {
+      type: 'ActivationAttemptFailed',
+      data: { channel: command.channel, reason: failure, attempt, attemptsLeft, failedAt: command.now },
+    },
+  ];
+  if (attemptsLeft === 0) events.push({ type: 'CardSuspended', data: { reason: CVV_RETRY_LIMIT, suspendedAt: command.now } });
+  return events;
+}
+
+function suspendCard(command: SuspendCard): CardEvent[] {
+  const violations: FieldViolation[] = [];
+  const reason = requiredText('reason', command.reason, REASON_MAX_LENGTH, violations);
+  failIfAny(violations);
+  return [{ type: 'CardSuspended', data: { reason, suspendedAt: command.now } }];
+}
+
+function reinstateCard(command: ReinstateCard): CardEvent[] {
+  const reason = trimmed(command.reason);
+  if ([...reason].length > REASON_MAX_LENGTH) {
+    throw new ValidationFailed([{ field: 'reason', reason: `must be at most ${REASON_MAX_LENGTH} characters` }]);
+  }
+  return [
+    { type: 'CardReinstated', data: withoutUndefined({ reason: reason.length > 0 ? reason : undefined, reinstatedAt: command.now }) },
+  ];
+}
+
+function cancelCard(command: CancelCard): CardEvent[] {
+  const violations: FieldViolation[] = [];
+  const reason = requiredText('reason', command.reason, REASON_MAX_LENGTH, violations);
+  failIfAny(violations);
+  return [{ type: 'CardCancelled', data: { reason, cancelledAt: command.now } }];
+}
+
+function openDispute(command: OpenDispute): CardEvent[] {
+  const violations: FieldViolation[] = [];
+  const disputeId = requiredText('disputeId', command.disputeId, ID_MAX_LENGTH, violations);
+  if (!includes(DISPUTE_REASONS, command.reason)) {
+    violations.push({ field: 'reason', reason: `must be one of ${DISPUTE_REASONS.join(', ')}` });
+  }
+  const description = requiredText('description', command.description, DESCRIPTION_MAX_LENGTH, violations);
+  failIfAny(violations);
+  return [{ type: 'CardDisputed', data: { disputeId, reason: command.reason, description, openedAt: command.now } }];
+}
+
+function resolveDispute(command: ResolveDispute, card: IssuedCardState): CardEvent[] {
+  const violations: FieldViolation[] = [];
+  if (!includes(DISPUTE_OUTCOMES, command.outcome)) {
+    violations.push({ field: 'outcome', reason: `must be one of ${DISPUTE_OUTCOMES.join(', ')}` });
+  }
+  const note = trimmed(command.note);
+  if ([...note].length > NOTE_MAX_LENGTH) violations.push({ field: 'note', reason: `must be at most ${NOTE_MAX_LENGTH} characters` });
+  failIfAny(violations);
+
+  if (card.openDispute === undefined || card.openDispute.disputeId !== command.disputeId) {
+    throw new DomainError('not_found', 'DISPUTE_NOT_FOUND', 'This card has no open dispute with this id', {
+      disputeId: command.disputeId,
+    });
+  }
+  const resolved: CardEvent = {
+    type: 'DisputeResolved',
+    data: { disputeId: command.disputeId, outcome: command.outcome, note, resolvedAt: command.now },
+  };
+  if (command.outcome === 'REJECTED') return [resolved];
+  return [resolved, { type: 'CardCancelled', data: { reason: DISPUTE_UPHELD, cancelledAt: command.now } }];
+}
+
+function decide(command: CardCommand, state: CardState): CardEvent[] {
+  const status = statusOf(state);
+  if (!isAllowed(command.type, status)) throw refusal(command.type, status);
+  if (command.type === 'IssueCard') return issueCard(command);
+  if (!state.exists) throw refusal(command.type, 'NONE');
+
+  switch (command.type) {
+    case 'VerifyIdentity':
+      return verifyIdentity(command);
+    case 'LinkCard':
+      return linkCard(command);
+    case 'ActivateCard':
+      return activateCard(command, state);
+    case 'SuspendCard':
+      return suspendCard(command);
+    case 'ReinstateCard':
+      return reinstateCard(command);
+    case 'CancelCard':
+      return cancelCard(command);
+    case 'OpenDispute':
+      return openDispute(command);
+    case 'ResolveDispute':
+      return resolveDispute(command, state);
+  }
+}
+
+// ---- evolve ----
+
+function evolve(state: CardState, event: CardEvent): CardState {
+  if (event.type === 'CardIssued') {
+    const { issuedAt, channel, ...card } = event.data;
+    return {
+      exists: true,
+      ...card,
+      status: 'ISSUED',
+      issueChannel: channel,
+      failedActivationAttempts: 0,
+      identityVerificationFailures: 0,
+      timestamps: { issuedAt },
+    };
+  }
+  if (!state.exists) return state;
+
+  switch (event.type) {
+    case 'IdentityVerified':
+      return {
+        ...state,
+        status: 'IDENTITY_VERIFIED',
+        timestamps: { ...state.timestamps, identityVerifiedAt: event.data.verifiedAt },
+      };
+    case 'IdentityVerificationFailed':
+      return { ...state, identityVerificationFailures: state.identityVerificationFailures + 1 };
+    case 'CardLinked':
+      return {
+        ...state,
+        status: 'LINKED',
+        accountId: event.data.accountId,
+        timestamps: { ...state.timestamps, linkedAt: event.data.linkedAt },
+      };
+    case 'CardActivated':
+      return {
+        ...state,
+        status: 'ACTIVE',
+        activationChannel: event.data.channel,
+        timestamps: { ...state.timestamps, activatedAt: event.data.activatedAt },
+      };
+    case 'ActivationAttemptFailed':
+      return { ...state, failedActivationAttempts: event.data.attempt };
+    case 'CardSuspended':
+      return {
+        ...state,
+        status: 'SUSPENDED',
+        statusBeforeSuspension: state.status,
+        suspensionReason: event.data.reason,
+        timestamps: { ...state.timestamps, suspendedAt: event.data.suspendedAt },
+      };
+    case 'CardReinstated':
+      return {
+        ...without(state, 'statusBeforeSuspension', 'suspensionReason'),
+        // A suspension always records where it came from; ISSUED is only the safe answer for a malformed stream.
+        status: state.statusBeforeSuspension ?? 'ISSUED',
+        failedActivationAttempts: 0,
+      };
+    case 'CardDisputed':
+      return {
+        ...state,
+        status: 'DISPUTED',
+        openDispute: {
+          disputeId: event.data.disputeId,
+          reason: event.data.reason,
+          openedAt: event.data.openedAt,
+          statusBefore: state.status,
+        },
+        timestamps: { ...state.timestamps, disputedAt: event.data.openedAt },
+      };
+    case 'DisputeResolved':
+      return {
+        ...without(state, 'openDispute'),
+        // An upheld dispute is followed by CardCancelled, which sets the final status.
+        status: event.data.outcome === 'REJECTED' ? (state.openDispute?.statusBefore ?? state.status) : state.status,
+      };
+    case 'CardCancelled':
+      return {
+        ...state,
+        status: 'CANCELLED',
+        cancellationReason: event.data.reason,
+        timestamps: { ...state.timestamps, cancelledAt: event.data.cancelledAt },
+      };
+    default:
+      // An event type this version does not know yet (a newer writer) changes nothing it knows about.
+      return state;
+  }
+}
+
+export const cardDecider: Decider<CardCommand, CardEvent, CardState> = {
+  initialState: { exists: false },
+  evolve,
+  decide,
+};

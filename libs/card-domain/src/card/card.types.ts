@@ -1,0 +1,268 @@
+export const CARD_STATUSES = ['ISSUED', 'IDENTITY_VERIFIED', 'LINKED', 'ACTIVE', 'SUSPENDED', 'DISPUTED', 'CANCELLED'] as const;
+export type CardStatus = (typeof CARD_STATUSES)[number];
+
+export const PRODUCTS = ['DEBIT', 'CREDIT', 'LOYALTY', 'SIM'] as const;
+export type Product = (typeof PRODUCTS)[number];
+
+/** Where a card was issued. */
+export const ISSUE_CHANNELS = ['BRANCH', 'MAIL', 'APP', 'WEB', 'PARTNER'] as const;
+export type IssueChannel = (typeof ISSUE_CHANNELS)[number];
+
+export const ACTIVATION_CHANNELS = ['WEB', 'APP', 'IVR', 'HOTLINE', 'BRANCH'] as const;
+export type ActivationChannel = (typeof ACTIVATION_CHANNELS)[number];
+
+export const VERIFICATION_METHODS = ['ID_DOCUMENT', 'FACE', 'FINGERPRINT'] as const;
+export type VerificationMethod = (typeof VERIFICATION_METHODS)[number];
+
+export const VERIFICATION_FAILURE_REASONS = ['NAME_MISMATCH', 'ID_NUMBER_MISMATCH', 'LOW_MATCH_SCORE'] as const;
+export type VerificationFailureReason = (typeof VERIFICATION_FAILURE_REASONS)[number];
+
+export const DISPUTE_REASONS = ['UNRECOGNIZED_ACTIVATION', 'NOT_RECEIVED', 'WRONG_CUSTOMER', 'FRAUD', 'OTHER'] as const;
+export type DisputeReason = (typeof DISPUTE_REASONS)[number];
+
+export const DISPUTE_OUTCOMES = ['UPHELD', 'REJECTED'] as const;
+export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
+
+export const ACTIVATION_FAILURE_REASONS = ['CARD_NUMBER_MISMATCH', 'CVV_MISMATCH'] as const;
+export type ActivationFailureReason = (typeof ACTIVATION_FAILURE_REASONS)[number];
+
+/** How many wrong possession proofs (card number or CVV2) a card takes before it is suspended. */
+export const MAX_ACTIVATION_ATTEMPTS = 3;
+
+/** Stable reason codes the domain itself writes into CardSuspended / CardCancelled. */
+export const CVV_RETRY_LIMIT = 'CVV_RETRY_LIMIT';
+export const DISPUTE_UPHELD = 'DISPUTE_UPHELD';
+
+// ---- commands: every command carries `now` (ISO-8601) from the handler's clock ----
+export interface IssueCard {
+  readonly type: 'IssueCard';
+  readonly cardId: string;
+  readonly customerId: string;
+  /** The handler has checked the customer stream; the decider refuses when false. */
+  readonly customerExists: boolean;
+  readonly product: Product;
+  /** What may be kept of the card number: never the number itself. */
+  readonly pan: { readonly bin: string; readonly last4: string; readonly fingerprint: string; readonly length: number };
+  /** "MM/YY" as given; required for DEBIT and CREDIT, must not be in the past (end of that month, UTC). */
+  readonly expiry?: string;
+  readonly channel: IssueChannel;
+  readonly branchId?: string;
+  readonly now: string;
+}
+
+export interface VerifyIdentity {
+  readonly type: 'VerifyIdentity';
+  readonly method: VerificationMethod;
+  readonly name: string;
+  readonly idNumber: string;
+  /** 0..1, required for FACE and FINGERPRINT. */
+  readonly matchScore?: number;
+  /** What the registered customer holds, loaded by the handler from the customer stream. */
+  readonly registered: { readonly name: string; readonly idNumber: string };
+  /** Minimum matchScore for FACE / FINGERPRINT (configuration). */
+  readonly matchScoreThreshold: number;
+  readonly now: string;
+}
+
+export interface LinkCard {
+  readonly type: 'LinkCard';
+  readonly accountId: string;
+  readonly now: string;
+}
+
+export interface ActivateCard {
+  readonly type: 'ActivateCard';
+  readonly channel: ActivationChannel;
+  /**
+   * For DEBIT and CREDIT: the result of the possession checks, computed by the handler (fingerprint of the
+   * card number given, CVV2 check by the CardVerification port). Absent means nothing was presented.
+   */
+  readonly possession?: { readonly cardNumberMatches: boolean; readonly cvvMatches: boolean };
+  readonly now: string;
+}
+
+export interface OpenDispute {
+  readonly type: 'OpenDispute';
+  readonly disputeId: string;
+  readonly reason: DisputeReason;
+  readonly description: string;
+  readonly now: string;
+}
+
+export interface ResolveDispute {
+  readonly type: 'ResolveDispute';
+  readonly disputeId: string;
+  readonly outcome: DisputeOutcome;
+  readonly note: string;
+  readonly now: string;
+}
+
+export interface SuspendCard {
+  readonly type: 'SuspendCard';
+  readonly reason: string;
+  readonly now: string;
+}
+
+export interface ReinstateCard {
+  readonly type: 'ReinstateCard';
+  readonly reason?: string;
+  readonly now: string;
+}
+
+export interface CancelCard {
+  readonly type: 'CancelCard';
+  readonly reason: string;
+  readonly now: string;
+}
+
+export type CardCommand =
+  | IssueCard
+  | VerifyIdentity
+  | LinkCard
+  | ActivateCard
+  | OpenDispute
+  | ResolveDispute
+  | SuspendCard
+  | ReinstateCard
+  | CancelCard;
+export type CardCommandType = CardCommand['type'];
+
+// ---- events ----
+export interface CardIssued {
+  readonly type: 'CardIssued';
+  readonly data: {
+    readonly cardId: string;
+    readonly customerId: string;
+    readonly product: Product;
+    readonly panBin: string;
+    readonly panLast4: string;
+    readonly panFingerprint: string;
+    readonly panLength: number;
+    readonly expiry?: string;
+    readonly channel: IssueChannel;
+    readonly branchId?: string;
+    readonly issuedAt: string;
+  };
+}
+export interface IdentityVerified {
+  readonly type: 'IdentityVerified';
+  readonly data: { readonly method: VerificationMethod; readonly matchScore?: number; readonly verifiedAt: string };
+}
+export interface IdentityVerificationFailed {
+  readonly type: 'IdentityVerificationFailed';
+  readonly data: {
+    readonly method: VerificationMethod;
+    readonly reasons: VerificationFailureReason[];
+    readonly matchScore?: number;
+    readonly failedAt: string;
+  };
+}
+export interface CardLinked {
+  readonly type: 'CardLinked';
+  readonly data: { readonly accountId: string; readonly linkedAt: string };
+}
+export interface CardActivated {
+  readonly type: 'CardActivated';
+  readonly data: { readonly channel: ActivationChannel; readonly activatedAt: string };
+}
+export interface ActivationAttemptFailed {
+  readonly type: 'ActivationAttemptFailed';
+  readonly data: {
+    readonly channel: ActivationChannel;
+    readonly reason: ActivationFailureReason;
+    /** 1-based number of this failed attempt since issue or the last reinstatement. */
+    readonly attempt: number;
+    readonly attemptsLeft: number;
+    readonly failedAt: string;
+  };
+}
+export interface CardSuspended {
+  readonly type: 'CardSuspended';
+  readonly data: { readonly reason: string; readonly suspendedAt: string };
+}
+export interface CardReinstated {
+  readonly type: 'CardReinstated';
+  readonly data: { readonly reason?: string; readonly reinstatedAt: string };
+}
+export interface CardCancelled {
+  readonly type: 'CardCancelled';
+  readonly data: { readonly reason: string; readonly cancelledAt: string };
+}
+export interface CardDisputed {
+  readonly type: 'CardDisputed';
+  readonly data: {
+    readonly disputeId: string;
+    readonly reason: DisputeReason;
+    readonly description: string;
+    readonly openedAt: string;
+  };
+}
+export interface DisputeResolved {
+  readonly type: 'DisputeResolved';
+  readonly data: {
+    readonly disputeId: string;
+    readonly outcome: DisputeOutcome;
+    readonly note: string;
+    readonly resolvedAt: string;
+  };
+}
+
+export type CardEvent =
+  | CardIssued
+  | IdentityVerified
+  | IdentityVerificationFailed
+  | CardLinked
+  | CardActivated
+  | ActivationAttemptFailed
+  | CardSuspended
+  | CardReinstated
+  | CardCancelled
+  | CardDisputed
+  | DisputeResolved;
+export type CardEventType = CardEvent['type'];
+
+// ---- state ----
+export interface OpenDisputeState {
+  readonly disputeId: string;
+  readonly reason: DisputeReason;
+  readonly openedAt: string;
+  /** The status the card returns to if the dispute is rejected. */
+  readonly statusBefore: CardStatus;
+}
+
+export interface IssuedCardState {
+  readonly exists: true;
+  readonly cardId: string;
+  readonly customerId: string;
+  readonly status: CardStatus;
+  readonly product: Product;
+  readonly panBin: string;
+  readonly panLast4: string;
+  readonly panFingerprint: string;
+  readonly panLength: number;
+  readonly expiry?: string;
+  readonly issueChannel: IssueChannel;
+  readonly branchId?: string;
+  readonly accountId?: string;
+  readonly activationChannel?: ActivationChannel;
+  readonly openDispute?: OpenDisputeState;
+  /** Failed possession proofs since issue or the last reinstatement. */
+  readonly failedActivationAttempts: number;
+  readonly identityVerificationFailures: number;
+  /** The status the card returns to when reinstated. */
+  readonly statusBeforeSuspension?: CardStatus;
+  readonly suspensionReason?: string;
+  readonly cancellationReason?: string;
+  /** When each stage was reached (ISO-8601). */
+  readonly timestamps: {
+    readonly issuedAt: string;
+    readonly identityVerifiedAt?: string;
+    readonly linkedAt?: string;
+    readonly activatedAt?: string;
+    readonly suspendedAt?: string;
+    readonly disputedAt?: string;
+    readonly cancelledAt?: string;
+  };
+}
+
+export type CardState = { readonly exists: false } | IssuedCardState;

@@ -1,0 +1,159 @@
+import { DomainError, ValidationFailed } from '../shared/domain-error';
+import { fold } from '../shared/decider';
+import { DeciderSpecification } from '../testing/decider-spec';
+import { customerDecider } from './customer.decider';
+import type { CustomerRegistered, RegisterCustomer } from './customer.types';
+
+const NOW = '2025-06-01T09:00:00.000Z';
+const CUSTOMER_ID = 'c3f5a3a0-1f0e-4a4b-8c55-0c0a3c1d2e11';
+
+function registerCustomer(overrides: Partial<RegisterCustomer> = {}): RegisterCustomer {
+  return {
+    type: 'RegisterCustomer',
+    customerId: CUSTOMER_ID,
+    name: '张三',
+    idType: 'CN_RESIDENT_ID',
+    idNumber: '11010519491231002X',
+    phone: '13800138000',
+    now: NOW,
+    ...overrides,
+  };
+}
+
+const registered: CustomerRegistered = {
+  type: 'CustomerRegistered',
+  data: {
+    customerId: CUSTOMER_ID,
+    name: '张三',
+    idType: 'CN_RESIDENT_ID',
+    idNumber: '11010519491231002X',
+    phone: '+8613800138000',
+    preferredChannels: ['SMS'],
+    locale: 'zh-CN',
+    registeredAt: NOW,
+  },
+};
+
+const spec = DeciderSpecification.for(customerDecider);
+
+function violationsOf(command: RegisterCustomer): Array<{ field: string; reason: string }> {
+  const error = spec.given([]).when(command).thenThrows('VALIDATION_FAILED');
+  expect(error).toBeInstanceOf(ValidationFailed);
+  expect(error.kind).toBe('invalid');
+  return [...(error as ValidationFailed).violations];
+}
+
+describe('customerDecider', () => {
+  describe('RegisterCustomer on a new customer', () => {
+    it('registers with the defaults: SMS, zh-CN; and no keys for absent optional fields', () => {
+      spec.given([]).when(registerCustomer()).then([registered]);
+    });
+
+    it('normalises the id number, phone, email and address', () => {
+      spec
+        .given([])
+        .when(
+          registerCustomer({
+            name: '  Zhang San ',
+            idNumber: '11010519491231002x',
+            phone: '138-0013-8000',
+            email: 'Zhang.San@Example.COM',
+            address: { line1: ' 1 Chang’an Avenue ', city: 'Beijing', country: 'cn', postalCode: '  ' },
+            preferredChannels: ['EMAIL', 'SMS'],
+            locale: 'en',
+          }),
+        )
+        .then([
+          {
+            type: 'CustomerRegistered',
+            data: {
+              customerId: CUSTOMER_ID,
+              name: 'Zhang San',
+              idType: 'CN_RESIDENT_ID',
+              idNumber: '11010519491231002X',
+              phone: '+8613800138000',
+              email: 'Zhang.San@example.com',
+              address: { line1: '1 Chang’an Avenue', city: 'Beijing', country: 'CN' },
+              preferredChannels: ['EMAIL', 'SMS'],
+              locale: 'en',
+              registeredAt: NOW,
+            },
+          },
+        ]);
+    });
+
+    it('accepts a passport number', () => {
+      const [event] = spec
+        .given([])
+        .when(registerCustomer({ idType: 'PASSPORT', idNumber: 'e 1234 5678', name: 'John Smith', phone: '+447911123456' }))
+        .then([
+          {
+            type: 'CustomerRegistered',
+            data: { ...registered.data, idType: 'PASSPORT', idNumber: 'E12345678', name: 'John Smith', phone: '+447911123456' },
+          },
+        ]);
+      expect(JSON.parse(JSON.stringify(event))).toEqual(event);
+    });
+
+    it('lists every invalid field in one error', () => {
+      const violations = violationsOf(
+        registerCustomer({
+          name: '   ',
+          idNumber: '110105194912310021',
+          phone: '12345',
+          email: 'no-at-sign',
+          address: { line1: '', city: ' ', country: 'China' },
+          preferredChannels: [],
+          locale: 'fr' as never,
+        }),
+      );
+      expect(violations.map((v) => v.field)).toEqual([
+        'name',
+        'idNumber',
+        'phone',
+        'email',
+        'address.line1',
+        'address.city',
+        'address.country',
+        'preferredChannels',
+        'locale',
+      ]);
+      expect(violations.find((v) => v.field === 'idNumber')?.reason).toBe('check character is wrong');
+    });
+
+    it.each([
+      ['a name over 100 characters', { name: '张'.repeat(101) }, 'name', 'must be at most 100 characters'],
+      ['an impossible birth date', { idNumber: '110105194902300012' }, 'idNumber', 'birth date (characters 7–14) is not a real date'],
+      ['a short passport number', { idType: 'PASSPORT', idNumber: 'E12' }, 'idNumber', 'must be 5 to 20 letters or digits'],
+      ['an unknown id type', { idType: 'DRIVING_LICENCE' }, 'idType', 'must be one of CN_RESIDENT_ID, PASSPORT'],
+      ['a duplicated channel', { preferredChannels: ['SMS', 'SMS'] }, 'preferredChannels', 'must not name a channel twice'],
+      ['an unknown channel', { preferredChannels: ['PIGEON'] }, 'preferredChannels', 'may only contain SMS, EMAIL'],
+      ['EMAIL without an address', { preferredChannels: ['EMAIL'] }, 'email', 'is required when EMAIL is a preferred channel'],
+    ] as const)('rejects %s', (_case, overrides, field, reason) => {
+      expect(violationsOf(registerCustomer(overrides as Partial<RegisterCustomer>))).toEqual([{ field, reason }]);
+    });
+
+    it('a name of 100 characters is fine', () => {
+      expect(customerDecider.decide(registerCustomer({ name: '张'.repeat(100) }), customerDecider.initialState)).toHaveLength(1);
+    });
+  });
+
+  describe('RegisterCustomer on a registered customer', () => {
+    it('is a conflict, whatever the command holds', () => {
+      const error = spec.given([registered]).when(registerCustomer({ phone: 'not a phone' })).thenThrows('CUSTOMER_ALREADY_REGISTERED');
+      expect(error.kind).toBe('conflict');
+      expect(error).toBeInstanceOf(DomainError);
+    });
+  });
+
+  describe('evolve', () => {
+    it('holds what was registered', () => {
+      expect(fold(customerDecider, [registered])).toEqual({ exists: true, ...registered.data });
+    });
+
+    it('ignores event types it does not know', () => {
+      const state = fold(customerDecider, [registered]);
+      expect(customerDecider.evolve(state, { type: 'CustomerMoved', data: {} } as never)).toBe(state);
+    });
+  });
+});

@@ -1,0 +1,179 @@
+import type { Decider } from '../shared/decider';
+import { DomainError, ValidationFailed, type FieldViolation } from '../shared/domain-error';
+import { withoutUndefined } from '../shared/without-undefined';
+import { validateEmail } from '../values/email';
+import { validatePassportNumber } from '../values/passport-number';
+import { normalizePhone } from '../values/phone';
+import { validateResidentId } from '../values/resident-id';
+import {
+  ID_TYPES,
+  LOCALES,
+  NOTIFICATION_CHANNELS,
+  type CustomerCommand,
+  type CustomerEvent,
+  type CustomerRegistered,
+  type CustomerState,
+  type NotificationChannel,
+  type PostalAddress,
+  type RegisterCustomer,
+} from './customer.types';
+
+const NAME_MAX_LENGTH = 100;
+const DEFAULT_CHANNELS: readonly NotificationChannel[] = ['SMS'];
+const DEFAULT_LOCALE = 'zh-CN';
+
+/** Commands arrive from JSON: a field the type calls a string may still be anything. */
+function trimmed(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+/** Length in characters as people count them (a name in CJK Extension B is one character, not two). */
+function characterCount(text: string): number {
+  return [...text].length;
+}
+
+function includes<T extends string>(allowed: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value);
+}
+
+interface AddressRule {
+  readonly field: keyof PostalAddress;
+  readonly required: boolean;
+  readonly maxLength: number;
+}
+const ADDRESS_RULES: readonly AddressRule[] = [
+  { field: 'line1', required: true, maxLength: 200 },
+  { field: 'line2', required: false, maxLength: 200 },
+  { field: 'city', required: true, maxLength: 100 },
+  { field: 'province', required: false, maxLength: 100 },
+  { field: 'postalCode', required: false, maxLength: 20 },
+];
+
+function checkAddress(address: PostalAddress, violations: FieldViolation[]): PostalAddress {
+  const normalised: Record<string, string> = {};
+  for (const rule of ADDRESS_RULES) {
+    const value = trimmed(address[rule.field]);
+    if (value.length === 0) {
+      if (rule.required) violations.push({ field: `address.${rule.field}`, reason: 'is required' });
+    } else if (characterCount(value) > rule.maxLength) {
+      violations.push({ field: `address.${rule.field}`, reason: `must be at most ${rule.maxLength} characters` });
+    } else {
+      normalised[rule.field] = value;
+    }
+  }
+  const country = trimmed(address.country).toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) {
+    violations.push({ field: 'address.country', reason: 'must be an ISO 3166-1 alpha-2 code such as CN' });
+  }
+  return { ...normalised, country } as PostalAddress;
+}
+
+function checkChannels(channels: readonly unknown[] | undefined, violations: FieldViolation[]): NotificationChannel[] {
+  if (channels === undefined) return [...DEFAULT_CHANNELS];
+  if (!Array.isArray(channels) || channels.length === 0) {
+    violations.push({ field: 'preferredChannels', reason: 'must name at least one channel' });
+    return [];
+  }
+  if (!channels.every((channel) => includes(NOTIFICATION_CHANNELS, channel))) {
+    violations.push({ field: 'preferredChannels', reason: `may only contain ${NOTIFICATION_CHANNELS.join(', ')}` });
+    return [];
+  }
+  if (new Set(channels).size !== channels.length) {
+    violations.push({ field: 'preferredChannels', reason: 'must not name a channel twice' });
+    return [];
+  }
+  return [...(channels as NotificationChannel[])];
+}
+
+function registerCustomer(command: RegisterCustomer): CustomerRegistered[] {
+  const violations: FieldViolation[] = [];
+
+  const name = trimmed(command.name);
+  if (name.length === 0) violations.push({ field: 'name', reason: 'is required' });
+  else if (characterCount(name) > NAME_MAX_LENGTH) {
+    violations.push({ field: 'name', reason: `must be at most ${NAME_MAX_LENGTH} characters` });
+  }
+
+  let idNumber = '';
+  if (!includes(ID_TYPES, command.idType)) {
+    violations.push({ field: 'idType', reason: `must be one of ${ID_TYPES.join(', ')}` });
+  } else {
+    const checked =
+      command.idType === 'CN_RESIDENT_ID'
+        ? validateResidentId(trimmed(command.idNumber), command.now)
+        : validatePassportNumber(trimmed(command.idNumber));
+    if (checked.ok) idNumber = checked.value;
+    else violations.push({ field: 'idNumber', reason: checked.reason });
+  }
+
+  const phone = normalizePhone(trimmed(command.phone));
+  if (!phone.ok) violations.push({ field: 'phone', reason: phone.reason });
+
+  let email: string | undefined;
+  if (command.email !== undefined) {
+    const checked = validateEmail(trimmed(command.email));
+    if (checked.ok) email = checked.value;
+    else violations.push({ field: 'email', reason: checked.reason });
+  }
+
+  const address = command.address === undefined ? undefined : checkAddress(command.address, violations);
+
+  const preferredChannels = checkChannels(command.preferredChannels, violations);
+  // A preference the notifier could never honour is better refused now than discovered at the first message.
+  if (preferredChannels.includes('EMAIL') && command.email === undefined) {
+    violations.push({ field: 'email', reason: 'is required when EMAIL is a preferred channel' });
+  }
+
+  if (command.locale !== undefined && !includes(LOCALES, command.locale)) {
+    violations.push({ field: 'locale', reason: `must be one of ${LOCALES.join(', ')}` });
+  }
+
+  if (violations.length > 0) throw new ValidationFailed(violations);
+
+  return [
+    {
+      type: 'CustomerRegistered',
+      data: withoutUndefined({
+        customerId: command.customerId,
+        name,
+        idType: command.idType,
+        idNumber,
+        phone: phone.ok ? phone.value : '',
+        email,
+        address,
+        preferredChannels,
+        locale: command.locale ?? DEFAULT_LOCALE,
+        registeredAt: command.now,
+      }),
+    },
+  ];
+}
+
+export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerState> = {
+  initialState: { exists: false },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'RegisterCustomer':
+        if (state.exists) {
+          throw new DomainError(
+            'conflict',
+            'CUSTOMER_ALREADY_REGISTERED',
+            'This customer is already registered',
+            { customerId: state.customerId },
+          );
+        }
+        return registerCustomer(command);
+    }
+  },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'CustomerRegistered':
+        return { exists: true, ...event.data, preferredChannels: [...event.data.preferredChannels] };
+      default:
+        // An event type this version does not know yet changes nothing it knows about.
+        return state;
+    }
+  },
+};

@@ -1,0 +1,72 @@
+export const ID_TYPES = ['CN_RESIDENT_ID', 'PASSPORT'] as const;
+export type IdType = (typeof ID_TYPES)[number];
+
+export const NOTIFICATION_CHANNELS = ['SMS', 'EMAIL'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+export const LOCALES = ['zh-CN', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export interface PostalAddress {
+  readonly line1: string;
+  readonly line2?: string;
+  readonly city: string;
+  readonly province?: string;
+  readonly postalCode?: string;
+  /** ISO 3166-1 alpha-2, e.g. "CN". */
+  readonly country: string;
+}
+
+// ---- commands ----
+export interface RegisterCustomer {
+  readonly type: 'RegisterCustomer';
+  readonly customerId: string;
+  readonly name: string;
+  readonly idType: IdType;
+  readonly idNumber: string;
+  readonly phone: string;
+  readonly email?: string;
+  readonly address?: PostalAddress;
+  readonly preferredChannels?: readonly NotificationChannel[];
+  readonly locale?: Locale;
+  /** ISO-8601, from the handler's clock. */
+  readonly now: string;
+}
+export type CustomerCommand = RegisterCustomer;
+
+// ---- events ----
+export interface CustomerRegistered {
+  readonly type: 'CustomerRegistered';
+  readonly data: {
+    readonly customerId: string;
+    readonly name: string;
+    readonly idType: IdType;
+    /** Normalised: upper case, no spaces. */
+    readonly idNumber: string;
+    /** Normalised: E.164 ("+8613800138000"). */
+    readonly phone: string;
+    readonly email?: string;
+    readonly address?: PostalAddress;
+    readonly preferredChannels: NotificationChannel[];
+    readonly locale: Locale;
+    readonly registeredAt: string;
+  };
+}
+export type CustomerEvent = CustomerRegistered;
+
+// ---- state ----
+export type CustomerState =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly customerId: string;
+      readonly name: string;
+      readonly idType: IdType;
+      readonly idNumber: string;
+      readonly phone: string;
+      readonly email?: string;
+      readonly address?: PostalAddress;
+      readonly preferredChannels: NotificationChannel[];
+      readonly locale: Locale;
+      readonly registeredAt: string;
+    };

@@ -1,0 +1,6 @@
+export * from './event-store.port';
+export { DuplicateEventIdError, EventStoreUnavailableError, StreamRevisionConflictError } from './errors';
+export { comparePositions, formatPosition, parsePosition, positionsEqual } from './position';
+export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
+export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
+// The contract suite is test-only: import it from '@cards/event-store/testing/event-store.contract'.

@@ -1,0 +1,255 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describeEventStoreContract, newStreamId, someEvents } from '@cards/event-store/testing/event-store.contract';
+import {
+  DuplicateEventIdError,
+  EventStoreUnavailableError,
+  type RecordedEvent,
+  SqliteEventStore,
+  StreamRevisionConflictError,
+} from '@cards/event-store';
+
+const directory = mkdtempSync(join(tmpdir(), 'event-store-sqlite-'));
+let files = 0;
+const newFile = (): string => join(directory, `store-${++files}`, 'events.db');
+
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describeEventStoreContract('sqlite (temp file)', async () => SqliteEventStore.open(newFile()));
+
+describe('SqliteEventStore', () => {
+  const opened: SqliteEventStore[] = [];
+  const open = (file: string, options?: Parameters<typeof SqliteEventStore.open>[1]): SqliteEventStore => {
+    const store = SqliteEventStore.open(file, options);
+    opened.push(store);
+    return store;
+  };
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+
+  it('keeps every event across close and reopen, and continues the positions', async () => {
+    const file = newFile();
+    const first = open(file);
+    const streamId = newStreamId();
+    const written = await first.appendToStream(streamId, someEvents(3), { expectedRevision: 'no_stream' });
+    await first.close();
+
+    const reopened = open(file);
+    expect((await reopened.readStream(streamId)).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+    expect(await reopened.headPosition()).toEqual(written.position);
+    const next = await reopened.appendToStream(streamId, someEvents(1), { expectedRevision: 2n });
+    expect(next.position).toEqual({ commit: written.position.commit + 1n, prepare: written.position.commit + 1n });
+  });
+
+  it('creates the schema with user_version 1 and runs with WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {
+    const file = newFile();
+    open(file);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+      expect(tables).toEqual(expect.arrayContaining(['events', 'streams']));
+    } finally {
+      db.close();
+    }
+    // Per-connection settings, read through the store's own connection.
+    const store = opened[0] as unknown as { db: Database.Database };
+    expect(Number(store.db.pragma('synchronous', { simple: true }))).toBe(2);
+    expect(Number(store.db.pragma('foreign_keys', { simple: true }))).toBe(1);
+    expect(Number(store.db.pragma('busy_timeout', { simple: true }))).toBe(5000);
+  });
+
+  it('refuses a file with a schema version it does not know', () => {
+    const file = newFile();
+    open(file);
+    const db = new Database(file);
+    db.pragma('user_version = 7');
+    db.close();
+    expect(() => SqliteEventStore.open(file)).toThrow(/schema version 7/);
+  });
+
+  it('sees appends from another process on the same file through polling', async () => {
+    const file = newFile();
+    const reader = open(file, { pollIntervalMs: 25 });
+    const writer = open(file);
+    const streamId = newStreamId();
+    const received: RecordedEvent[] = [];
+    let caughtUp!: () => void;
+    const isCaughtUp = new Promise<void>((resolve) => (caughtUp = resolve));
+    const subscription = reader.subscribeToAll({ from: 'start', onCaughtUp: () => caughtUp() });
+    const consuming = (async () => {
+      for await (const event of subscription) {
+        received.push(event);
+        if (received.length === 3) break;
+      }
+    })();
+    await isCaughtUp;
+
+    const events = someEvents(3);
+    await writer.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
+    await consuming;
+
+    expect(received.map((e) => e.id)).toEqual(events.map((e) => e.id));
+    // The writer's conflicts are seen by the reader's store too: both share one file.
+    await expect(reader.appendToStream(streamId, someEvents(1), { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
+      StreamRevisionConflictError,
+    );
+  });
+
+  it('wakes live subscribers on a local append without waiting for the poll', async () => {
+    const store = open(newFile(), { pollIntervalMs: 60_000 });
+    const streamId = newStreamId();
+    let caughtUp!: () => void;
+    const isCaughtUp = new Promise<void>((resolve) => (caughtUp = resolve));
+    const subscription = store.subscribeToAll({ onCaughtUp: () => caughtUp() });
+    const iterator = subscription[Symbol.asyncIterator]();
+    const next = iterator.next();
+    await isCaughtUp;
+
+    const [event] = someEvents(1);
+    await store.appendToStream(streamId, [event]);
+
+    expect((await next).value).toMatchObject({ id: event.id, streamId });
+    await subscription.close();
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('reads a page only when the consumer asks for it (back-pressure)', async () => {
+    const store = open(newFile());
+    const streamId = newStreamId();
+    await store.appendToStream(streamId, someEvents(1_200));
+    const reads: number[] = [];
+    const internals = store as unknown as { readAfter: (position: bigint, maxCount: number) => RecordedEvent[] };
+    const readAfter = internals.readAfter.bind(store);
+    internals.readAfter = (position, maxCount) => {
+      const page = readAfter(position, maxCount);
+      reads.push(page.length);
+      return page;
+    };
+
+    const iterator = store.subscribeToAll()[Symbol.asyncIterator]();
+    await iterator.next();
+    expect(reads).toEqual([500]);
+    for (let i = 1; i < 500; i += 1) await iterator.next();
+    expect(reads).toEqual([500]);
+    await iterator.next();
+    expect(reads).toEqual([500, 500]);
+    await iterator.return?.();
+  });
+
+  it("treats a repeated 'any' append of the block at the stream's tail as a retry", async () => {
+    const store = open(newFile());
+    const streamId = newStreamId();
+    await store.appendToStream(streamId, someEvents(1));
+    const events = someEvents(2);
+    const first = await store.appendToStream(streamId, events);
+    expect(await store.appendToStream(streamId, events)).toEqual(first);
+    expect(await store.appendToStream(streamId, events, { expectedRevision: 'stream_exists' })).toEqual(first);
+    expect(await store.readStream(streamId)).toHaveLength(3);
+  });
+
+  it('recognises a retry with the original revision after the stream has moved on', async () => {
+    const store = open(newFile());
+    const streamId = newStreamId();
+    const events = someEvents(2);
+    const first = await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
+    await store.appendToStream(streamId, someEvents(1), { expectedRevision: 1n });
+    expect(await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' })).toEqual(first);
+    // The same ids one revision further on are not a retry.
+    const partial = [events[1], ...someEvents(1)];
+    const error = await store.appendToStream(streamId, partial, { expectedRevision: 0n }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamRevisionConflictError);
+  });
+
+  it('rejects an event id stored elsewhere, or repeated in one append, with DuplicateEventIdError', async () => {
+    const store = open(newFile());
+    const [stored] = someEvents(1);
+    const elsewhere = newStreamId();
+    await store.appendToStream(elsewhere, [stored], { expectedRevision: 'no_stream' });
+
+    const target = newStreamId();
+    const error = await store.appendToStream(target, [stored], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DuplicateEventIdError);
+    expect(error).toMatchObject({ eventId: stored.id, streamId: target, storedAt: { streamId: elsewhere, revision: 0n } });
+
+    const [twice] = someEvents(1);
+    await expect(store.appendToStream(target, [twice, twice])).rejects.toBeInstanceOf(DuplicateEventIdError);
+    expect(await store.readStream(target)).toEqual([]);
+  });
+
+  it('accepts ids in any case and returns them in lower case, rejecting ids that are not UUIDs', async () => {
+    const store = open(newFile());
+    const streamId = newStreamId();
+    const [event] = someEvents(1);
+    await store.appendToStream(streamId, [{ ...event, id: event.id.toUpperCase() }]);
+    expect((await store.readStream(streamId))[0].id).toBe(event.id.toLowerCase());
+    await expect(store.appendToStream(streamId, [{ ...event, id: 'not-a-uuid' }])).rejects.toThrow(TypeError);
+  });
+
+  it('reports an empty log with a null head', async () => {
+    const store = open(newFile());
+    expect(await store.headPosition()).toBeNull();
+    expect(await store.readAll()).toEqual([]);
+  });
+
+  it('works in memory', async () => {
+    const store = open(':memory:');
+    const result = await store.appendToStream(newStreamId(), someEvents(2), { expectedRevision: 'no_stream' });
+    expect(result.position).toEqual({ commit: 2n, prepare: 2n });
+  });
+
+  describe('when the store cannot read or write', () => {
+    it('maps a closed database to EventStoreUnavailableError', async () => {
+      const store = open(newFile());
+      (store as unknown as { db: Database.Database }).db.close();
+
+      await expect(store.appendToStream(newStreamId(), someEvents(1))).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      await expect(store.readStream(newStreamId())).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      await expect(store.readAll()).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      await expect(store.ping()).rejects.toBeInstanceOf(EventStoreUnavailableError);
+    });
+
+    it('maps a read-only file to EventStoreUnavailableError (SQLITE_READONLY) while reads still work', async () => {
+      const file = newFile();
+      const streamId = newStreamId();
+      await open(file).appendToStream(streamId, someEvents(1));
+      const readonly = open(file, { readonly: true });
+
+      const error = await readonly.appendToStream(streamId, someEvents(1)).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(EventStoreUnavailableError);
+      expect((error as EventStoreUnavailableError).cause).toMatchObject({ code: expect.stringMatching(/^SQLITE_READONLY/) });
+      expect(await readonly.readStream(streamId)).toHaveLength(1);
+      await expect(readonly.ping()).resolves.toBeUndefined();
+    });
+
+    it('maps a file that cannot be opened to EventStoreUnavailableError', () => {
+      expect(() => SqliteEventStore.open(join(directory, 'missing', 'events.db'), { readonly: true })).toThrow(
+        EventStoreUnavailableError,
+      );
+    });
+
+    it('lets programming errors through unchanged', async () => {
+      const store = open(newFile());
+      const [event] = someEvents(1);
+      const withBigInt = { ...event, data: { amount: 1n } as unknown as typeof event.data };
+      await expect(store.appendToStream(newStreamId(), [withBigInt])).rejects.toThrow(TypeError);
+    });
+  });
+
+  it('closes its subscriptions when the store closes', async () => {
+    const store = open(newFile());
+    const iterator = store.subscribeToAll()[Symbol.asyncIterator]();
+    const pending = iterator.next();
+    await store.close();
+    expect(await pending).toEqual({ done: true, value: undefined });
+  });
+});

@@ -1,0 +1,304 @@
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuplicateEventIdError, StreamRevisionConflictError } from '../errors';
+import type {
+  AllSubscription,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  JsonObject,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.port';
+import { normaliseEventsToAppend } from '../event-validation';
+import { type CurrentRevision, expectationHolds, NO_STREAM_REVISION } from '../expected-revision';
+import { withSqliteFailuresMapped } from './sqlite-failures';
+import { applyPragmas, ensureSchema } from './sqlite-schema';
+import { SqliteAllSubscription } from './sqlite-subscription';
+
+export interface SqliteEventStoreOptions {
+  /** How often live subscriptions look for events appended by other processes. Default 200 ms. */
+  readonly pollIntervalMs?: number;
+  /** Open the file read-only (a reporting replica, or tests of a store that cannot write). Default false. */
+  readonly readonly?: boolean;
+}
+
+const DEFAULT_POLL_INTERVAL_MS = 200;
+const DEFAULT_READ_ALL_MAX_COUNT = 1000;
+const SUBSCRIPTION_PAGE_SIZE = 500;
+const APPENDED = 'appended';
+/** Position reported by an empty append to a stream that does not exist: nothing was written anywhere. */
+const NO_POSITION: Position = { commit: 0n, prepare: 0n };
+
+interface EventRow {
+  position: bigint;
+  event_id: string;
+  stream_id: string;
+  revision: bigint;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+interface StoredPlace {
+  stream_id: string;
+  revision: bigint;
+  position: bigint;
+}
+
+const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, data, metadata, recorded_at';
+
+/**
+ * The embedded event store: one SQLite file in WAL mode. Positions are the `events.position` sequence
+ * (commit = prepare). Several processes may share the file: appends serialise on SQLite's write lock
+ * (BEGIN IMMEDIATE + busy_timeout), and subscriptions poll for appends made by other processes.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly kind = 'sqlite';
+
+  private readonly appended = new EventEmitter();
+  private readonly subscriptions = new Set<SqliteAllSubscription>();
+  private readonly pollIntervalMs: number;
+  private closed = false;
+
+  private readonly selectStreamRevision: Database.Statement<[string], bigint>;
+  private readonly selectPlaceOfEvent: Database.Statement<[string], StoredPlace>;
+  private readonly selectPositionAtRevision: Database.Statement<[string, bigint], bigint>;
+  private readonly insertEvent: Database.Statement<[string, string, bigint, string, string, string, string]>;
+  private readonly upsertStreamRevision: Database.Statement<[string, bigint]>;
+  private readonly selectStreamWindow: Database.Statement<[string, bigint, bigint], EventRow>;
+  private readonly selectEventsAfter: Database.Statement<[bigint, number], EventRow>;
+  private readonly selectHeadPosition: Database.Statement<[], bigint | null>;
+  private readonly appendInTransaction: (streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) => { result: AppendResult; wrote: boolean };
+
+  /**
+   * Opens (and if needed creates, with its parent directories) the store at `filePath`.
+   * ':memory:' gives a private in-memory store for tests.
+   */
+  static open(filePath: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    const readonly = options.readonly ?? false;
+    const db = withSqliteFailuresMapped('open the file', filePath, () => {
+      if (filePath !== ':memory:' && !readonly) mkdirSync(dirname(filePath), { recursive: true });
+      const connection = new Database(filePath, { readonly, fileMustExist: readonly, timeout: 5000 });
+      try {
+        connection.defaultSafeIntegers(true);
+        applyPragmas(connection, readonly);
+        ensureSchema(connection, filePath, readonly);
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
+      return connection;
+    });
+    return new SqliteEventStore(db, filePath, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+  }
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly filePath: string,
+    pollIntervalMs: number,
+  ) {
+    this.pollIntervalMs = pollIntervalMs;
+    this.appended.setMaxListeners(0);
+    this.selectStreamRevision = db.prepare<[string], bigint>('SELECT revision FROM streams WHERE stream_id = ?').pluck();
+    this.selectPlaceOfEvent = db.prepare<[string], StoredPlace>('SELECT stream_id, revision, position FROM events WHERE event_id = ?');
+    this.selectPositionAtRevision = db
+      .prepare<[string, bigint], bigint>('SELECT position FROM events WHERE stream_id = ? AND revision = ?')
+      .pluck();
+    this.insertEvent = db.prepare(
+      'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.upsertStreamRevision = db.prepare(
+      'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
+    );
+    this.selectStreamWindow = db.prepare(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision BETWEEN ? AND ? ORDER BY revision`,
+    );
+    this.selectEventsAfter = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
+    this.selectHeadPosition = db.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck();
+
+    const append = db.transaction((streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
+      this.appendWithinTransaction(streamId, events, expected),
+    );
+    // IMMEDIATE takes the write lock before reading the stream's revision, so two processes cannot both pass the check.
+    this.appendInTransaction = (streamId, events, expected) => append.immediate(streamId, events, expected);
+  }
+
+  async appendToStream(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options: { readonly expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    const expected = options.expectedRevision ?? 'any';
+    const normalised = normaliseEventsToAppend(streamId, events);
+    const { result, wrote } = withSqliteFailuresMapped('append', this.filePath, () =>
+      this.appendInTransaction(streamId, normalised, expected),
+    );
+    if (wrote) this.appended.emit(APPENDED);
+    return result;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const from = options.fromRevision ?? 0n;
+    // SQLite integers are signed 64-bit: the largest one stands for "to the end".
+    const to = options.toRevision ?? 9_223_372_036_854_775_807n;
+    if (to < from) return [];
+    return withSqliteFailuresMapped('read', this.filePath, () =>
+      this.selectStreamWindow.all(streamId, from, to).map(toRecordedEvent),
+    );
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const from = options.from ?? 'start';
+    const maxCount = options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT;
+    return this.readAfter(from === 'start' ? 0n : from.commit, maxCount);
+  }
+
+  async headPosition(): Promise<Position | null> {
+    const head = withSqliteFailuresMapped('read', this.filePath, () => this.selectHeadPosition.get());
+    return head === null || head === undefined ? null : sqlitePosition(head);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
+    if (this.closed) throw new Error('SqliteEventStore is closed');
+    const subscription = new SqliteAllSubscription(
+      {
+        readAfter: (position, maxCount) => this.readAfter(position, maxCount),
+        onAppended: (listener) => {
+          this.appended.on(APPENDED, listener);
+          return () => this.appended.off(APPENDED, listener);
+        },
+      },
+      {
+        from: options.from ?? 'start',
+        onCaughtUp: options.onCaughtUp,
+        pollIntervalMs: this.pollIntervalMs,
+        pageSize: SUBSCRIPTION_PAGE_SIZE,
+        onClosed: (closed) => this.subscriptions.delete(closed),
+      },
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async ping(): Promise<void> {
+    withSqliteFailuresMapped('answer', this.filePath, () => this.db.prepare('SELECT 1').pluck().get());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.appended.removeAllListeners();
+    if (this.db.open) this.db.close();
+  }
+
+  private readAfter(position: bigint, maxCount: number): RecordedEvent[] {
+    if (maxCount <= 0) return [];
+    return withSqliteFailuresMapped('read', this.filePath, () =>
+      this.selectEventsAfter.all(position, maxCount).map(toRecordedEvent),
+    );
+  }
+
+  private appendWithinTransaction(
+    streamId: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): { result: AppendResult; wrote: boolean } {
+    const current: CurrentRevision = this.selectStreamRevision.get(streamId);
+    const holds = expectationHolds(expected, current);
+
+    if (events.length === 0) {
+      if (!holds) throw new StreamRevisionConflictError(streamId, expected, current ?? 'no_stream');
+      return { result: this.currentState(streamId, current), wrote: false };
+    }
+
+    if (!holds) {
+      // A retry of an append that already went through expected the stream as it was *before* that append.
+      const firstRevision = expected === 'no_stream' ? 0n : typeof expected === 'bigint' ? expected + 1n : undefined;
+      const retried = firstRevision === undefined ? null : this.findEarlierAppend(streamId, events, firstRevision);
+      if (retried) return { result: retried, wrote: false };
+      throw new StreamRevisionConflictError(streamId, expected, current ?? 'no_stream');
+    }
+
+    const alreadyStored = this.firstStoredEvent(events);
+    if (alreadyStored) {
+      // 'any' and 'stream_exists' still hold after the first attempt: recognise it as the block at the tail.
+      if (current !== undefined && (expected === 'any' || expected === 'stream_exists')) {
+        const retried = this.findEarlierAppend(streamId, events, current - BigInt(events.length) + 1n);
+        if (retried) return { result: retried, wrote: false };
+      }
+      const [eventId, place] = alreadyStored;
+      throw new DuplicateEventIdError(eventId, streamId, { streamId: place.stream_id, revision: place.revision });
+    }
+
+    const recordedAt = new Date().toISOString();
+    let revision = current ?? NO_STREAM_REVISION;
+    let position = 0n;
+    for (const event of events) {
+      revision += 1n;
+      const inserted = this.insertEvent.run(
+        event.id,
+        streamId,
+        revision,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        recordedAt,
+      );
+      position = BigInt(inserted.lastInsertRowid);
+    }
+    this.upsertStreamRevision.run(streamId, revision);
+    return { result: { nextExpectedRevision: revision, position: sqlitePosition(position) }, wrote: true };
+  }
+
+  /** The result of an earlier append of exactly these ids at revisions firstRevision.., or null. */
+  private findEarlierAppend(streamId: string, events: readonly EventToAppend[], firstRevision: bigint): AppendResult | null {
+    let last: StoredPlace | undefined;
+    for (const [index, event] of events.entries()) {
+      const place = this.selectPlaceOfEvent.get(event.id);
+      if (!place || place.stream_id !== streamId || place.revision !== firstRevision + BigInt(index)) return null;
+      last = place;
+    }
+    return last ? { nextExpectedRevision: last.revision, position: sqlitePosition(last.position) } : null;
+  }
+
+  private firstStoredEvent(events: readonly EventToAppend[]): [string, StoredPlace] | undefined {
+    for (const event of events) {
+      const place = this.selectPlaceOfEvent.get(event.id);
+      if (place) return [event.id, place];
+    }
+    return undefined;
+  }
+
+  /** What an empty append reports: the stream as it is (revision -1 and position 0 when it does not exist). */
+  private currentState(streamId: string, current: CurrentRevision): AppendResult {
+    if (current === undefined) return { nextExpectedRevision: NO_STREAM_REVISION, position: NO_POSITION };
+    const position = this.selectPositionAtRevision.get(streamId, current);
+    return { nextExpectedRevision: current, position: position === undefined ? NO_POSITION : sqlitePosition(position) };
+  }
+}
+
+function sqlitePosition(sequence: bigint): Position {
+  return { commit: sequence, prepare: sequence };
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    revision: row.revision,
+    position: sqlitePosition(row.position),
+    type: row.type,
+    data: JSON.parse(row.data) as JsonObject,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    recordedAt: new Date(row.recorded_at),
+  };
+}

@@ -1,0 +1,115 @@
+import { EventStoreUnavailableError } from '../errors';
+import type { AllSubscription, ReadAllFrom, RecordedEvent } from '../event-store.port';
+
+const MAX_RETRY_DELAY_MS = 5_000;
+
+/** What a subscription needs from the store: read a page after a position, hear about local appends. */
+export interface SqliteLogSource {
+  readAfter(position: bigint, maxCount: number): RecordedEvent[];
+  /** Registers a listener for appends committed by this process; returns the function that removes it. */
+  onAppended(listener: () => void): () => void;
+}
+
+export interface SqliteSubscriptionSettings {
+  readonly from: ReadAllFrom;
+  readonly onCaughtUp?: () => void;
+  /** How often to look for events appended by other processes on the same file. */
+  readonly pollIntervalMs: number;
+  readonly pageSize: number;
+  /** Called once when the subscription closes, so the store can forget it. */
+  readonly onClosed: (subscription: SqliteAllSubscription) => void;
+}
+
+/**
+ * Catch-up then live subscription over the events table. It reads one page only when the consumer asks for
+ * more (back-pressure), and when it has nothing left it sleeps until a local append wakes it or the poll timer
+ * fires (appends from another process on the same file raise no local notification).
+ */
+export class SqliteAllSubscription implements AllSubscription {
+  private closed = false;
+  private iterated = false;
+  /** Counts local appends, so an append between "read a short page" and "go to sleep" is not slept through. */
+  private appendsSeen = 0;
+  private wakeUp: (() => void) | null = null;
+  private readonly stopListening: () => void;
+
+  constructor(
+    private readonly source: SqliteLogSource,
+    private readonly settings: SqliteSubscriptionSettings,
+  ) {
+    this.stopListening = source.onAppended(() => {
+      this.appendsSeen += 1;
+      this.wakeUp?.();
+    });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    if (this.iterated) throw new Error('An AllSubscription can be iterated only once; subscribe again instead');
+    this.iterated = true;
+    return this.deliver();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopListening();
+    this.wakeUp?.();
+    this.settings.onClosed(this);
+  }
+
+  private async *deliver(): AsyncGenerator<RecordedEvent, void, undefined> {
+    const { from, pageSize, onCaughtUp } = this.settings;
+    let cursor = from === 'start' ? 0n : from.commit;
+    let caughtUpReported = false;
+    try {
+      while (!this.closed) {
+        const appendsBeforeRead = this.appendsSeen;
+        const page = await this.readPageRetryingWhileUnavailable(cursor, pageSize);
+        if (this.closed) return;
+        for (const event of page) {
+          cursor = event.position.commit;
+          yield event;
+          if (this.closed) return;
+        }
+        if (page.length < pageSize) {
+          if (!caughtUpReported) {
+            caughtUpReported = true;
+            onCaughtUp?.();
+          }
+          if (this.appendsSeen === appendsBeforeRead) await this.sleep();
+        }
+      }
+    } finally {
+      // The consumer broke out of its loop (or the read failed): nobody will ask for more.
+      await this.close();
+    }
+  }
+
+  /** A busy or briefly unreadable file should not end a projection: wait and read again, like the ESDB adapter. */
+  private async readPageRetryingWhileUnavailable(cursor: bigint, pageSize: number): Promise<RecordedEvent[]> {
+    let delayMs = this.settings.pollIntervalMs;
+    for (;;) {
+      try {
+        return this.source.readAfter(cursor, pageSize);
+      } catch (error) {
+        if (!(error instanceof EventStoreUnavailableError) || this.closed) throw error;
+        await this.sleep(delayMs);
+        if (this.closed) return [];
+        delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS);
+      }
+    }
+  }
+
+  /** Waits for a local append, the timer, or close(), whichever comes first. */
+  private sleep(ms = this.settings.pollIntervalMs): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wakeUp?.(), ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+    });
+  }
+}
