@@ -93,9 +93,8 @@ export class EventStoreDbAllSubscription implements AllSubscription {
         this.reportCaughtUp();
       }
       while (!this.closed) {
-        const subscription = this.open(cursor);
-        const events = subscription[Symbol.asyncIterator]();
         try {
+          const events = this.open(cursor)[Symbol.asyncIterator]();
           for (;;) {
             if (this.itemsBeforeCaughtUp === 0) this.reportCaughtUp();
             this.waitingForServer = true;
