@@ -65,7 +65,6 @@ export class AggregateRunner {
     decider: Decider<C, E, S>,
     ctx: CommandContext,
     makeCommand: (state: S, now: string) => C | Promise<C>,
-    channelOf: (command: C) => string = () => 'API',
   ): Promise<ExecutionResult<S, E>> {
     for (let attempt = 1; attempt <= MAX_CONCURRENCY_ATTEMPTS; attempt++) {
       const loaded = await this.load(streamId, decider);
@@ -138,6 +137,12 @@ export class AggregateRunner {
       replayed: true,
     };
   }
+}
+
+/** The channel a command came through, when it names one (activation, issue); otherwise the API itself. */
+function channelOf(command: unknown): string {
+  const channel = (command as { channel?: unknown }).channel;
+  return typeof channel === 'string' ? channel : 'API';
 }
 
 /** Stored events are the domain's own events: the store only adds position and metadata around them. */

@@ -5,7 +5,7 @@ import type { CommandContext } from './command-context';
 import { toCardOutcome, type CardCommandOutcome } from './card-outcome';
 import { cardStream } from './streams';
 
-/** Runs a command against one card's stream. The channel in metadata is the command's own when it has one. */
+/** Runs a command against one card's stream and answers with the card as it now is. */
 @Injectable()
 export class CardCommandExecutor {
   constructor(private readonly runner: AggregateRunner) {}
@@ -15,9 +15,7 @@ export class CardCommandExecutor {
     ctx: CommandContext,
     makeCommand: (state: CardState, now: string) => CardCommand | Promise<CardCommand>,
   ): Promise<CardCommandOutcome> {
-    const result = await this.runner.execute(cardStream(cardId), cardDecider, ctx, makeCommand, (command) =>
-      'channel' in command ? command.channel : 'API',
-    );
+    const result = await this.runner.execute(cardStream(cardId), cardDecider, ctx, makeCommand);
     return toCardOutcome(cardId, result);
   }
 }

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { cardDecider, type CardCommand } from '@cards/domain';
+import { SqliteEventStore, type EventStore, type JsonObject } from '@cards/event-store';
+import { issueCard, linkCard, suspendCard } from '@cards/domain/testing/card-fixtures';
+import { AggregateRunner, MAX_CONCURRENCY_ATTEMPTS } from './aggregate-runner';
+import { ConcurrentModificationError, RevisionMismatchError } from './application-errors';
+import type { CommandContext } from './command-context';
+
+const fixedClock = { now: () => new Date('2026-01-15T10:00:00.000Z') };
+
+function context(overrides: Partial<CommandContext> = {}): CommandContext {
+  return {
+    actor: { id: 'teller-7', role: 'issuer' },
+    correlationId: 'corr-1',
+    causationId: 'req-1',
+    ...overrides,
+  };
+}
+
+describe('AggregateRunner on a real (SQLite) event store', () => {
+  let store: EventStore;
+  let runner: AggregateRunner;
+  let stream: string;
+
+  beforeEach(() => {
+    store = SqliteEventStore.open(':memory:');
+    runner = new AggregateRunner(store, fixedClock);
+    stream = `card-${randomUUID()}`;
+  });
+  afterEach(() => store.close());
+
+  const issue = (ctx = context()) => runner.execute(stream, cardDecider, ctx, (_s, now) => issueCard({ now }));
+
+  it('given a new stream, when a command is decided, then its events are appended with the full metadata', async () => {
+    const result = await issue(context({ idempotencyKey: 'key-1' }));
+    expect(result).toMatchObject({ revision: 0n, replayed: false });
+    expect(result.state).toMatchObject({ exists: true, status: 'ISSUED' });
+    const [event] = await store.readStream(stream);
+    expect(event.type).toBe('CardIssued');
+    expect(event.metadata).toEqual({
+      schemaVersion: 1,
+      actor: { id: 'teller-7', role: 'issuer' },
+      channel: 'BRANCH',
+      correlationId: 'corr-1',
+      causationId: 'req-1',
+      occurredAt: '2026-01-15T10:00:00.000Z',
+      idempotencyKey: 'key-1',
+    });
+    expect((event.data as JsonObject).issuedAt).toBe('2026-01-15T10:00:00.000Z');
+  });
+
+  it('given a command already applied under an Idempotency-Key whose answer was lost, when it is retried, then the same result comes back and nothing is written', async () => {
+    await issue();
+    const ctx = context({ idempotencyKey: 'suspend-once' });
+    const first = await runner.execute(stream, cardDecider, ctx, (_s, now) => suspendCard({ now }));
+    const retry = await runner.execute(stream, cardDecider, ctx, (_s, now) => suspendCard({ now }));
+    expect(retry).toMatchObject({ replayed: true, revision: first.revision, position: first.position });
+    expect(retry.newEvents.map((e) => e.type)).toEqual(['CardSuspended']);
+    expect(retry.state).toMatchObject({ status: 'SUSPENDED' });
+    expect(await store.readStream(stream)).toHaveLength(2);
+  });
+
+  it('given another writer wins the race, when the command is still valid on the new state, then it is decided again and appended', async () => {
+    await issue();
+    let attempts = 0;
+    const result = await runner.execute(stream, cardDecider, context(), async (_state, now): Promise<CardCommand> => {
+      attempts++;
+      if (attempts === 1) {
+        // Someone else appends between our read and our append.
+        await store.appendToStream(stream, [{ id: randomUUID(), type: 'CardSuspended', data: { reason: 'other writer', suspendedAt: now }, metadata: {} }], { expectedRevision: 0n });
+      }
+      return { type: 'CancelCard', reason: 'Customer request', now };
+    });
+    expect(attempts).toBe(2);
+    expect(result.revision).toBe(2n);
+    expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['CardIssued', 'CardSuspended', 'CardCancelled']);
+  });
+
+  it('given a stale If-Match, when the command runs, then it is refused with the current revision and nothing is written', async () => {
+    await issue();
+    await runner.execute(stream, cardDecider, context(), (_s, now) => suspendCard({ now }));
+    const stale = runner.execute(stream, cardDecider, context({ expectedRevision: 0n }), (_s, now): CardCommand => ({ type: 'CancelCard', reason: 'x', now }));
+    await expect(stale).rejects.toBeInstanceOf(RevisionMismatchError);
+    await expect(stale).rejects.toMatchObject({ expectedRevision: 0n, currentRevision: 1n });
+    expect(await store.readStream(stream)).toHaveLength(2);
+  });
+
+  it('given If-Match and a race lost after the check, then it is a revision mismatch, not a silent retry', async () => {
+    await issue();
+    const racing = runner.execute(stream, cardDecider, context({ expectedRevision: 0n }), async (_s, now): Promise<CardCommand> => {
+      await store.appendToStream(stream, [{ id: randomUUID(), type: 'CardSuspended', data: { reason: 'other', suspendedAt: now }, metadata: {} }], { expectedRevision: 0n });
+      return { type: 'CancelCard', reason: 'x', now };
+    });
+    await expect(racing).rejects.toBeInstanceOf(RevisionMismatchError);
+  });
+
+  it('given every attempt loses its race, then it gives up with a ConcurrentModificationError after a bounded number of tries', async () => {
+    await issue();
+    let attempts = 0;
+    const endless = runner.execute(stream, cardDecider, context(), async (_state, now): Promise<CardCommand> => {
+      attempts++;
+      const revision = BigInt((await store.readStream(stream)).length - 1);
+      await store.appendToStream(stream, [{ id: randomUUID(), type: 'CardLinked', data: { accountId: `acc-${attempts}`, linkedAt: now }, metadata: {} }], { expectedRevision: revision });
+      return { type: 'CancelCard', reason: 'x', now };
+    });
+    await expect(endless).rejects.toBeInstanceOf(ConcurrentModificationError);
+    expect(attempts).toBe(MAX_CONCURRENCY_ATTEMPTS);
+  });
+
+  it('given a decider refusal, then nothing is appended', async () => {
+    await issue();
+    await expect(runner.execute(stream, cardDecider, context(), (_s, now) => linkCard({ now }))).rejects.toMatchObject({ code: 'TRANSITION_NOT_ALLOWED' });
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+});
