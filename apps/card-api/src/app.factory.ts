@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import type { AppConfig } from './config/app-config';
-import { newRequestId } from './http/request-context';
+import { correlationIdOf, newRequestId } from './http/request-context';
 
 /** Builds the whole card-api (used by main.ts and by the end-to-end tests, so both run the same app). */
 export async function createCardApi(config: AppConfig, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
@@ -21,7 +21,7 @@ export async function createCardApi(config: AppConfig, options: AppModuleOptions
   // Bodies are JSON only: anything else is a 415, not a string the validators would puzzle over.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
-    void reply.header('X-Request-Id', request.id);
+    void reply.header('X-Request-Id', request.id).header('X-Correlation-Id', correlationIdOf(request));
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {

@@ -188,6 +188,30 @@ describe('errors are problem+json with the right status, and lose nothing', () =
     });
   });
 
+  it('concurrent conflicting commands on one card: each is applied or refused, none is lost or doubled', async () => {
+    const card = await activeDebitCard(t);
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        t.http().post(`/v1/cards/${card.cardId}/${i % 2 === 0 ? 'suspend' : 'cancel'}`).send({ reason: `race ${i}` }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    const applied = statuses.filter((s) => s === 200).length;
+    expect(applied).toBeGreaterThanOrEqual(1);
+    const final = await t.http().get(`/v1/cards/${card.cardId}`).expect(200);
+    expect(final.body.revision).toBe(3 + applied);
+    expect(['SUSPENDED', 'CANCELLED']).toContain(final.body.status);
+    // At most one suspension can precede the cancellation, and nothing follows a cancellation.
+    expect(applied).toBeLessThanOrEqual(2);
+  });
+
+  it('echoes the caller\'s correlation id', async () => {
+    const res = await t.http().get('/health').set('X-Correlation-Id', 'trace-abc-123');
+    expect(res.headers['x-correlation-id']).toBe('trace-abc-123');
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
   it('never answers 500 to a sweep of odd inputs', async () => {
     const card = await activeDebitCard(t);
     const odd: unknown[] = [null, 0, 'x', true, {}, { channel: null }, { reason: 12 }, { accountId: ['a'] }, { outcome: {} }, { description: 'x'.repeat(5000) }];
