@@ -5,7 +5,7 @@ import type { Config } from 'jest';
 // faster, but its platform packages are not all in the registry this project installs from, and npm ci then
 // refuses the lock file.) Decorator metadata, which Nest's DI needs, comes from tsconfig.json.
 const transform: Config['transform'] = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
 };
 
 const moduleNameMapper: Config['moduleNameMapper'] = {

@@ -15,6 +15,11 @@ import type { AppConfig } from './config/app-config';
 import { GetCustomerController } from './customers/get-customer/get-customer.controller';
 import { RegisterCustomerController } from './customers/register-customer/register-customer.controller';
 import { HealthController } from './health/health.controller';
+import { SearchCardsController } from './cards/search-cards/search-cards.controller';
+import { CustomerCardsController } from './customers/customer-cards/customer-cards.controller';
+import { ProjectionsController } from './projections/projections.controller';
+import { ProjectionsHost } from './projections/projections-host';
+import { ReportsController } from './reports/reports.controller';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { correlationIdOf } from './http/request-context';
@@ -53,6 +58,8 @@ export class AppModule {
         HealthController,
         RegisterCustomerController,
         GetCustomerController,
+        CustomerCardsController,
+        SearchCardsController,
         IssueCardController,
         GetCardController,
         VerifyIdentityController,
@@ -60,8 +67,11 @@ export class AppModule {
         ActivateCardController,
         DisputesController,
         StatusChangesController,
+        ProjectionsController,
+        ReportsController,
       ],
       providers: [
+        ProjectionsHost,
         { provide: APP_PIPE, useFactory: requestValidationPipe },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },

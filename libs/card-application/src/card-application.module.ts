@@ -13,6 +13,9 @@ import { AggregateRunner } from './shared/aggregate-runner';
 import { CardCommandExecutor } from './shared/card-command-executor';
 import { ChangeCardStatusHandler } from './suspend-reinstate-cancel/card-status-change.command';
 import { VerifyIdentityHandler } from './verify-identity/verify-identity.command';
+import { ReadYourWrites } from './read-side/read-your-writes';
+import { SearchCardsHandler } from './search-cards/search-cards.query';
+import { ProcessAnalysis } from './process-analysis/process-analysis.service';
 
 /**
  * Command and query handlers. The ports they need (EVENT_STORE, CLOCK, CARD_POLICY, PanFingerprinter,
@@ -34,7 +37,10 @@ import { VerifyIdentityHandler } from './verify-identity/verify-identity.command
     ChangeCardStatusHandler,
     GetCardHandler,
     GetCustomerHandler,
+    SearchCardsHandler,
+    ReadYourWrites,
+    ProcessAnalysis,
   ],
-  exports: [CqrsModule, IdempotencyStore, AggregateRunner],
+  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis],
 })
 export class CardApplicationModule {}

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { parseStuckCardSlas, type StuckCardSlas } from '@cards/application/process-analysis/stuck-card-slas';
 import { resolveSecretKeys, type SecretKeys } from '@cards/security';
 
 /** Everything the service reads from its environment, validated once at start-up. */
@@ -15,6 +16,12 @@ export interface AppConfig {
   readonly keysFile?: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly identityMatchScoreThreshold: number;
+  /** Run the projectors inside card-api (the embedded default) or leave them to card-projector. */
+  readonly projectionsInProcess: boolean;
+  /** How long a query with `minPosition` waits for the read models before answering 503. */
+  readonly readYourWritesTimeoutMs: number;
+  /** How long a card may wait in each stage before the stuck-cards report lists it. */
+  readonly stuckCardSlas: StuckCardSlas;
 }
 
 export class ConfigurationError extends Error {
@@ -68,6 +75,17 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
   const threshold = Number(value('IDENTITY_MATCH_SCORE_THRESHOLD') ?? '0.8');
   if (!(threshold >= 0 && threshold <= 1)) problems.push('IDENTITY_MATCH_SCORE_THRESHOLD must be a number from 0 to 1');
 
+  const inProcess = (value('PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
+  if (!['true', 'false'].includes(inProcess)) problems.push('PROJECTIONS_IN_PROCESS must be "true" or "false"');
+
+  const readYourWritesTimeoutMs = Number(value('READ_YOUR_WRITES_TIMEOUT_MS') ?? '3000');
+  if (!Number.isInteger(readYourWritesTimeoutMs) || readYourWritesTimeoutMs < 0 || readYourWritesTimeoutMs > 60_000) {
+    problems.push('READ_YOUR_WRITES_TIMEOUT_MS must be an integer number of milliseconds from 0 to 60000');
+  }
+
+  const stuck = parseStuckCardSlas(value('STUCK_CARD_SLAS'));
+  problems.push(...stuck.problems);
+
   let keys: SecretKeys | undefined;
   let generatedKeys: readonly string[] = [];
   let keysFile: string | undefined;
@@ -93,5 +111,8 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
     ...(keysFile !== undefined && { keysFile }),
     logLevel,
     identityMatchScoreThreshold: threshold,
+    projectionsInProcess: inProcess !== 'false',
+    readYourWritesTimeoutMs,
+    stuckCardSlas: stuck.slas,
   };
 }

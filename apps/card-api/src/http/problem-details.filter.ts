@@ -22,7 +22,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= 500) {
       this.logger.error({ err: error, correlationId: request.id }, `${request.method} ${problem.instance} failed: ${problem.code}`);
     }
-    if (problem.status === 503) void reply.header('Retry-After', '5');
+    if (problem.status === 503) void reply.header('Retry-After', String((problem as { retryAfterSeconds?: number }).retryAfterSeconds ?? 5));
     void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   }
 }

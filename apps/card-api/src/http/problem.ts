@@ -1,5 +1,13 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { ConcurrentModificationError, RevisionMismatchError } from '@cards/application';
+import {
+  ConcurrentModificationError,
+  InvalidCursorError,
+  InvalidPositionError,
+  ProjectionsBehindError,
+  ReportParameterError,
+  RevisionMismatchError,
+} from '@cards/application';
+import { ReadStoreUnavailableError } from '@cards/read-store';
 import { DomainError, ValidationFailed, type FieldViolation } from '@cards/domain';
 import { EventStoreUnavailableError, StreamRevisionConflictError } from '@cards/event-store';
 
@@ -90,6 +98,21 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof ConcurrentModificationError || error instanceof StreamRevisionConflictError) {
     return problem(409, 'CONCURRENT_MODIFICATION', 'The resource changed while this command ran; retry the request');
+  }
+  if (error instanceof InvalidCursorError) {
+    return problem(400, 'VALIDATION_FAILED', error.message, { errors: [{ field: 'cursor', reason: error.message }] });
+  }
+  if (error instanceof ReportParameterError) {
+    return problem(400, 'VALIDATION_FAILED', `${error.field}: ${error.reason}`, { errors: [{ field: error.field, reason: error.reason }] });
+  }
+  if (error instanceof InvalidPositionError) {
+    return problem(400, 'VALIDATION_FAILED', error.message, { errors: [{ field: 'minPosition', reason: error.message }] });
+  }
+  if (error instanceof ProjectionsBehindError) {
+    return problem(503, error.code, error.message, { minPosition: error.minPosition, projections: error.projections, retryAfterSeconds: 1 });
+  }
+  if (error instanceof ReadStoreUnavailableError) {
+    return problem(503, error.code, 'The read models cannot be reached right now. Retry later.', { retryAfterSeconds: 5 });
   }
   if (error instanceof EventStoreUnavailableError) {
     return problem(503, error.code, 'The event store cannot be reached right now; nothing was written. Retry later.', {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { CARD_POLICY, CLOCK, systemClock, type CardPolicy } from '@cards/application';
+import { CARD_POLICY, CLOCK, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, systemClock, type CardPolicy } from '@cards/application';
+import { MongoReadStore, READ_STORE, SqliteReadStore, type ReadStore } from '@cards/read-store';
 import { EVENT_STORE, EventStoreDbEventStore, SqliteEventStore, type EventStore } from '@cards/event-store';
 import { CARD_VERIFICATION, PanFingerprinter, VisaCvvCardVerification } from '@cards/security';
 import type { AppConfig } from '../config/app-config';
@@ -21,13 +22,26 @@ function openEventStore(config: AppConfig): Promise<EventStore> | EventStore {
   return SqliteEventStore.open(path.join(config.dataDir, 'events.db'));
 }
 
+/** Describes where read models live, for logs and start-up messages. */
+export function describeReadStore(config: AppConfig): string {
+  return config.readStore.kind === 'sqlite' ? `sqlite at ${path.join(config.dataDir, 'read-models.db')}` : 'mongodb (MONGODB_URL)';
+}
+
+function openReadStore(config: AppConfig): Promise<ReadStore> | ReadStore {
+  if (config.readStore.kind === 'mongodb') return MongoReadStore.connect(config.readStore.url);
+  return SqliteReadStore.open(path.join(config.dataDir, 'read-models.db'));
+}
+
 /** The adapters behind the application's ports, chosen by configuration. One place decides them all. */
 @Global()
 @Module({})
 export class InfrastructureModule implements OnApplicationShutdown {
   private readonly logger = new Logger(InfrastructureModule.name);
 
-  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+  ) {}
 
   static forRoot(config: AppConfig): DynamicModule {
     return {
@@ -35,6 +49,9 @@ export class InfrastructureModule implements OnApplicationShutdown {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: EVENT_STORE, useFactory: () => openEventStore(config) },
+        { provide: READ_STORE, useFactory: () => openReadStore(config) },
+        { provide: READ_YOUR_WRITES_TIMEOUT_MS, useValue: config.readYourWritesTimeoutMs },
+        { provide: STUCK_CARD_SLAS, useValue: config.stuckCardSlas },
         { provide: CLOCK, useValue: systemClock },
         {
           provide: CARD_POLICY,
@@ -43,12 +60,13 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: PanFingerprinter, useValue: new PanFingerprinter(config.keys.panFingerprintKey) },
         { provide: CARD_VERIFICATION, useValue: new VisaCvvCardVerification(config.keys.cardCvk) },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, CLOCK, CARD_POLICY, PanFingerprinter, CARD_VERIFICATION],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, PanFingerprinter, CARD_VERIFICATION],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.readStore.close();
     await this.eventStore.close();
-    this.logger.log('Event store closed');
+    this.logger.log('Stores closed');
   }
 }

@@ -36,6 +36,9 @@ export interface CardSummaryDocument {
   readonly disputeCount: number;
   readonly suspensionReason: string | null;
   readonly cancellationReason: string | null;
+  /** Where a suspension or a dispute returns the card to (what reinstatement / rejection restore). */
+  readonly statusBeforeSuspension: CardStatus | null;
+  readonly statusBeforeDispute: CardStatus | null;
   /** Revision of the last event of the card's stream applied here. */
   readonly revision: number;
   /** Time of the last event applied. */

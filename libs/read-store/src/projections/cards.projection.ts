@@ -1,0 +1,129 @@
+import type { CardEvent, CardStatus } from '@cards/domain';
+import type { JsonObject, RecordedEvent } from '@cards/event-store';
+import type { WriteOp } from '../read-store.port';
+import type { CardSummaryDocument } from './documents';
+import { eventTime, idOfStream } from './event-time';
+import type { Projection, ProjectionView } from './projection';
+
+export const CARDS = 'cards';
+
+const byIssued = (field: string) => [
+  { field, direction: 'asc' as const },
+  { field: 'issuedAt', direction: 'desc' as const },
+];
+
+/** One summary per card, for search, the customer's cards and the process reports. */
+export const cardsProjection: Projection = {
+  name: 'cards',
+  collections: [
+    {
+      name: CARDS,
+      indexes: [
+        [{ field: 'issuedAt', direction: 'desc' }],
+        byIssued('customerId'),
+        byIssued('status'),
+        byIssued('product'),
+        byIssued('branchId'),
+        byIssued('channel'),
+        byIssued('panLast4'),
+        [{ field: 'status', direction: 'asc' }, { field: 'statusSince', direction: 'asc' }],
+      ],
+    },
+  ],
+
+  async project(event: RecordedEvent, view: ProjectionView): Promise<WriteOp[]> {
+    const cardId = idOfStream(event.streamId, 'card');
+    if (cardId === null) return [];
+    const at = eventTime(event);
+    const e = { type: event.type, data: event.data } as unknown as CardEvent;
+    const touch = { revision: Number(event.revision), updatedAt: at };
+    const set = (fields: Partial<CardSummaryDocument>): WriteOp[] => [
+      { kind: 'upsert', collection: CARDS, id: cardId, set: { ...fields, ...touch } as unknown as JsonObject },
+    ];
+    const current = async () => (await view.get(CARDS, cardId)) as unknown as CardSummaryDocument | null;
+    const enter = (status: CardStatus) => ({ status, statusSince: at });
+
+    switch (e.type) {
+      case 'CardIssued': {
+        const d = e.data;
+        const doc: Omit<CardSummaryDocument, '_id' | 'revision' | 'updatedAt'> = {
+          cardId,
+          customerId: d.customerId,
+          product: d.product,
+          ...enter('ISSUED'),
+          panBin: d.panBin,
+          panLast4: d.panLast4,
+          expiry: d.expiry ?? null,
+          channel: d.channel,
+          branchId: d.branchId ?? null,
+          accountId: null,
+          activationChannel: null,
+          issuedAt: d.issuedAt,
+          identityVerifiedAt: null,
+          linkedAt: null,
+          activatedAt: null,
+          suspendedAt: null,
+          disputedAt: null,
+          cancelledAt: null,
+          identityVerificationFailures: 0,
+          failedActivationAttempts: 0,
+          openDisputeId: null,
+          disputeCount: 0,
+          suspensionReason: null,
+          cancellationReason: null,
+          statusBeforeSuspension: null,
+          statusBeforeDispute: null,
+          imported: event.metadata.imported === true,
+        };
+        return set(doc);
+      }
+      case 'IdentityVerified':
+        return set({ ...enter('IDENTITY_VERIFIED'), identityVerifiedAt: (await current())?.identityVerifiedAt ?? at });
+      case 'IdentityVerificationFailed':
+        return [
+          ...set({}),
+          { kind: 'increment', collection: CARDS, id: cardId, by: { identityVerificationFailures: 1 } },
+        ];
+      case 'CardLinked':
+        return set({ ...enter('LINKED'), linkedAt: (await current())?.linkedAt ?? at, accountId: e.data.accountId });
+      case 'CardActivated':
+        return set({ ...enter('ACTIVE'), activatedAt: (await current())?.activatedAt ?? at, activationChannel: e.data.channel });
+      case 'ActivationAttemptFailed':
+        return set({ failedActivationAttempts: e.data.attempt });
+      case 'CardSuspended': {
+        const card = await current();
+        return set({
+          ...enter('SUSPENDED'),
+          suspendedAt: at,
+          suspensionReason: e.data.reason,
+          statusBeforeSuspension: card?.status ?? null,
+        });
+      }
+      case 'CardReinstated': {
+        const card = await current();
+        return set({
+          ...enter(card?.statusBeforeSuspension ?? 'ISSUED'),
+          failedActivationAttempts: 0,
+          suspensionReason: null,
+          statusBeforeSuspension: null,
+        });
+      }
+      case 'CardCancelled':
+        return set({ ...enter('CANCELLED'), cancelledAt: at, cancellationReason: e.data.reason, openDisputeId: null });
+      case 'CardDisputed': {
+        const card = await current();
+        return [
+          ...set({ ...enter('DISPUTED'), disputedAt: at, openDisputeId: e.data.disputeId, statusBeforeDispute: card?.status ?? null }),
+          { kind: 'increment', collection: CARDS, id: cardId, by: { disputeCount: 1 } },
+        ];
+      }
+      case 'DisputeResolved': {
+        if (e.data.outcome === 'UPHELD') return set({ openDisputeId: null }); // CardCancelled follows
+        const card = await current();
+        return set({ ...enter(card?.statusBeforeDispute ?? 'ACTIVE'), openDisputeId: null, statusBeforeDispute: null });
+      }
+      default:
+        return [];
+    }
+  },
+};

@@ -1,0 +1,19 @@
+import type { RecordedEvent } from '@cards/event-store';
+import type { CollectionDefinition, ReadDocument, WriteOp } from '../read-store.port';
+
+/** What a projection may read while it decides its writes: the store as it will be once earlier writes land. */
+export interface ProjectionView {
+  get(collection: string, id: string): Promise<ReadDocument | null>;
+}
+
+/**
+ * A projection turns events into writes on its own collections. It is written once against the ReadStore port
+ * and runs the same on SQLite and MongoDB. It must be deterministic: a rebuild from position zero gives the
+ * same documents as the live run.
+ */
+export interface Projection {
+  readonly name: string;
+  readonly collections: readonly CollectionDefinition[];
+  /** The writes one event causes; [] for events it does not care about. */
+  project(event: RecordedEvent, view: ProjectionView): Promise<WriteOp[]>;
+}

@@ -1,0 +1,206 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { type FindOptions, ReadStoreUnavailableError, SqliteReadStore } from '@cards/read-store';
+import { countQuery, findQuery } from './sqlite-query';
+import { at, describeReadStoreContract, newCollectionName, newProjectionName } from '@cards/read-store/testing/read-store.contract';
+
+const directory = mkdtempSync(join(tmpdir(), 'read-store-sqlite-'));
+let files = 0;
+const newFile = (): string => join(directory, `store-${++files}`, 'read-models.db');
+
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describeReadStoreContract('sqlite (temp file)', async () => SqliteReadStore.open(newFile()));
+describeReadStoreContract('sqlite (:memory:)', async () => SqliteReadStore.open(':memory:'));
+
+describe('SqliteReadStore', () => {
+  const opened: SqliteReadStore[] = [];
+  const open = (file: string): SqliteReadStore => {
+    const store = SqliteReadStore.open(file);
+    opened.push(store);
+    return store;
+  };
+  /** The store's own connection, for looking at what it wrote and how it plans queries. */
+  const connectionOf = (store: SqliteReadStore): Database.Database => (store as unknown as { db: Database.Database }).db;
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+
+  it('keeps documents and checkpoints across close and reopen', async () => {
+    const file = newFile();
+    const collection = newCollectionName();
+    const projection = newProjectionName();
+    const first = open(file);
+    await first.ensureCollections([{ name: collection, indexes: [[{ field: 'status', direction: 'asc' }]] }]);
+    await first.commit(projection, at(41, 40), 2, [
+      { kind: 'upsert', collection, id: 'a', set: { status: 'ACTIVE', n: 1 } },
+      { kind: 'increment', collection, id: 'a', by: { n: 1 } },
+    ]);
+    await first.close();
+
+    const reopened = open(file);
+    expect(await reopened.get(collection, 'a')).toEqual({ _id: 'a', status: 'ACTIVE', n: 2 });
+    expect(await reopened.checkpoint(projection)).toMatchObject({ position: at(41, 40), eventsApplied: 2 });
+    expect(await reopened.commit(projection, at(41, 40), 1, [])).toBe(false);
+    expect(await reopened.find(collection, { filter: { status: 'ACTIVE' }, limit: 5 })).toHaveLength(1);
+  });
+
+  it('creates the schema with user_version 1 and runs with WAL, synchronous=FULL and a busy timeout', () => {
+    const file = newFile();
+    const store = open(file);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+      expect(tables).toEqual(expect.arrayContaining(['checkpoints', 'documents']));
+    } finally {
+      db.close();
+    }
+    expect(Number(connectionOf(store).pragma('synchronous', { simple: true }))).toBe(2);
+    expect(Number(connectionOf(store).pragma('busy_timeout', { simple: true }))).toBe(5000);
+  });
+
+  it('refuses a file with another schema version, or another program’s tables', () => {
+    const file = newFile();
+    open(file);
+    const db = new Database(file);
+    db.pragma('user_version = 7');
+    db.close();
+    expect(() => SqliteReadStore.open(file)).toThrow(/schema version 7/);
+
+    const foreign = newFile().replace('read-models.db', 'events.db');
+    open(foreign);
+    const raw = new Database(foreign);
+    raw.exec('DROP TABLE documents');
+    raw.close();
+    expect(() => SqliteReadStore.open(foreign)).toThrow(/not a read store/);
+  });
+
+  it('creates one partial expression index per declared index, named after its collection and fields', async () => {
+    const store = open(newFile());
+    const collection = newCollectionName();
+    await store.ensureCollections([
+      {
+        name: collection,
+        indexes: [[{ field: 'status', direction: 'asc' }, { field: 'issuedAt', direction: 'desc' }], [{ field: 'customerId', direction: 'asc' }]],
+      },
+    ]);
+    await store.ensureCollections([{ name: collection, indexes: [[{ field: 'status', direction: 'asc' }, { field: 'issuedAt', direction: 'desc' }]] }]);
+
+    const indexes = connectionOf(store)
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' AND sql IS NOT NULL ORDER BY name")
+      .all() as Array<{ name: string; sql: string }>;
+    expect(indexes.map((index) => index.name)).toEqual([`ix_${collection}_customerId`, `ix_${collection}_status_issuedAt_desc`]);
+    expect(indexes[1].sql).toContain(`json_extract(body, '$.issuedAt') DESC, id DESC) WHERE collection = '${collection}'`);
+  });
+
+  describe('query plans', () => {
+    let store: SqliteReadStore;
+    const collection = newCollectionName();
+    const index = `ix_${collection}_status_issuedAt_desc`;
+
+    beforeAll(async () => {
+      store = SqliteReadStore.open(newFile());
+      await store.ensureCollections([
+        { name: collection, indexes: [[{ field: 'status', direction: 'asc' }, { field: 'issuedAt', direction: 'desc' }]] },
+      ]);
+      const ops = Array.from({ length: 300 }, (_, i) => ({
+        kind: 'upsert' as const,
+        collection,
+        id: `card-${i}`,
+        set: { status: ['ISSUED', 'ACTIVE', 'SUSPENDED'][i % 3], issuedAt: new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString() },
+      }));
+      await store.commit(newProjectionName(), at(1), 300, ops);
+      connectionOf(store).exec('ANALYZE');
+    });
+
+    afterAll(async () => {
+      await store.close();
+    });
+
+    /** The plan SQLite makes for the very query `find` runs with these options. */
+    function planOf(options: FindOptions): string {
+      const query = findQuery(collection, options);
+      const rows = connectionOf(store).prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.params) as Array<{ detail: string }>;
+      return rows.map((row) => row.detail).join('\n');
+    }
+
+    it('finds by an indexed field, sorted like the index, with the expression index', async () => {
+      const options: FindOptions = { filter: { status: 'ACTIVE' }, sort: [{ field: 'issuedAt', direction: 'desc' }], limit: 10 };
+      const plan = planOf(options);
+      expect(plan).toContain(`USING INDEX ${index}`);
+      expect(plan).not.toContain('TEMP B-TREE');
+      expect(await store.find(collection, options)).toHaveLength(10);
+    });
+
+    it('pages with `after` through the same index, seeking to the cursor', async () => {
+      const sort: FindOptions['sort'] = [{ field: 'issuedAt', direction: 'desc' }];
+      const first = await store.find(collection, { filter: { status: 'ACTIVE' }, sort, limit: 10 });
+      const last = first[9];
+      const plan = planOf({ filter: { status: 'ACTIVE' }, sort, limit: 10, after: [last.issuedAt as string, last._id] });
+      expect(plan).toContain(`USING INDEX ${index}`);
+      expect(plan).toMatch(/<expr><\?/);
+      expect(plan).not.toContain('TEMP B-TREE');
+    });
+
+    it('counts by an equality and a range on indexed fields with an index range scan', () => {
+      const query = countQuery(collection, { status: 'SUSPENDED', issuedAt: { $gte: '2024-01-01T02:00:00.000Z' } });
+      const rows = connectionOf(store).prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.params) as Array<{ detail: string }>;
+      expect(rows.map((row) => row.detail).join('\n')).toContain(`USING INDEX ${index} (collection=? AND <expr>=? AND <expr>>`);
+    });
+  });
+
+  describe('when the database is closed', () => {
+    it.each([
+      ['get', (store: SqliteReadStore) => store.get('cards', 'a')],
+      ['find', (store: SqliteReadStore) => store.find('cards', { filter: { status: 'ACTIVE' }, limit: 1 })],
+      ['count', (store: SqliteReadStore) => store.count('cards')],
+      ['scan', async (store: SqliteReadStore) => { for await (const _ of store.scan('cards')) void _; }],
+      ['commit', (store: SqliteReadStore) => store.commit('cards', at(1), 1, [{ kind: 'delete', collection: 'cards', id: 'a' }])],
+      ['checkpoint', (store: SqliteReadStore) => store.checkpoint('cards')],
+      ['reset', (store: SqliteReadStore) => store.reset('cards', ['cards'])],
+      ['ensureCollections', (store: SqliteReadStore) => store.ensureCollections([{ name: 'cards', indexes: [] }])],
+      ['ping', (store: SqliteReadStore) => store.ping()],
+    ])('maps %s to ReadStoreUnavailableError', async (_name, call) => {
+      const store = open(newFile());
+      await store.get('cards', 'warm-up'); // a prepared statement that outlives the connection
+      await store.close();
+      const error = await call(store).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(error).toBeInstanceOf(ReadStoreUnavailableError);
+      expect(error).toMatchObject({ code: 'READ_STORE_UNAVAILABLE', message: expect.stringContaining('not open') });
+    });
+
+    it('closes twice without complaint', async () => {
+      const store = open(newFile());
+      await store.close();
+      await expect(store.close()).resolves.toBeUndefined();
+    });
+  });
+
+  it('maps a write lock held by another process past the busy timeout to ReadStoreUnavailableError', async () => {
+    const file = newFile();
+    const store = open(file);
+    const projection = newProjectionName();
+    connectionOf(store).pragma('busy_timeout = 50'); // not 5 s in a test
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const error = await store.commit(projection, at(1), 1, []).catch((failure: unknown) => failure);
+      expect(error).toBeInstanceOf(ReadStoreUnavailableError);
+      expect(error).toMatchObject({ message: expect.stringContaining('SQLITE_BUSY') });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await store.commit(projection, at(1), 1, [])).toBe(true);
+  });
+});

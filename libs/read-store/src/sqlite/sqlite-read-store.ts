@@ -1,0 +1,294 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { comparePositions } from '@cards/event-store';
+import {
+  assertBatchSize,
+  assertCollectionName,
+  assertDocumentId,
+  assertEventsInBatch,
+  assertPosition,
+  assertProjectionName,
+  assertWriteOps,
+  effectiveSort,
+  NonNumericIncrementError,
+} from '../read-store-rules';
+import type {
+  Checkpoint,
+  CollectionDefinition,
+  FindOptions,
+  Filter,
+  JsonObject,
+  Position,
+  ReadDocument,
+  ReadStore,
+  WriteOp,
+} from '../read-store.port';
+import { withSqliteFailuresMapped } from './sqlite-failures';
+import { countQuery, createIndexStatement, findQuery, scanQuery } from './sqlite-query';
+import { applyPragmas, ensureSchema } from './sqlite-schema';
+
+const DEFAULT_SCAN_BATCH_SIZE = 500;
+/** Distinct query shapes are few (one per filter/sort shape a query handler uses); this only bounds a runaway. */
+const STATEMENT_CACHE_SIZE = 256;
+
+interface DocumentRow {
+  id: string;
+  body: string;
+}
+
+interface CheckpointRow {
+  commit_position: bigint;
+  prepare_position: bigint;
+  events_applied: bigint;
+  updated_at: string;
+}
+
+/** A document as a batch leaves it: null when deleted (or never there). */
+interface TouchedDocument {
+  readonly collection: string;
+  readonly id: string;
+  body: Record<string, unknown> | null;
+}
+
+function toDocument(row: DocumentRow): ReadDocument {
+  return { ...(JSON.parse(row.body) as JsonObject), _id: row.id };
+}
+
+function hasOwn(body: Record<string, unknown>, field: string): boolean {
+  return Object.prototype.hasOwnProperty.call(body, field);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+/**
+ * The embedded read store: one SQLite file in WAL mode holding every collection in one `documents` table
+ * (JSON bodies, partial expression indexes per collection) and every projection's checkpoint. A commit is one
+ * IMMEDIATE transaction, so the documents and the checkpoint always move together.
+ */
+export class SqliteReadStore implements ReadStore {
+  readonly kind = 'sqlite';
+
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly commitInTransaction: (projection: string, position: Position, eventsInBatch: number, ops: readonly WriteOp[], now: string) => boolean;
+  private readonly resetInTransaction: (projection: string, collections: readonly string[]) => void;
+
+  /**
+   * Opens (and if needed creates, with its parent directories) the store at `filePath`.
+   * ':memory:' gives a private in-memory store for tests.
+   */
+  static open(filePath: string): SqliteReadStore {
+    const db = withSqliteFailuresMapped('open the file', filePath, () => {
+      if (filePath !== ':memory:') mkdirSync(dirname(filePath), { recursive: true });
+      const connection = new Database(filePath, { timeout: 5000 });
+      try {
+        connection.defaultSafeIntegers(true);
+        applyPragmas(connection);
+        ensureSchema(connection, filePath);
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
+      return connection;
+    });
+    return new SqliteReadStore(db, filePath);
+  }
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly filePath: string,
+  ) {
+    const commit = db.transaction(
+      (projection: string, position: Position, eventsInBatch: number, ops: readonly WriteOp[], now: string): boolean => {
+        const stored = this.readCheckpoint(projection);
+        if (stored?.position && comparePositions(stored.position, position) >= 0) return false;
+        this.applyOps(ops);
+        this.statement(
+          `INSERT INTO checkpoints (projection, commit_position, prepare_position, events_applied, updated_at)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (projection) DO UPDATE SET
+             commit_position = excluded.commit_position,
+             prepare_position = excluded.prepare_position,
+             events_applied = events_applied + excluded.events_applied,
+             updated_at = excluded.updated_at`,
+        ).run(projection, position.commit, position.prepare, eventsInBatch, now);
+        return true;
+      },
+    );
+    // IMMEDIATE takes the write lock before the checkpoint is read, so two processes cannot both apply a batch.
+    this.commitInTransaction = (...args) => commit.immediate(...args);
+
+    const reset = db.transaction((projection: string, collections: readonly string[]) => {
+      for (const collection of collections) this.statement('DELETE FROM documents WHERE collection = ?').run(collection);
+      this.statement('DELETE FROM checkpoints WHERE projection = ?').run(projection);
+    });
+    this.resetInTransaction = (...args) => reset.immediate(...args);
+  }
+
+  async ensureCollections(definitions: readonly CollectionDefinition[]): Promise<void> {
+    const statements = definitions.flatMap((definition) => {
+      assertCollectionName(definition.name);
+      return definition.indexes.filter((keys) => keys.length > 0).map((keys) => {
+        effectiveSort(keys); // validates the names and directions before they become SQL text
+        return createIndexStatement(definition.name, keys);
+      });
+    });
+    withSqliteFailuresMapped('create indexes', this.filePath, () => {
+      this.db.transaction(() => statements.forEach((sql) => this.db.exec(sql))).immediate();
+    });
+  }
+
+  async get(collection: string, id: string): Promise<ReadDocument | null> {
+    assertCollectionName(collection);
+    assertDocumentId(id);
+    const row = withSqliteFailuresMapped('read', this.filePath, () =>
+      this.statement<DocumentRow>('SELECT id, body FROM documents WHERE collection = ? AND id = ?').get(collection, id),
+    );
+    return row === undefined ? null : toDocument(row);
+  }
+
+  async find(collection: string, options: FindOptions): Promise<ReadDocument[]> {
+    const query = findQuery(collection, options);
+    const rows = withSqliteFailuresMapped('read', this.filePath, () => this.statement<DocumentRow>(query.sql).all(...query.params));
+    return rows.map(toDocument);
+  }
+
+  async count(collection: string, filter?: Filter): Promise<number> {
+    const query = countQuery(collection, filter);
+    const count = withSqliteFailuresMapped('read', this.filePath, () =>
+      this.statement<bigint>(query.sql).pluck().get(...query.params),
+    );
+    return Number(count);
+  }
+
+  /** Pages by id, each page its own short read, so a long report never holds a read transaction open. */
+  async *scan(collection: string, filter?: Filter, batchSize = DEFAULT_SCAN_BATCH_SIZE): AsyncIterable<ReadDocument> {
+    assertBatchSize(batchSize);
+    let lastId: string | undefined;
+    for (;;) {
+      const query = scanQuery(collection, filter, lastId, batchSize);
+      const rows = withSqliteFailuresMapped('read', this.filePath, () => this.statement<DocumentRow>(query.sql).all(...query.params));
+      for (const row of rows) yield toDocument(row);
+      if (rows.length < batchSize) return;
+      lastId = rows[rows.length - 1].id;
+    }
+  }
+
+  async commit(projection: string, position: Position, eventsInBatch: number, ops: readonly WriteOp[]): Promise<boolean> {
+    assertProjectionName(projection);
+    assertPosition(position);
+    assertEventsInBatch(eventsInBatch);
+    assertWriteOps(ops);
+    const now = new Date().toISOString();
+    return withSqliteFailuresMapped('commit', this.filePath, () =>
+      this.commitInTransaction(projection, position, eventsInBatch, ops, now),
+    );
+  }
+
+  async checkpoint(projection: string): Promise<Checkpoint | null> {
+    assertProjectionName(projection);
+    return withSqliteFailuresMapped('read', this.filePath, () => this.readCheckpoint(projection));
+  }
+
+  async reset(projection: string, collections: readonly string[]): Promise<void> {
+    assertProjectionName(projection);
+    collections.forEach(assertCollectionName);
+    withSqliteFailuresMapped('reset', this.filePath, () => this.resetInTransaction(projection, collections));
+  }
+
+  async ping(): Promise<void> {
+    withSqliteFailuresMapped('answer', this.filePath, () => this.db.prepare('SELECT 1').pluck().get());
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  private statement<Row = unknown>(sql: string): Database.Statement<unknown[], Row> {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = this.statements.keys().next().value;
+        if (oldest !== undefined) this.statements.delete(oldest);
+      }
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], Row>;
+  }
+
+  private readCheckpoint(projection: string): Checkpoint | null {
+    const row = this.statement<CheckpointRow>(
+      'SELECT commit_position, prepare_position, events_applied, updated_at FROM checkpoints WHERE projection = ?',
+    ).get(projection);
+    if (row === undefined) return null;
+    return {
+      projection,
+      position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
+      eventsApplied: Number(row.events_applied),
+      updatedAt: row.updated_at,
+    };
+  }
+
+  /**
+   * Applies the ops in order to the documents they touch, held in memory for the batch (so several ops on one
+   * document read it once), then writes each touched document once. Runs inside the commit transaction: a
+   * throw here rolls back the whole batch.
+   */
+  private applyOps(ops: readonly WriteOp[]): void {
+    const touched = new Map<string, TouchedDocument>();
+    const load = (collection: string, id: string): TouchedDocument => {
+      const key = `${collection}\u0000${id}`;
+      let document = touched.get(key);
+      if (document === undefined) {
+        const body = this.statement<string>('SELECT body FROM documents WHERE collection = ? AND id = ?').pluck().get(collection, id);
+        document = { collection, id, body: body === undefined ? null : (JSON.parse(body) as Record<string, unknown>) };
+        touched.set(key, document);
+      }
+      return document;
+    };
+
+    for (const op of ops) {
+      const document = load(op.collection, op.id);
+      switch (op.kind) {
+        case 'upsert': {
+          const body = document.body ?? {};
+          for (const [field, value] of Object.entries(op.set)) body[field] = value;
+          for (const field of op.unset ?? []) delete body[field];
+          document.body = body;
+          break;
+        }
+        case 'increment': {
+          const body = document.body ?? {};
+          for (const [field, by] of Object.entries(op.by)) {
+            const current = hasOwn(body, field) ? body[field] : 0;
+            if (typeof current !== 'number') {
+              throw new NonNumericIncrementError(op.collection, op.id, field, `it holds ${describeValue(current)}, not a number`);
+            }
+            body[field] = current + by;
+          }
+          document.body = body;
+          break;
+        }
+        case 'delete':
+          document.body = null;
+          break;
+      }
+    }
+
+    for (const { collection, id, body } of touched.values()) {
+      if (body === null) {
+        this.statement('DELETE FROM documents WHERE collection = ? AND id = ?').run(collection, id);
+      } else {
+        this.statement(
+          'INSERT INTO documents (collection, id, body) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET body = excluded.body',
+        ).run(collection, id, JSON.stringify(body));
+      }
+    }
+  }
+}

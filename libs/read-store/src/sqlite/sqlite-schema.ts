@@ -1,0 +1,56 @@
+import type { Database } from 'better-sqlite3';
+
+/** The schema this code reads and writes, kept in SQLite's `user_version`. */
+export const SQLITE_READ_STORE_SCHEMA_VERSION = 1;
+
+/**
+ * One table holds every collection: a document is its JSON `body` (without `_id`, which is the `id` column).
+ * Filters and sorts read fields with json_extract, and each declared index is a partial expression index on
+ * exactly those expressions (see sqlite-query.ts). Positions are INTEGERs, read back as bigint.
+ */
+const SCHEMA_V1 = `
+  CREATE TABLE IF NOT EXISTS documents (
+    collection TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    PRIMARY KEY (collection, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    projection       TEXT    PRIMARY KEY,
+    commit_position  INTEGER NOT NULL,
+    prepare_position INTEGER NOT NULL,
+    events_applied   INTEGER NOT NULL,
+    updated_at       TEXT    NOT NULL
+  );
+`;
+
+/**
+ * WAL lets queries read while a projector writes; synchronous=FULL makes an acknowledged commit (documents and
+ * checkpoint together) survive a power cut, so a projection never re-applies or skips a batch after a crash.
+ */
+export function applyPragmas(db: Database): void {
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = FULL');
+  db.pragma('journal_mode = WAL');
+}
+
+/** Creates the schema in a new file, accepts a file already at our version, refuses anything else. */
+export function ensureSchema(db: Database, file: string): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  if (version === SQLITE_READ_STORE_SCHEMA_VERSION) {
+    const tables = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('documents', 'checkpoints')").pluck().get();
+    // Another program's file at the same version number (the event store also starts at 1).
+    if (Number(tables) !== 2) throw new Error(`${file} is not a read store: it has no documents and checkpoints tables`);
+    return;
+  }
+  if (version === 0) {
+    db.transaction(() => {
+      db.exec(SCHEMA_V1);
+      db.pragma(`user_version = ${SQLITE_READ_STORE_SCHEMA_VERSION}`);
+    }).immediate();
+    return;
+  }
+  throw new Error(
+    `SQLite read store ${file} has schema version ${version}; this build reads version ${SQLITE_READ_STORE_SCHEMA_VERSION}`,
+  );
+}
