@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
-import type { AppConfig } from './config/app-config';
+import type { AppConfig } from '@cards/platform';
 import { correlationIdOf, newRequestId } from './http/request-context';
 
 /** Builds the whole card-api (used by main.ts and by the end-to-end tests, so both run the same app). */

@@ -11,20 +11,16 @@ import { IssueCardController } from './cards/issue-card/issue-card.controller';
 import { LinkCardController } from './cards/link-card/link-card.controller';
 import { StatusChangesController } from './cards/status-changes/status-changes.controller';
 import { VerifyIdentityController } from './cards/verify-identity/verify-identity.controller';
-import type { AppConfig } from './config/app-config';
+import { HealthController, InfrastructureModule, ProjectionsController, ProjectionsHost, type AppConfig } from '@cards/platform';
 import { GetCustomerController } from './customers/get-customer/get-customer.controller';
 import { RegisterCustomerController } from './customers/register-customer/register-customer.controller';
-import { HealthController } from './health/health.controller';
 import { SearchCardsController } from './cards/search-cards/search-cards.controller';
 import { CustomerCardsController } from './customers/customer-cards/customer-cards.controller';
-import { ProjectionsController } from './projections/projections.controller';
-import { ProjectionsHost } from './projections/projections-host';
 import { ReportsController } from './reports/reports.controller';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { correlationIdOf } from './http/request-context';
 import { requestValidationPipe } from './http/validation';
-import { InfrastructureModule } from './infrastructure/infrastructure.module';
 
 export interface AppModuleOptions {
   /** Where structured logs go (stdout by default); tests pass a file to scan it. */

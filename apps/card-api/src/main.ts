@@ -1,6 +1,5 @@
-import { ConfigurationError, loadAppConfig } from './config/app-config';
+import { ConfigurationError, describeEventStore, describeReadStore, loadAppConfig } from '@cards/platform';
 import { createCardApi } from './app.factory';
-import { describeEventStore } from './infrastructure/infrastructure.module';
 import { Logger } from 'nestjs-pino';
 
 async function main(): Promise<void> {
@@ -27,12 +26,13 @@ async function main(): Promise<void> {
   }
   await app.listen(config.port, config.host);
   const url = `http://localhost:${config.port}`;
-  logger.log(`card-api listening on ${url} (events: ${describeEventStore(config)})`);
+  logger.log(`card-api listening on ${url} (events: ${describeEventStore(config)}; read models: ${describeReadStore(config)})`);
   process.stdout.write(
     [
       '',
       `  card-api is up on ${url}`,
       `  events:   ${describeEventStore(config)}`,
+      `  reads:    ${describeReadStore(config)}${config.projectionsInProcess ? '' : ' (projections run in card-projector)'}`,
       `  API docs: ${url}/docs`,
       `  try:      curl -s ${url}/health/ready`,
       `            curl -s -X POST ${url}/v1/customers -H 'content-type: application/json' \\`,

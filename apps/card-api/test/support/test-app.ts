@@ -6,7 +6,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { computeVisaCvv } from '@cards/security';
 import { createCardApi } from '../../src/app.factory';
-import { loadAppConfig, type AppConfig } from '../../src/config/app-config';
+import { loadAppConfig, type AppConfig } from '@cards/platform';
 
 export interface TestApp {
   readonly app: NestFastifyApplication;

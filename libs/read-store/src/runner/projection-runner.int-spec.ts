@@ -81,9 +81,9 @@ describe('ProjectionRunner on real SQLite stores', () => {
       expect(await readStore.get(CARDS, late)).toMatchObject({ status: 'DISPUTED', statusBeforeDispute: 'ISSUED', disputeCount: 1 });
       expect(await readStore.get(DISPUTES, 'd-late')).toMatchObject({ cardId: late, outcome: null });
       const status = await runner.status();
-      expect(status.map((s) => [s.name, s.state, s.lagEvents, s.eventsApplied])).toEqual([
-        ['cards', 'live', 0, 1206],
-        ['disputes', 'live', 0, 1206],
+      expect(status.map((s) => [s.name, s.state, s.runsHere, s.lagEvents, s.eventsApplied])).toEqual([
+        ['cards', 'live', true, 0, 1206],
+        ['disputes', 'live', true, 0, 1206],
       ]);
     } finally {
       await runner.stop();

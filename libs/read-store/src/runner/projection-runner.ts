@@ -13,7 +13,12 @@ export type ProjectionState = 'starting' | 'catching-up' | 'live' | 'rebuilding'
 
 export interface ProjectionStatus {
   readonly name: string;
+  /**
+   * Where this process runs the projection, its loop's state. When it runs in another process
+   * (`runsHere: false`), the state is read off the stores: live when nothing is waiting, else catching-up.
+   */
   readonly state: ProjectionState;
+  readonly runsHere: boolean;
   readonly checkpoint: string | null;
   readonly eventsApplied: number;
   readonly headPosition: string | null;
@@ -113,7 +118,8 @@ export class ProjectionRunner {
         const oldest = pending[0];
         return {
           name: projection.name,
-          state: loop?.state ?? 'stopped',
+          state: loop?.state ?? (pending.length === 0 ? 'live' : 'catching-up'),
+          runsHere: loop !== undefined,
           checkpoint: checkpoint?.position ? formatPosition(checkpoint.position) : null,
           eventsApplied: checkpoint?.eventsApplied ?? 0,
           headPosition: head ? formatPosition(head) : null,

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { parseStuckCardSlas, type StuckCardSlas } from '@cards/application/process-analysis/stuck-card-slas';
+import { parseStuckCardSlas, type StuckCardSlas } from '@cards/application';
 import { resolveSecretKeys, type SecretKeys } from '@cards/security';
 
 /** Everything the service reads from its environment, validated once at start-up. */

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@cards/event-store';
 import { ALL_PROJECTIONS, ProjectionRunner, READ_STORE, type ProjectionStatus, type ReadStore } from '@cards/read-store';
-import { APP_CONFIG } from '../infrastructure/infrastructure.module';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from './app-config';
+import { APP_CONFIG } from './infrastructure.module';
 
 /**
  * Hosts the projection runner inside card-api (the embedded default: one process is the whole product).

@@ -4,7 +4,7 @@ import { CARD_POLICY, CLOCK, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, syste
 import { MongoReadStore, READ_STORE, SqliteReadStore, type ReadStore } from '@cards/read-store';
 import { EVENT_STORE, EventStoreDbEventStore, SqliteEventStore, type EventStore } from '@cards/event-store';
 import { CARD_VERIFICATION, PanFingerprinter, VisaCvvCardVerification } from '@cards/security';
-import type { AppConfig } from '../config/app-config';
+import type { AppConfig } from './app-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
