@@ -1,4 +1,5 @@
 import { devCvv } from './dev-cvv';
+import { importCommand } from './import-history';
 import { rebuildProjections } from './projections';
 
 const HELP = `card-cli: operator and auditor tools for the card lifecycle service
@@ -7,6 +8,11 @@ Commands:
   projections rebuild [name] [--url URL]
                                  rebuild one projection (or all, one after another) from position zero in the
                                  running card-api, with a progress bar; the other projections stay live
+  import FILE [--url URL] [--chunk LINES]
+                                 import card histories from another system (JSON Lines, one command per line;
+                                 README: Importing history) into the running card-api, LINES (500) per request,
+                                 with a progress bar; prints the lines that failed. Exit 0 all imported, 1 some
+                                 lines failed, 2 could not run. Safe to repeat: imported lines are skipped
   dev-cvv <cardNumber> <MM/YY>   print the CVV2 of a test card under the development CVK in DATA_DIR
   help                           this text
 
@@ -44,6 +50,11 @@ async function main(argv: readonly string[]): Promise<number> {
         ...(options.url && { url: options.url }),
       });
       return print(exitCode, message);
+    }
+    case 'import': {
+      const { exitCode, message } = await importCommand(positional, options);
+      (exitCode === 2 ? process.stderr : process.stdout).write(`${message}\n`);
+      return exitCode;
     }
     case 'dev-cvv': {
       const { output, exitCode } = devCvv(rest, process.env);

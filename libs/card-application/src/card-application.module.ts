@@ -6,7 +6,9 @@ import { ResolveDisputeHandler } from './disputes/resolve-dispute.command';
 import { GetCardHandler } from './get-card/get-card.query';
 import { GetCustomerHandler } from './get-customer/get-customer.query';
 import { IdempotencyStore } from './idempotency/idempotency-store';
+import { CardNumberClaims } from './issue-card/card-number-claims';
 import { IssueCardHandler } from './issue-card/issue-card.command';
+import { ImportHistory } from './import-history/import-history.service';
 import { LinkCardHandler } from './link-card/link-card.command';
 import { RegisterCustomerHandler } from './register-customer/register-customer.command';
 import { AggregateRunner } from './shared/aggregate-runner';
@@ -40,7 +42,9 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     SearchCardsHandler,
     ReadYourWrites,
     ProcessAnalysis,
+    CardNumberClaims,
+    ImportHistory,
   ],
-  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis],
+  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory],
 })
 export class CardApplicationModule {}

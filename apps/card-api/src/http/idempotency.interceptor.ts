@@ -11,9 +11,8 @@ import { catchError, from, mergeMap, of, type Observable } from 'rxjs';
 import { hashRequest, IdempotencyStore, type StoredResponse } from '@cards/application';
 import type { JsonValue } from '@cards/event-store';
 import { DomainError } from '@cards/domain';
-import { toProblem } from './problem';
+import { ReplayedResponse, toProblem } from '@cards/platform';
 import { idempotencyKeyOf } from './request-context';
-import { ReplayedResponse } from './replayed-response';
 
 const REPLAYED_HEADERS = ['etag', 'location'] as const;
 

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CommandContext } from '@cards/application';
-import { InvalidRequestError } from './problem';
+import { correlationIdOf, InvalidRequestError } from '@cards/platform';
 
 export const IDEMPOTENCY_KEY = 'idempotency-key';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -57,17 +56,6 @@ export function commandContextOf(request: FastifyRequest): CommandContext {
     ...(idempotencyKey !== undefined && { idempotencyKey }),
     ...(expectedRevision !== undefined && { expectedRevision }),
   };
-}
-
-export function correlationIdOf(request: FastifyRequest): string {
-  const given = header(request, 'x-correlation-id');
-  return given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : String(request.id);
-}
-
-export function newRequestId(request: { headers: Record<string, string | string[] | undefined> }): string {
-  const given = request.headers['x-request-id'];
-  const id = Array.isArray(given) ? given[0] : given;
-  return id !== undefined && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
 }
 
 /** The CommandContext of the current request, for controller parameters. */

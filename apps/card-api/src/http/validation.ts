@@ -1,6 +1,6 @@
 import { ParseUUIDPipe, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import type { FieldViolation } from '@cards/domain';
-import { InvalidRequestError } from './problem';
+import { InvalidRequestError } from '@cards/platform';
 
 /** Flattens class-validator's tree into "which field, and why" (nested fields as `address.city`). */
 export function violationsOf(errors: readonly ValidationError[], parent = ''): FieldViolation[] {

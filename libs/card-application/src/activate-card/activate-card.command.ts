@@ -22,7 +22,14 @@ export interface ActivateCardInput {
   readonly cardNumber?: string;
   /** Checked by the CardVerification port (an HSM in production), never kept. */
   readonly cvv?: string;
+  /**
+   * Imported history only: the old system checked possession (card number and CVV2) when the card was
+   * activated, so it is taken as proven. Never reachable over HTTP (the request body does not have it).
+   */
+  readonly possessionCheckedElsewhere?: boolean;
 }
+
+const PROVEN_ELSEWHERE = { cardNumberMatches: true, cvvMatches: true } as const;
 
 export class ActivateCardCommand extends Command<CardCommandOutcome> {
   constructor(readonly cardId: string, readonly input: ActivateCardInput, readonly ctx: CommandContext) {
@@ -41,10 +48,15 @@ export class ActivateCardHandler implements ICommandHandler<ActivateCardCommand,
   ) {}
 
   async execute({ cardId, input, ctx }: ActivateCardCommand): Promise<CardCommandOutcome> {
+    if (input.possessionCheckedElsewhere === true && ctx.imported !== true) {
+      throw new Error('possessionCheckedElsewhere is only for imported history');
+    }
     const outcome = await this.cards.execute(cardId, ctx, async (card, now) => ({
       type: 'ActivateCard',
       channel: input.channel,
-      ...(card.exists && { possession: await this.checkPossession(card, input) }),
+      ...(card.exists && {
+        possession: input.possessionCheckedElsewhere === true ? PROVEN_ELSEWHERE : await this.checkPossession(card, input),
+      }),
       now,
     }));
 

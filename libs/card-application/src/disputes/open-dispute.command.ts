@@ -9,6 +9,8 @@ import { deterministicUuid } from '../shared/deterministic-id';
 export interface OpenDisputeInput {
   readonly reason: DisputeReason;
   readonly description: string;
+  /** The dispute's id when the caller chooses it (imported history); not accepted over HTTP. */
+  readonly disputeId?: string;
 }
 
 export class OpenDisputeCommand extends Command<CardCommandOutcome> {
@@ -22,7 +24,8 @@ export class OpenDisputeHandler implements ICommandHandler<OpenDisputeCommand, C
   constructor(private readonly cards: CardCommandExecutor) {}
 
   execute({ cardId, input, ctx }: OpenDisputeCommand): Promise<CardCommandOutcome> {
-    const disputeId = ctx.idempotencyKey ? deterministicUuid('dispute', cardId, ctx.idempotencyKey) : randomUUID();
+    const disputeId =
+      input.disputeId ?? (ctx.idempotencyKey ? deterministicUuid('dispute', cardId, ctx.idempotencyKey) : randomUUID());
     return this.cards.execute(cardId, ctx, (_card, now) => ({
       type: 'OpenDispute',
       disputeId,

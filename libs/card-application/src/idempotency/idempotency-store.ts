@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, StreamRevisionConflictError, type EventStore, type JsonObject, type JsonValue } from '@cards/event-store';
+import { canonicalJson } from '../shared/canonical-json';
 import { CLOCK, type Clock } from '../shared/clock';
 import { deterministicUuid } from '../shared/deterministic-id';
 
@@ -62,15 +63,4 @@ export function hashRequest(method: string, path: string, body: unknown): string
 
 function streamOf(key: string): string {
   return `idempotency-${createHash('sha256').update(key).digest('hex')}`;
-}
-
-/** JSON with object keys sorted, so that the same body sent with its fields in another order hashes the same. */
-function canonicalJson(value: unknown): string {
-  if (value === undefined) return 'null';
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }

@@ -1,9 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
+  cardDecider,
   customerDecider,
+  DomainError,
   validateCardNumber,
   ValidationFailed,
+  type IssueCard,
   type IssueChannel,
   type Product,
 } from '@cards/domain';
@@ -13,6 +16,7 @@ import { CardCommandExecutor } from '../shared/card-command-executor';
 import type { CardCommandOutcome } from '../shared/card-outcome';
 import type { CommandContext } from '../shared/command-context';
 import { customerStream } from '../shared/streams';
+import { CardNumberClaims } from './card-number-claims';
 
 export interface IssueCardInput {
   readonly customerId: string;
@@ -22,6 +26,11 @@ export interface IssueCardInput {
   readonly expiry?: string;
   readonly channel: IssueChannel;
   readonly branchId?: string;
+  /**
+   * The card's id when the caller chooses it (imported history keeps its own ids). Not accepted over HTTP:
+   * the API derives the id from the number.
+   */
+  readonly cardId?: string;
 }
 
 export class IssueCardCommand extends Command<CardCommandOutcome> {
@@ -35,6 +44,7 @@ export class IssueCardHandler implements ICommandHandler<IssueCardCommand, CardC
   constructor(
     private readonly cards: CardCommandExecutor,
     private readonly runner: AggregateRunner,
+    private readonly claims: CardNumberClaims,
     @Inject(PanFingerprinter) private readonly fingerprinter: PanFingerprinter,
   ) {}
 
@@ -42,27 +52,35 @@ export class IssueCardHandler implements ICommandHandler<IssueCardCommand, CardC
     const number = validateCardNumber(input.cardNumber, input.product);
     if (!number.ok) throw new ValidationFailed([{ field: 'cardNumber', reason: number.reason }]);
 
-    // The card id is derived from the number (keyed), so a second issue of the same number meets an existing
-    // stream: uniqueness is enforced by the event store's own no-stream check, on every backend.
-    const cardId = this.fingerprinter.deriveCardId(number.digits);
+    // The API derives the card id from the number (keyed), so an API retry lands on the same stream; imported
+    // cards keep their own ids. Either way the number's claim stream keeps it to one card.
+    const derivedCardId = this.fingerprinter.deriveCardId(number.digits);
+    const cardId = input.cardId ?? derivedCardId;
+    const panFingerprint = this.fingerprinter.fingerprint(number.digits);
     const customer = await this.runner.load(customerStream(input.customerId), customerDecider);
 
-    return this.cards.execute(cardId, ctx, (_state, now) => ({
-      type: 'IssueCard',
-      cardId,
-      customerId: input.customerId,
-      customerExists: customer.state.exists,
-      product: input.product,
-      pan: {
-        bin: number.bin,
-        last4: number.last4,
-        fingerprint: this.fingerprinter.fingerprint(number.digits),
-        length: number.digits.length,
-      },
-      ...(input.expiry !== undefined && { expiry: input.expiry }),
-      channel: input.channel,
-      ...(input.branchId !== undefined && { branchId: input.branchId }),
-      now,
-    }));
+    return this.cards.execute(cardId, ctx, async (card, now) => {
+      if (card.exists && card.panFingerprint !== panFingerprint) {
+        // Only a caller-chosen id can get here: a derived id always belongs to its own number.
+        throw new DomainError('conflict', 'CARD_ID_IN_USE', 'Another card already has this card id', { cardId });
+      }
+      const command: IssueCard = {
+        type: 'IssueCard',
+        cardId,
+        customerId: input.customerId,
+        customerExists: customer.state.exists,
+        product: input.product,
+        pan: { bin: number.bin, last4: number.last4, fingerprint: panFingerprint, length: number.digits.length },
+        ...(input.expiry !== undefined && { expiry: input.expiry }),
+        channel: input.channel,
+        ...(input.branchId !== undefined && { branchId: input.branchId }),
+        now,
+      };
+      // Decided once before claiming, so that a refused issue (unknown customer, expiry in the past…) never
+      // holds the number; the runner then decides it for real.
+      cardDecider.decide(command, card);
+      await this.claims.claim({ panFingerprint, cardId, derivedCardId, ctx, now, channel: input.channel });
+      return command;
+    });
   }
 }

@@ -107,6 +107,24 @@ describe('AggregateRunner on a real (SQLite) event store', () => {
     expect(attempts).toBe(MAX_CONCURRENCY_ATTEMPTS);
   });
 
+  it('given imported history, when a command runs, then its events take the time it happened and say they were imported', async () => {
+    const ctx = context({ occurredAt: '2024-05-06T07:08:09.000Z', imported: true, idempotencyKey: 'import:abc' });
+    await runner.execute(stream, cardDecider, ctx, (_s, now) => issueCard({ now }));
+    const [event] = await store.readStream(stream);
+    expect((event.data as JsonObject).issuedAt).toBe('2024-05-06T07:08:09.000Z');
+    expect(event.metadata).toMatchObject({ occurredAt: '2024-05-06T07:08:09.000Z', imported: true, idempotencyKey: 'import:abc' });
+    // The store keeps when it was recorded: now, not then.
+    expect(event.recordedAt.getTime()).toBeGreaterThan(Date.parse('2025-01-01T00:00:00Z'));
+  });
+
+  it('given imported history, when a command is dated before the stream\'s last event, then it is refused and nothing is written', async () => {
+    await runner.execute(stream, cardDecider, context({ occurredAt: '2024-05-06T07:00:00.000Z', imported: true }), (_s, now) => issueCard({ now }));
+    const earlier = runner.execute(stream, cardDecider, context({ occurredAt: '2024-05-06T06:59:59.999Z', imported: true }), (_s, now) => suspendCard({ now }));
+    await expect(earlier).rejects.toMatchObject({ kind: 'conflict', code: 'OCCURRED_BEFORE_LAST_EVENT' });
+    await runner.execute(stream, cardDecider, context({ occurredAt: '2024-05-06T07:00:00.000Z', imported: true }), (_s, now) => suspendCard({ now }));
+    expect(await store.readStream(stream)).toHaveLength(2);
+  });
+
   it('given a decider refusal, then nothing is appended', async () => {
     await issue();
     await expect(runner.execute(stream, cardDecider, context(), (_s, now) => linkCard({ now }))).rejects.toMatchObject({ code: 'TRANSITION_NOT_ALLOWED' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { fold, type Decider } from '@cards/domain';
+import { DomainError, fold, type Decider } from '@cards/domain';
 import {
   EVENT_STORE,
   StreamRevisionConflictError,
@@ -76,7 +76,9 @@ export class AggregateRunner {
         throw new RevisionMismatchError(streamId, ctx.expectedRevision, loaded.revision);
       }
 
-      const now = this.clock.now().toISOString();
+      // Imported history carries its own time; everything else happens now.
+      const now = ctx.occurredAt ?? this.clock.now().toISOString();
+      if (ctx.occurredAt !== undefined) refuseOutOfOrder(loaded.events, ctx.occurredAt);
       const command = await makeCommand(loaded.state, now);
       const newEvents = decider.decide(command, loaded.state);
       const metadata = eventMetadata(ctx, now, channelOf(command));
@@ -137,6 +139,26 @@ export class AggregateRunner {
       replayed: true,
     };
   }
+}
+
+/**
+ * History is appended in the order it happened: an event dated before the stream's last one would make the
+ * stream disagree with itself (a card activated before it was issued) and give the reports negative durations.
+ */
+function refuseOutOfOrder(events: readonly RecordedEvent[], occurredAt: string): void {
+  const last = events[events.length - 1];
+  const lastAt = last?.metadata.occurredAt;
+  if (typeof lastAt !== 'string' || Date.parse(occurredAt) >= Date.parse(lastAt)) return;
+  throw new DomainError(
+    'conflict',
+    'OCCURRED_BEFORE_LAST_EVENT',
+    `occurredAt ${occurredAt} is before the last event of this ${aggregateOf(last.streamId)} (${lastAt}): history must be imported in the order it happened`,
+    { lastOccurredAt: lastAt },
+  );
+}
+
+function aggregateOf(streamId: string): string {
+  return streamId.startsWith('customer-') ? 'customer' : 'card';
 }
 
 /** The channel a command came through, when it names one (activation, issue); otherwise the API itself. */

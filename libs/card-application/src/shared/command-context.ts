@@ -12,6 +12,13 @@ export interface CommandContext {
   readonly idempotencyKey?: string;
   /** The revision the caller expects the aggregate to be at (HTTP If-Match); a mismatch is a 412. */
   readonly expectedRevision?: bigint;
+  /**
+   * When the command happened, for history brought from another system (ISO-8601, UTC): used instead of the
+   * clock as the command's `now`, so the events' own time fields say when it really happened.
+   */
+  readonly occurredAt?: string;
+  /** The command replays history from another system: its events say so in their metadata (`imported: true`). */
+  readonly imported?: boolean;
 }
 
 /** Version of the event shapes written by this code (ARCHITECTURE.md: bump with an upcaster after v1.0.0). */

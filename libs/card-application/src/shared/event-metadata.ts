@@ -12,5 +12,6 @@ export function eventMetadata(ctx: CommandContext, occurredAt: string, channel: 
     occurredAt,
   };
   if (ctx.idempotencyKey !== undefined) metadata.idempotencyKey = ctx.idempotencyKey;
+  if (ctx.imported === true) metadata.imported = true;
   return metadata;
 }

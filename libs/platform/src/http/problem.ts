@@ -128,6 +128,7 @@ export function toProblem(error: unknown): Problem {
       typeof response === 'object' && response !== null && 'message' in response
         ? String((response as { message: unknown }).message)
         : error.message;
+    if (status === 413) return problem(413, 'BODY_TOO_LARGE', 'The request body is larger than this service accepts');
     if (status === 400 && /not valid JSON/i.test(message)) {
       return problem(400, 'MALFORMED_JSON', `The request body is not valid JSON: ${message}`);
     }

@@ -1,0 +1,26 @@
+import { Logger } from 'nestjs-pino';
+import { ConfigurationError, describeEventStore, describeReadStore } from '@cards/platform';
+import { createProjector, loadProjectorConfig } from './projector.factory';
+
+/** card-projector: runs the projections apart from card-api (which then runs with PROJECTIONS_IN_PROCESS=false). */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadProjectorConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      process.stderr.write(`card-projector cannot start.\n${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createProjector(config);
+  await app.listen(config.port, config.host);
+  app
+    .get(Logger)
+    .log(
+      `card-projector on http://localhost:${config.port} (GET /v1/projections): events ${describeEventStore(config)} → read models ${describeReadStore(config)}`,
+    );
+}
+
+void main();
