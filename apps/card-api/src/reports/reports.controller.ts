@@ -11,7 +11,12 @@ import {
   type WaitingStage,
 } from '@cards/application';
 import { PRODUCTS, type Product } from '@cards/domain';
-import { CARDS, DISPUTES, VERIFICATION_FAILURES } from '@cards/read-store';
+import { cardsProjection, disputesProjection, verificationFailuresProjection } from '@cards/read-store';
+
+// Read-your-writes waits on the projections (by name) that write what each report reads.
+const CARDS = cardsProjection.name;
+const DISPUTES = disputesProjection.name;
+const VERIFICATION_FAILURES = verificationFailuresProjection.name;
 import { PagedReadQuery } from '../read-side/read-query.request';
 
 const RANGE_DOC =

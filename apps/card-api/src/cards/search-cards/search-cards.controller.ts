@@ -5,7 +5,7 @@ import { Transform } from 'class-transformer';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { CARD_SORTS, ReadYourWrites, SearchCardsQuery, type CardSort } from '@cards/application';
 import { CARD_STATUSES, ISSUE_CHANNELS, PRODUCTS, type CardStatus, type IssueChannel, type Product } from '@cards/domain';
-import { CARDS } from '@cards/read-store';
+import { cardsProjection } from '@cards/read-store';
 import { PagedReadQuery } from '../../read-side/read-query.request';
 
 export class SearchCardsRequest extends PagedReadQuery {
@@ -40,7 +40,7 @@ export class SearchCardsController {
   @ApiOkResponse({ description: '{ items, nextCursor }: cards from the read model, newest issued first by default' })
   @ApiServiceUnavailableResponse({ description: 'minPosition not reached in time' })
   async search(@Query() query: SearchCardsRequest) {
-    await this.readYourWrites.ensure(query.minPosition, [CARDS]);
+    await this.readYourWrites.ensure(query.minPosition, [cardsProjection.name]);
     return this.queries.execute(
       new SearchCardsQuery({
         ...(query.customerId && { customerId: query.customerId }),

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ReadYourWrites, SearchCardsQuery } from '@cards/application';
-import { CARDS } from '@cards/read-store';
+import { cardsProjection } from '@cards/read-store';
 import { PagedReadQuery } from '../../read-side/read-query.request';
 import { uuidParam } from '../../http/validation';
 
@@ -14,7 +14,7 @@ export class CustomerCardsController {
   @Get()
   @ApiOkResponse({ description: '{ items, nextCursor }: the customer\'s cards with status and open dispute, newest first' })
   async list(@Param('customerId', uuidParam('customerId')) customerId: string, @Query() query: PagedReadQuery) {
-    await this.readYourWrites.ensure(query.minPosition, [CARDS]);
+    await this.readYourWrites.ensure(query.minPosition, [cardsProjection.name]);
     return this.queries.execute(
       new SearchCardsQuery({ customerId, sort: '-issuedAt', limit: query.limit ?? 50, ...(query.cursor && { cursor: query.cursor }) }),
     );
