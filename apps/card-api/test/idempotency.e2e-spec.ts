@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, type EventStore } from '@cards/event-store';
-import { CUSTOMER, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { CUSTOMER, countEvents, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { issueDebitCard, linkedDebitCard, wrongCvv } from './support/lifecycle-steps';
 
-async function countAllEvents(t: TestApp): Promise<number> {
-  const store = t.app.get<EventStore>(EVENT_STORE);
-  let count = 0;
-  let from: Parameters<EventStore['readAll']>[0] = { from: 'start', maxCount: 1000 };
-  for (;;) {
-    const page = await store.readAll(from);
-    count += page.length;
-    if (page.length < 1000) return count;
-    from = { from: page[page.length - 1].position, maxCount: 1000 };
-  }
+function countAllEvents(t: TestApp): Promise<number> {
+  return countEvents(t.app.get<EventStore>(EVENT_STORE));
 }
 
 describe('Idempotency-Key: retries are answered the same and write nothing', () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IMPORT_COMMANDS, ImportHistory } from '@cards/application';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cards/event-store';
-import { CUSTOMER, futureExpiry, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { CUSTOMER, countEvents, futureExpiry, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { historyFile, type HistoryFile } from './support/history-file';
 import { issueDebitCard, registerCustomer } from './support/lifecycle-steps';
 
@@ -18,15 +18,6 @@ function eventStoreOf(t: TestApp): EventStore {
   return t.app.get<symbol, EventStore>(EVENT_STORE, { strict: false });
 }
 
-async function countEvents(store: EventStore): Promise<number> {
-  let count = 0;
-  let page = await store.readAll({ maxCount: 1000 });
-  while (page.length > 0) {
-    count += page.length;
-    page = await store.readAll({ from: page[page.length - 1].position, maxCount: 1000 });
-  }
-  return count;
-}
 
 async function eventsOf(store: EventStore, file: HistoryFile): Promise<RecordedEvent[]> {
   const streams = [...file.customerIds.map((id) => `customer-${id}`), ...file.cards.map((c) => `card-${c.cardId}`)];

@@ -1,33 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { EVENT_STORE, type EventStore } from '@cards/event-store';
-import { removeDataDir, startTestApp, type TestApp } from '../../card-api/test/support/test-app';
+import { capturedOutput, countEvents, listenOnLoopback, removeDataDir, startTestApp, type TestApp } from '../../card-api/test/support/test-app';
 import { historyFile } from '../../card-api/test/support/history-file';
 import { importCommand, importFile } from '../src/import-history';
 
-/** Collects what the progress bar writes, as a non-TTY would receive it. */
-function captured(): { isTTY: boolean; text: string; write(s: string): boolean } {
-  return {
-    isTTY: false,
-    text: '',
-    write(s: string) {
-      this.text += s;
-      return true;
-    },
-  };
-}
 
-async function countEvents(store: EventStore): Promise<number> {
-  let count = 0;
-  let page = await store.readAll({ maxCount: 1000 });
-  while (page.length > 0) {
-    count += page.length;
-    page = await store.readAll({ from: page[page.length - 1].position, maxCount: 1000 });
-  }
-  return count;
-}
 
 describe('card-cli import, against the running service', () => {
   let t: TestApp;
@@ -36,8 +15,7 @@ describe('card-cli import, against the running service', () => {
   let dir: string;
   beforeAll(async () => {
     t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    url = await listenOnLoopback(t);
     store = t.app.get<symbol, EventStore>(EVENT_STORE, { strict: false });
     dir = fs.mkdtempSync(path.join(t.dataDir, 'files-'));
   });
@@ -56,7 +34,7 @@ describe('card-cli import, against the running service', () => {
     const history = historyFile('2025-05-05T01:00:00.000Z');
     const file = write('history.jsonl', history.text);
     const before = await countEvents(store);
-    const progress = captured();
+    const progress = capturedOutput();
 
     const first = await importFile({ file, url, chunkLines: 7, progressOut: progress });
     expect(first.exitCode).toBe(0);
@@ -70,7 +48,7 @@ describe('card-cli import, against the running service', () => {
       expect((await t.http().get(`/v1/cards/${card.cardId}`).expect(200)).body.status).toBe(card.status);
     }
 
-    const again = await importFile({ file, url, chunkLines: 500, progressOut: captured() });
+    const again = await importFile({ file, url, chunkLines: 500, progressOut: capturedOutput() });
     expect(again).toEqual({ exitCode: 0, message: expect.stringContaining(`: ${history.lines.length} lines: 0 applied, ${history.lines.length} already imported, 0 failed; 0 events written`) });
     expect((await countEvents(store)) - before).toBe(history.eventCount + history.cards.length);
   });
@@ -80,7 +58,7 @@ describe('card-cli import, against the running service', () => {
     const lines = [...history.lines];
     lines.splice(11, 0, JSON.stringify({ command: 'LinkCard', occurredAt: '2025-06-02T00:00:00Z', cardId: randomUUID(), accountId: 'A-1' }), '');
     const file = write('with-errors.jsonl', `${lines.join('\r\n')}\r\n`);
-    const result = await importFile({ file, url, chunkLines: 5, progressOut: captured() });
+    const result = await importFile({ file, url, chunkLines: 5, progressOut: capturedOutput() });
     expect(result.exitCode).toBe(1);
     expect(result.message.split('\n')).toEqual([
       'Failed lines (1):',
@@ -91,7 +69,7 @@ describe('card-cli import, against the running service', () => {
 
   it('says how to start the service when it is not running', async () => {
     const file = write('one.jsonl', `${historyFile('2025-07-01T00:00:00.000Z').lines[0]}\n`);
-    const result = await importFile({ file, url: 'http://127.0.0.1:1', progressOut: captured() });
+    const result = await importFile({ file, url: 'http://127.0.0.1:1', progressOut: capturedOutput() });
     expect(result.exitCode).toBe(2);
     expect(result.message).toMatch(/Is it running\? Start it with: npm start/);
     expect(result.message).toMatch(/Nothing from line 1 on was imported/);
@@ -106,7 +84,7 @@ describe('card-cli import, against the running service', () => {
   });
 
   it('has nothing to do for an empty file', async () => {
-    const result = await importFile({ file: write('empty.jsonl', ''), url, progressOut: captured() });
+    const result = await importFile({ file: write('empty.jsonl', ''), url, progressOut: capturedOutput() });
     expect(result).toEqual({ exitCode: 0, message: expect.stringMatching(/empty\.jsonl: 0 lines: 0 applied/) });
   });
 });

@@ -1,27 +1,14 @@
-import type { AddressInfo } from 'node:net';
-import { removeDataDir, startTestApp, type TestApp } from '../../card-api/test/support/test-app';
+import { capturedOutput, countEvents, listenOnLoopback, removeDataDir, startTestApp, type TestApp } from '../../card-api/test/support/test-app';
 import { activeDebitCard } from '../../card-api/test/support/lifecycle-steps';
 import { rebuildProjections } from '../src/projections';
 
-/** Collects what the progress bar writes, as a non-TTY would receive it. */
-function captured(): { isTTY: boolean; text: string; write(s: string): boolean } {
-  return {
-    isTTY: false,
-    text: '',
-    write(s: string) {
-      this.text += s;
-      return true;
-    },
-  };
-}
 
 describe('card-cli projections rebuild, against the running service', () => {
   let t: TestApp;
   let url: string;
   beforeAll(async () => {
     t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    url = await listenOnLoopback(t);
     for (let i = 0; i < 3; i++) await activeDebitCard(t);
   });
   afterAll(async () => {
@@ -32,7 +19,7 @@ describe('card-cli projections rebuild, against the running service', () => {
   it('rebuilds every projection, reporting progress and events/s, and leaves the read models as they were', async () => {
     const head = (await t.http().get('/v1/projections')).body.items[0].headPosition;
     const before = (await t.http().get('/v1/cards').query({ limit: 200, minPosition: head })).body.items;
-    const progress = captured();
+    const progress = capturedOutput();
     const result = await rebuildProjections({ url, pollMs: 20, progressOut: progress });
     expect(result.exitCode).toBe(0);
     expect(result.message.split('\n')).toEqual([
@@ -46,12 +33,12 @@ describe('card-cli projections rebuild, against the running service', () => {
   });
 
   it('says which projections exist when asked for an unknown one', async () => {
-    const result = await rebuildProjections({ url, name: 'nope', progressOut: captured() });
+    const result = await rebuildProjections({ url, name: 'nope', progressOut: capturedOutput() });
     expect(result).toEqual({ exitCode: 2, message: expect.stringContaining('Known: cards, disputes, verification-failures') });
   });
 
   it('says how to start the service when it is not running', async () => {
-    const result = await rebuildProjections({ url: 'http://127.0.0.1:1', progressOut: captured() });
+    const result = await rebuildProjections({ url: 'http://127.0.0.1:1', progressOut: capturedOutput() });
     expect(result.exitCode).toBe(2);
     expect(result.message).toMatch(/Is it running\? Start it with: npm start/);
   });

@@ -4,3 +4,4 @@ export { comparePositions, formatPosition, parsePosition, positionsEqual } from 
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
 // The contract suite is test-only: import it from '@cards/event-store/testing/event-store.contract'.
+export { isSqliteUnavailable, mapSqliteFailures } from './sqlite/sqlite-failures';

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import request from 'supertest';
+import type { AddressInfo } from 'node:net';
+import type { EventStore } from '@cards/event-store';
 import { computeVisaCvv } from '@cards/security';
 import { createCardApi } from '../../src/app.factory';
 import { loadAppConfig, type AppConfig } from '@cards/platform';
@@ -84,3 +86,32 @@ export const CUSTOMER = {
   preferredChannels: ['SMS', 'EMAIL'],
   locale: 'zh-CN',
 } as const;
+
+/** Every event in the store, counted page by page through the global log. */
+export async function countEvents(store: EventStore): Promise<number> {
+  let count = 0;
+  let page = await store.readAll({ maxCount: 1000 });
+  while (page.length > 0) {
+    count += page.length;
+    page = await store.readAll({ from: page[page.length - 1].position, maxCount: 1000 });
+  }
+  return count;
+}
+
+/** Makes the app listen on a free loopback port, for clients that speak real HTTP (the CLI); returns its URL. */
+export async function listenOnLoopback(t: TestApp): Promise<string> {
+  await t.app.listen(0, '127.0.0.1');
+  return `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+}
+
+/** Collects what a progress bar writes, as a non-TTY (CI, a pipe) would receive it. */
+export function capturedOutput(): { isTTY: boolean; text: string; write(s: string): boolean } {
+  return {
+    isTTY: false,
+    text: '',
+    write(s: string) {
+      this.text += s;
+      return true;
+    },
+  };
+}

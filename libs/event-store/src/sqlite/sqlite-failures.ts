@@ -34,21 +34,23 @@ export function isSqliteUnavailable(error: unknown): boolean {
 }
 
 /**
- * Runs `work`, turning "cannot read/write now" failures into EventStoreUnavailableError. Anything else
- * (constraint violations, SQL mistakes, our own typed errors) is a programming or domain error and passes through.
+ * Runs `work`, turning "cannot read/write now" failures into the error `unavailable` makes of a description.
+ * Anything else (constraint violations, SQL mistakes, typed errors of our own) passes through. Shared by every
+ * SQLite store of the service (events here, read models in libs/read-store).
  */
-export function withSqliteFailuresMapped<T>(what: string, file: string, work: () => T): T {
+export function mapSqliteFailures<T>(describe: string, unavailable: (message: string, cause: unknown) => Error, work: () => T): T {
   try {
     return work();
   } catch (error) {
     if (isSqliteUnavailable(error)) {
       const code = sqliteCode(error);
-      const message = (error as Error).message;
-      throw new EventStoreUnavailableError(
-        `SQLite event store (${file}) cannot ${what} now: ${code ? `${code}: ` : ''}${message}`,
-        error,
-      );
+      throw unavailable(`${describe} now: ${code ? `${code}: ` : ''}${(error as Error).message}`, error);
     }
     throw error;
   }
+}
+
+/** The event store's use: "cannot read/write now" becomes EventStoreUnavailableError (HTTP 503). */
+export function withSqliteFailuresMapped<T>(what: string, file: string, work: () => T): T {
+  return mapSqliteFailures(`SQLite event store (${file}) cannot ${what}`, (message, cause) => new EventStoreUnavailableError(message, cause), work);
 }

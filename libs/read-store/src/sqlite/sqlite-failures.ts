@@ -1,51 +1,11 @@
+import { mapSqliteFailures } from '@cards/event-store';
 import { ReadStoreUnavailableError } from '../read-store.port';
 
 /**
- * SQLite result codes that mean "the file cannot be read or written right now" (locked by another process for
- * longer than busy_timeout, disk full, read-only file or mount, I/O error, file missing or not openable).
- * Extended codes such as SQLITE_IOERR_WRITE or SQLITE_READONLY_DBMOVED are matched by their prefix.
- */
-const UNAVAILABLE_CODES = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL'];
-
-/**
- * better-sqlite3 reports a closed connection, and a database directory that does not exist, with a plain
- * TypeError carrying one of these messages.
- */
-const UNAVAILABLE_MESSAGES = ['The database connection is not open', 'Cannot open database because the directory does not exist'];
-
-/**
- * Errors are recognised by shape, not `instanceof`: the native addon creates them with the SqliteError class of
- * its first load, which under Jest (one module registry per test file) is not the one this module sees.
- */
-function sqliteCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
-}
-
-export function isSqliteUnavailable(error: unknown): boolean {
-  const code = sqliteCode(error);
-  if (code !== undefined) {
-    return UNAVAILABLE_CODES.some((unavailable) => code === unavailable || code.startsWith(`${unavailable}_`));
-  }
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, message } = error as { name?: unknown; message?: unknown };
-  return name === 'TypeError' && typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.includes(m));
-}
-
-/**
- * Runs `work`, turning "cannot read/write now" failures into ReadStoreUnavailableError. Anything else (SQL
- * mistakes, invalid arguments, a non-numeric increment) is a programming or data error and passes through.
+ * Runs `work`, turning "cannot read/write now" failures (locked, disk full, read-only, closed) into
+ * ReadStoreUnavailableError. Anything else (SQL mistakes, invalid arguments, a non-numeric increment) is a
+ * programming or data error and passes through.
  */
 export function withSqliteFailuresMapped<T>(what: string, file: string, work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    if (isSqliteUnavailable(error)) {
-      const code = sqliteCode(error);
-      const message = (error as Error).message;
-      throw new ReadStoreUnavailableError(`SQLite read store (${file}) cannot ${what} now: ${code ? `${code}: ` : ''}${message}`, error);
-    }
-    throw error;
-  }
+  return mapSqliteFailures(`SQLite read store (${file}) cannot ${what}`, (message, cause) => new ReadStoreUnavailableError(message, cause), work);
 }
