@@ -1,0 +1,48 @@
+// Personal data protection: envelope encryption of personal-data fields under per-subject data keys, the key
+// stores, masking and lookup hashes. See README.md in this folder.
+export {
+  DATA_KEY_STORE,
+  type CreateDataKeyOutcome,
+  type DataKeyStore,
+  type DestroyDataKeyOutcome,
+  type Erasure,
+  type RewrapOutcome,
+  type WrappedKey,
+  type WrappedKeyEntry,
+} from './key-store.port';
+export {
+  DataKeyConflictError,
+  DataKeyStoreUnavailableError,
+  DataKeyUnwrapError,
+  MasterKeyConfigError,
+  MasterKeyNotFoundError,
+  PersonalDataDecryptionError,
+  PersonalDataErasedError,
+  type DecryptionFailure,
+} from './errors';
+export { SqliteDataKeyStore } from './sqlite-data-key-store';
+export { DATA_KEYS_COLLECTION, MongoDataKeyStore, type MongoDataKeyStoreOptions } from './mongodb-data-key-store';
+export {
+  MasterKeyRing,
+  MAX_FIELD_PLAINTEXT_BYTES,
+  deriveMasterKeyId,
+  generateMasterKeyHex,
+  isEncryptedField,
+  type EncryptedField,
+} from './envelope';
+export {
+  ERASED,
+  PersonalDataCipher,
+  type Erased,
+  type PersonalDataJsonValue,
+  type PersonalDataCipherOptions,
+  type RotationFailure,
+  type RotationProgress,
+  type RotationReport,
+  type WithDecryptedFields,
+  type WithEncryptedFields,
+} from './personal-data-cipher';
+export { maskBirthDate, maskEmail, maskIdNumber, maskName, maskPhone, normaliseIdNumber } from './masking';
+export { normalisePhone } from './phone-number';
+export { keyedHash, normaliseForLookup, type LookupKind } from './keyed-hash';
+// Test-only: the contract suite and the in-memory store are imported from '@cards/security/pii/testing/…'.
