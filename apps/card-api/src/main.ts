@@ -1,5 +1,6 @@
 import { ConfigurationError, describeEventStore, describeReadStore, loadAppConfig } from '@cards/platform';
 import { createCardApi } from './app.factory';
+import { describeDevelopmentTokens, developmentTokens } from './dev-tokens';
 import { Logger } from 'nestjs-pino';
 
 async function main(): Promise<void> {
@@ -19,13 +20,17 @@ async function main(): Promise<void> {
   if (config.generatedKeys.length > 0) {
     logger.warn(
       `Generated development keys (${config.generatedKeys.join(', ')}) in ${config.keysFile}. ` +
-        'Development only: in production set CARD_CVK and PAN_FINGERPRINT_KEY.',
+        'Development only: in production set CARD_CVK, PAN_FINGERPRINT_KEY and AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY).',
     );
   } else if (config.keysFile) {
     logger.log(`Using development keys from ${config.keysFile}`);
   }
   await app.listen(config.port, config.host);
   const url = `http://localhost:${config.port}`;
+  const devTokens = await developmentTokens(config);
+  if (devTokens.length > 0) logger.warn('Printed development tokens (one per role, 12 h) signed with the development secret in DATA_DIR');
+  const issuer = devTokens.find((t) => t.role === 'issuer');
+  const auth = issuer ? ` -H "Authorization: Bearer ${issuer.token}"` : ' -H "Authorization: Bearer $TOKEN"';
   logger.log(`card-api listening on ${url} (events: ${describeEventStore(config)}; read models: ${describeReadStore(config)})`);
   process.stdout.write(
     [
@@ -35,9 +40,10 @@ async function main(): Promise<void> {
       `  reads:    ${describeReadStore(config)}${config.projectionsInProcess ? '' : ' (projections run in card-projector)'}`,
       `  API docs: ${url}/docs`,
       `  try:      curl -s ${url}/health/ready`,
-      `            curl -s -X POST ${url}/v1/customers -H 'content-type: application/json' \\`,
+      `            curl -s -X POST ${url}/v1/customers${auth} -H 'content-type: application/json' \\`,
       `              -d '{"name":"张三","idType":"CN_RESIDENT_ID","idNumber":"11010519491231002X","phone":"13800138000"}'`,
       `  The README walks through a whole card lifecycle.`,
+      ...(devTokens.length > 0 ? ['', ...describeDevelopmentTokens(devTokens, config.keysFile)] : []),
       '',
     ].join('\n'),
   );

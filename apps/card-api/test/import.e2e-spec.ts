@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IMPORT_COMMANDS, ImportHistory } from '@cards/application';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cards/event-store';
-import { CUSTOMER, countEvents, futureExpiry, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { bearer, CUSTOMER, countEvents, futureExpiry, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { historyFile, type HistoryFile } from './support/history-file';
 import { issueDebitCard, registerCustomer } from './support/lifecycle-steps';
 
@@ -50,7 +50,8 @@ describe('importing history: POST /v1/imports', () => {
     let report: Record<string, unknown> & { position: string; importId: string };
     beforeAll(async () => {
       file = historyFile('2025-03-03T01:00:00.000Z');
-      const res = await importFile(t, file.text, { 'X-Actor-Id': 'migration-bot', 'X-Actor-Role': 'operator', 'X-Correlation-Id': 'crm-migration-1' });
+      const migrationBot = await t.token({ sub: 'migration-bot', roles: ['admin'] });
+      const res = await importFile(t, file.text, { Authorization: bearer(migrationBot), 'X-Correlation-Id': 'crm-migration-1' });
       expect(res.status).toBe(200);
       report = res.body;
     });
@@ -90,7 +91,7 @@ describe('importing history: POST /v1/imports', () => {
         expect(timeOf(event)).toBe(event.metadata.occurredAt);
         expect(event.metadata).toMatchObject({
           imported: true,
-          actor: { id: 'migration-bot', role: 'operator' },
+          actor: { id: 'migration-bot', role: 'admin' },
           correlationId: 'crm-migration-1',
           idempotencyKey: expect.stringMatching(/^import:[0-9a-f]{64}$/),
         });
@@ -125,7 +126,8 @@ describe('importing history: POST /v1/imports', () => {
 
     it('importing the same file again writes nothing and reports every line as already imported', async () => {
       const before = await countEvents(store);
-      const again = await importFile(t, file.text, { 'X-Actor-Id': 'someone-else', 'X-Correlation-Id': 'crm-migration-2' }).expect(200);
+      const someoneElse = await t.token({ sub: 'someone-else', roles: ['admin'] });
+      const again = await importFile(t, file.text, { Authorization: bearer(someoneElse), 'X-Correlation-Id': 'crm-migration-2' }).expect(200);
       expect(again.body).toEqual({
         importId: 'crm-migration-2',
         lines: file.lines.length,

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { ProgressBar } from './progress-bar';
 import { callService, DEFAULT_SERVICE_URL, ServiceError, ServiceUnreachableError } from './service-client';
+import { serviceTokenSource, type TokenSource } from './service-token';
+import { NoTokenError } from './signing-secret';
 
 /** What POST /v1/imports answers for one chunk. */
 interface ChunkReport {
@@ -16,20 +18,26 @@ interface ChunkReport {
 export interface ImportFileOptions {
   readonly file: string;
   readonly url?: string;
+  /** The bearer token for each request (an admin's); none: requests go without one. */
+  readonly token?: TokenSource;
   /** Lines per request (default 500). */
   readonly chunkLines?: number;
   readonly progressOut?: ConstructorParameters<typeof ProgressBar>[0];
 }
 
-export const IMPORT_USAGE = 'usage: card-cli import FILE [--url URL] [--chunk LINES]   (FILE: JSON Lines, one command per line)';
+export const IMPORT_USAGE = 'usage: card-cli import FILE [--url URL] [--chunk LINES] [--token TOKEN]   (FILE: JSON Lines, one command per line)';
 const DEFAULT_CHUNK_LINES = 500;
 const MAX_CHUNK_LINES = 10_000;
 /** Well under the service's 20 MiB per request, whatever the length of the lines. */
 const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
 
 /** `card-cli import FILE [--url URL] [--chunk N]`, from parsed arguments. Exit codes: 0 all imported, 1 some lines failed, 2 could not run. */
-export async function importCommand(positional: readonly string[], options: Readonly<Record<string, string>>): Promise<{ exitCode: number; message: string }> {
-  const unknown = Object.keys(options).filter((o) => o !== 'url' && o !== 'chunk');
+export async function importCommand(
+  positional: readonly string[],
+  options: Readonly<Record<string, string>>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ exitCode: number; message: string }> {
+  const unknown = Object.keys(options).filter((o) => o !== 'url' && o !== 'chunk' && o !== 'token');
   if (positional.length !== 1 || unknown.length > 0) {
     return { exitCode: 2, message: `${unknown.length > 0 ? `Unknown option --${unknown[0]}.\n` : ''}${IMPORT_USAGE}` };
   }
@@ -40,7 +48,7 @@ export async function importCommand(positional: readonly string[], options: Read
       return { exitCode: 2, message: `--chunk must be a whole number of lines from 1 to ${MAX_CHUNK_LINES}.\n${IMPORT_USAGE}` };
     }
   }
-  return importFile({ file: positional[0], chunkLines, ...(options.url && { url: options.url }) });
+  return importFile({ file: positional[0], chunkLines, token: serviceTokenSource(options.token, env), ...(options.url && { url: options.url }) });
 }
 
 /**
@@ -84,7 +92,7 @@ export async function importFile(options: ImportFileOptions): Promise<{ exitCode
         method: 'POST',
         headers: { 'content-type': 'application/x-ndjson', 'x-import-first-line': String(firstLine), 'x-correlation-id': importId },
         body: chunk.join('\n'),
-      }),
+      }, options.token),
     );
     bytesSent += bytes;
     linesSent += chunk.length;
@@ -140,6 +148,7 @@ function failedSection(failed: readonly string[]): string[] {
 /** Why the import could not go on, and what to do about it. */
 function stopped(error: unknown, firstLine: number): string {
   const again = 'Run the same command again: lines already imported are recognised and skipped.';
+  if (error instanceof NoTokenError) return `${error.message}\nNothing from line ${firstLine} on was imported.`;
   if (error instanceof ServiceUnreachableError) return `${error.message}\nNothing from line ${firstLine} on was imported. ${again}`;
   if (error instanceof ServiceError) {
     const problem = error.problem as { stoppedAtLine?: number } | null;

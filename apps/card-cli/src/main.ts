@@ -1,14 +1,21 @@
 import { devCvv } from './dev-cvv';
 import { importCommand } from './import-history';
 import { rebuildProjections } from './projections';
+import { serviceTokenSource } from './service-token';
+import { tokenCommand } from './token';
 
 const HELP = `card-cli: operator and auditor tools for the card lifecycle service
 
 Commands:
-  projections rebuild [name] [--url URL]
+  token --role ROLE [--role ROLE ...] --sub SUBJECT [--ttl 8h]
+                                 print a token card-api accepts (HS256, signed with AUTH_JWT_SECRET or the
+                                 development secret in DATA_DIR; default lifetime 1h). Roles: issuer, agent,
+                                 analyst, auditor, admin. Not available when card-api verifies an identity
+                                 provider's tokens (AUTH_JWT_PUBLIC_KEY)
+  projections rebuild [name] [--url URL] [--token TOKEN]
                                  rebuild one projection (or all, one after another) from position zero in the
                                  running card-api, with a progress bar; the other projections stay live
-  import FILE [--url URL] [--chunk LINES]
+  import FILE [--url URL] [--chunk LINES] [--token TOKEN]
                                  import card histories from another system (JSON Lines, one command per line;
                                  README: Importing history) into the running card-api, LINES (500) per request,
                                  with a progress bar; prints the lines that failed. Exit 0 all imported, 1 some
@@ -17,37 +24,51 @@ Commands:
   help                           this text
 
 URL defaults to CARD_API_URL, else http://localhost:$PORT (3000).
+TOKEN (for import and projections rebuild) defaults to CARD_API_TOKEN; without one, card-cli signs an admin
+token itself with AUTH_JWT_SECRET or the development secret in DATA_DIR (default ./data).
 Run it with: npm run cli -- <command> [arguments]`;
 
-/** `--name value` options and positional arguments. */
-export function parseArgs(args: readonly string[]): { positional: string[]; options: Record<string, string> } {
+/**
+ * `--name value` options and positional arguments. `options` keeps the last value of each option, `lists` all
+ * of them in order (for options that may be repeated, like --role).
+ */
+export function parseArgs(args: readonly string[]): { positional: string[]; options: Record<string, string>; lists: Record<string, string[]> } {
   const positional: string[] = [];
   const options: Record<string, string> = {};
+  const lists: Record<string, string[]> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg.startsWith('--')) {
       const [key, inline] = arg.slice(2).split('=', 2);
-      options[key] = inline ?? args[++i] ?? '';
+      const value = inline ?? args[++i] ?? '';
+      options[key] = value;
+      (lists[key] ??= []).push(value);
     } else {
       positional.push(arg);
     }
   }
-  return { positional, options };
+  return { positional, options, lists };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { positional, options } = parseArgs(rest);
+  const { positional, options, lists } = parseArgs(rest);
   const print = (exitCode: number, output: string): number => {
     (exitCode === 0 ? process.stdout : process.stderr).write(`${output}\n`);
     return exitCode;
   };
   switch (command) {
+    case 'token': {
+      const { exitCode, output, note } = await tokenCommand(positional, lists, process.env);
+      if (note) process.stderr.write(`${note}\n`);
+      return print(exitCode, output);
+    }
     case 'projections': {
-      if (positional[0] !== 'rebuild') return print(2, `usage: card-cli projections rebuild [name] [--url URL]`);
+      if (positional[0] !== 'rebuild') return print(2, `usage: card-cli projections rebuild [name] [--url URL] [--token TOKEN]`);
       const { exitCode, message } = await rebuildProjections({
         ...(positional[1] && { name: positional[1] }),
         ...(options.url && { url: options.url }),
+        token: serviceTokenSource(options.token, process.env),
       });
       return print(exitCode, message);
     }

@@ -1,5 +1,7 @@
 import { ProgressBar } from './progress-bar';
 import { callService, DEFAULT_SERVICE_URL, ServiceError, ServiceUnreachableError } from './service-client';
+import type { TokenSource } from './service-token';
+import { NoTokenError } from './signing-secret';
 
 interface ProjectionStatus {
   readonly name: string;
@@ -14,6 +16,8 @@ interface ProjectionStatus {
 export interface RebuildOptions {
   readonly name?: string;
   readonly url?: string;
+  /** The bearer token for each request (an admin's); none: requests go without one. */
+  readonly token?: TokenSource;
   readonly pollMs?: number;
   readonly timeoutMs?: number;
   readonly progressOut?: ConstructorParameters<typeof ProgressBar>[0];
@@ -26,7 +30,7 @@ export interface RebuildOptions {
 export async function rebuildProjections(options: RebuildOptions): Promise<{ exitCode: number; message: string }> {
   const url = options.url ?? DEFAULT_SERVICE_URL;
   try {
-    const all = (await callService<{ items: ProjectionStatus[] }>(url, '/v1/projections')).items;
+    const all = (await callService<{ items: ProjectionStatus[] }>(url, '/v1/projections', {}, options.token)).items;
     const names = options.name ? [options.name] : all.map((p) => p.name);
     if (options.name && !all.some((p) => p.name === options.name)) {
       return { exitCode: 2, message: `No projection named "${options.name}". Known: ${all.map((p) => p.name).join(', ')}` };
@@ -35,17 +39,19 @@ export async function rebuildProjections(options: RebuildOptions): Promise<{ exi
     for (const name of names) lines.push(await rebuildOne(url, name, options));
     return { exitCode: 0, message: lines.join('\n') };
   } catch (error) {
-    if (error instanceof ServiceUnreachableError || error instanceof ServiceError) return { exitCode: 2, message: error.message };
+    if (error instanceof ServiceUnreachableError || error instanceof ServiceError || error instanceof NoTokenError) {
+      return { exitCode: 2, message: error.message };
+    }
     return { exitCode: 1, message: (error as Error).message };
   }
 }
 
 async function rebuildOne(url: string, name: string, options: RebuildOptions): Promise<string> {
   const bar = new ProgressBar(options.progressOut);
-  await callService(url, `/v1/projections/${encodeURIComponent(name)}/rebuild`, { method: 'POST' });
+  await callService(url, `/v1/projections/${encodeURIComponent(name)}/rebuild`, { method: 'POST' }, options.token);
   const deadline = Date.now() + (options.timeoutMs ?? 24 * 3600_000);
   for (;;) {
-    const status = (await callService<{ items: ProjectionStatus[] }>(url, '/v1/projections')).items.find((p) => p.name === name);
+    const status = (await callService<{ items: ProjectionStatus[] }>(url, '/v1/projections', {}, options.token)).items.find((p) => p.name === name);
     if (!status) throw new Error(`Projection ${name} disappeared during its rebuild`);
     const total = status.lagCapped ? null : status.eventsApplied + status.lagEvents;
     bar.update(status.eventsApplied, total, 'events', `${name} ${status.state}`);

@@ -1,3 +1,5 @@
+import type { TokenSource } from './service-token';
+
 /** Talks to a running card-api: the CLI is one more client, so there is only ever one writer per store. */
 export class ServiceUnreachableError extends Error {
   constructor(readonly url: string, cause: unknown) {
@@ -6,18 +8,26 @@ export class ServiceUnreachableError extends Error {
   }
 }
 
+const HINTS: Record<number, string> = {
+  401: ' (card-cli sends the token from --token or CARD_API_TOKEN, else signs one with the secret in AUTH_JWT_SECRET or DATA_DIR: is it this service\'s?)',
+  403: ' (this command needs a token with the admin role)',
+};
+
 export class ServiceError extends Error {
   constructor(readonly status: number, readonly problem: { detail?: string; code?: string } | null) {
-    super(`card-api answered ${status}${problem?.code ? ` ${problem.code}` : ''}: ${problem?.detail ?? 'no details'}`);
+    super(`card-api answered ${status}${problem?.code ? ` ${problem.code}` : ''}: ${problem?.detail ?? 'no details'}${HINTS[status] ?? ''}`);
     this.name = 'ServiceError';
   }
 }
 
-export async function callService<T>(baseUrl: string, path: string, init: RequestInit = {}): Promise<T> {
+/** Calls card-api, with `Authorization: Bearer` from `token` when given. */
+export async function callService<T>(baseUrl: string, path: string, init: RequestInit = {}, token?: TokenSource): Promise<T> {
   const url = new URL(path, baseUrl).toString();
+  const headers = new Headers(init.headers);
+  if (token) headers.set('authorization', `Bearer ${await token()}`);
   let response: Response;
   try {
-    response = await fetch(url, init);
+    response = await fetch(url, { ...init, headers });
   } catch (error) {
     throw new ServiceUnreachableError(baseUrl, (error as { cause?: unknown }).cause ?? error);
   }

@@ -13,6 +13,7 @@ describe('card-cli import, against the running service', () => {
   let url: string;
   let store: EventStore;
   let dir: string;
+  const token = () => t.token({ sub: 'operator', roles: ['admin'] });
   beforeAll(async () => {
     t = await startTestApp();
     url = await listenOnLoopback(t);
@@ -36,7 +37,7 @@ describe('card-cli import, against the running service', () => {
     const before = await countEvents(store);
     const progress = capturedOutput();
 
-    const first = await importFile({ file, url, chunkLines: 7, progressOut: progress });
+    const first = await importFile({ file, url, token, chunkLines: 7, progressOut: progress });
     expect(first.exitCode).toBe(0);
     expect(first.message).toMatch(
       new RegExp(`^.*history\\.jsonl: ${history.lines.length} lines: ${history.lines.length} applied, 0 already imported, 0 failed; ${history.eventCount} events written in [\\d.]+ s \\(\\d+ lines/s\\)$`),
@@ -48,7 +49,7 @@ describe('card-cli import, against the running service', () => {
       expect((await t.http().get(`/v1/cards/${card.cardId}`).expect(200)).body.status).toBe(card.status);
     }
 
-    const again = await importFile({ file, url, chunkLines: 500, progressOut: capturedOutput() });
+    const again = await importFile({ file, url, token, chunkLines: 500, progressOut: capturedOutput() });
     expect(again).toEqual({ exitCode: 0, message: expect.stringContaining(`: ${history.lines.length} lines: 0 applied, ${history.lines.length} already imported, 0 failed; 0 events written`) });
     expect((await countEvents(store)) - before).toBe(history.eventCount + history.cards.length);
   });
@@ -58,7 +59,7 @@ describe('card-cli import, against the running service', () => {
     const lines = [...history.lines];
     lines.splice(11, 0, JSON.stringify({ command: 'LinkCard', occurredAt: '2025-06-02T00:00:00Z', cardId: randomUUID(), accountId: 'A-1' }), '');
     const file = write('with-errors.jsonl', `${lines.join('\r\n')}\r\n`);
-    const result = await importFile({ file, url, chunkLines: 5, progressOut: capturedOutput() });
+    const result = await importFile({ file, url, token, chunkLines: 5, progressOut: capturedOutput() });
     expect(result.exitCode).toBe(1);
     expect(result.message.split('\n')).toEqual([
       'Failed lines (1):',
@@ -84,7 +85,7 @@ describe('card-cli import, against the running service', () => {
   });
 
   it('has nothing to do for an empty file', async () => {
-    const result = await importFile({ file: write('empty.jsonl', ''), url, progressOut: capturedOutput() });
+    const result = await importFile({ file: write('empty.jsonl', ''), url, token, progressOut: capturedOutput() });
     expect(result).toEqual({ exitCode: 0, message: expect.stringMatching(/empty\.jsonl: 0 lines: 0 applied/) });
   });
 });

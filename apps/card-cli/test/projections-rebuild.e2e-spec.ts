@@ -6,6 +6,7 @@ import { rebuildProjections } from '../src/projections';
 describe('card-cli projections rebuild, against the running service', () => {
   let t: TestApp;
   let url: string;
+  const token = () => t.token({ sub: 'operator', roles: ['admin'] });
   beforeAll(async () => {
     t = await startTestApp();
     url = await listenOnLoopback(t);
@@ -20,7 +21,7 @@ describe('card-cli projections rebuild, against the running service', () => {
     const head = (await t.http().get('/v1/projections')).body.items[0].headPosition;
     const before = (await t.http().get('/v1/cards').query({ limit: 200, minPosition: head })).body.items;
     const progress = capturedOutput();
-    const result = await rebuildProjections({ url, pollMs: 20, progressOut: progress });
+    const result = await rebuildProjections({ url, token, pollMs: 20, progressOut: progress });
     expect(result.exitCode).toBe(0);
     expect(result.message.split('\n')).toEqual([
       expect.stringMatching(/^cards: rebuilt \d+ events in [\d.]+ s \(\d+ events\/s\)$/),
@@ -33,7 +34,7 @@ describe('card-cli projections rebuild, against the running service', () => {
   });
 
   it('says which projections exist when asked for an unknown one', async () => {
-    const result = await rebuildProjections({ url, name: 'nope', progressOut: capturedOutput() });
+    const result = await rebuildProjections({ url, token, name: 'nope', progressOut: capturedOutput() });
     expect(result).toEqual({ exitCode: 2, message: expect.stringContaining('Known: cards, disputes, verification-failures') });
   });
 

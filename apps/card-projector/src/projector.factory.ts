@@ -14,7 +14,7 @@ export function loadProjectorConfig(env: Readonly<Record<string, string | undefi
 }
 
 export async function createProjector(config: AppConfig, logDestination?: DestinationStream): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(ProjectorModule.forRoot(config, logDestination), createFastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(ProjectorModule.forRoot(config, logDestination), await createFastifyAdapter(config), {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,9 +22,12 @@ describe('loadAppConfig', () => {
       logLevel: 'info',
       identityMatchScoreThreshold: 0.8,
     });
-    expect([...config.generatedKeys].sort()).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY']);
+    expect([...config.generatedKeys].sort()).toEqual(['AUTH_JWT_SECRET', 'CARD_CVK', 'PAN_FINGERPRINT_KEY']);
     expect(fs.existsSync(path.join(dataDir, 'secrets.json'))).toBe(true);
     expect(loadAppConfig({ DATA_DIR: dataDir }).keys).toEqual(config.keys);
+    expect(config.auth).toEqual({ algorithm: 'HS256', secret: config.keys.authJwtSecret, source: 'data-dir' });
+    expect(config.rateLimit).toEqual({ perMinute: 1200, perIpPerMinute: 600 });
+    expect(config.corsOrigins).toEqual([]);
   });
 
   it('given production without keys, refuses to start and names each missing key', () => {
@@ -31,6 +35,7 @@ describe('loadAppConfig', () => {
     expect(attempt).toThrow(ConfigurationError);
     expect(attempt).toThrow(/CARD_CVK/);
     expect(attempt).toThrow(/PAN_FINGERPRINT_KEY/);
+    expect(attempt).toThrow(/AUTH_JWT_SECRET \(or AUTH_JWT_PUBLIC_KEY\)/);
     expect(fs.existsSync(path.join(dataDir, 'secrets.json'))).toBe(false);
   });
 
@@ -40,10 +45,85 @@ describe('loadAppConfig', () => {
       NODE_ENV: 'production',
       CARD_CVK: '0123456789ABCDEFFEDCBA9876543210',
       PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
+      AUTH_JWT_SECRET: 'cd'.repeat(32),
     });
     expect(config.production).toBe(true);
     expect(config.generatedKeys).toEqual([]);
+    expect(config.auth).toEqual({ algorithm: 'HS256', secret: 'cd'.repeat(32), source: 'environment' });
     expect(fs.readdirSync(dataDir)).toEqual([]);
+  });
+
+  describe('how tokens are verified', () => {
+    const rsaPublicKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const edPublicKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+    it('given AUTH_JWT_PUBLIC_KEY as PEM text, verifies RS256 for an RSA key and generates no token secret', () => {
+      const config = loadAppConfig({ DATA_DIR: dataDir, AUTH_JWT_PUBLIC_KEY: rsaPublicKey });
+      expect(config.auth).toEqual({ algorithm: 'RS256', publicKeyPem: rsaPublicKey.trim(), source: 'environment' });
+      expect(config.generatedKeys).not.toContain('AUTH_JWT_SECRET');
+      expect(config.keys.authJwtSecret).toBeUndefined();
+    });
+
+    it('given AUTH_JWT_PUBLIC_KEY as the path of a PEM file, or with its newlines written as \\n, verifies EdDSA for an Ed25519 key', () => {
+      const file = path.join(dataDir, 'idp.pem');
+      fs.writeFileSync(file, edPublicKey);
+      expect(loadAppConfig({ DATA_DIR: dataDir, AUTH_JWT_PUBLIC_KEY: file }).auth).toMatchObject({ algorithm: 'EdDSA', publicKeyPem: edPublicKey });
+      const oneLine = edPublicKey.trim().replace(/\n/g, '\\n');
+      expect(loadAppConfig({ DATA_DIR: dataDir, AUTH_JWT_PUBLIC_KEY: oneLine }).auth).toMatchObject({ algorithm: 'EdDSA' });
+    });
+
+    it('given production and a public key, needs no token secret', () => {
+      const config = loadAppConfig({
+        DATA_DIR: dataDir,
+        NODE_ENV: 'production',
+        CARD_CVK: '0123456789ABCDEFFEDCBA9876543210',
+        PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
+        AUTH_JWT_PUBLIC_KEY: edPublicKey,
+      });
+      expect(config.auth.algorithm).toBe('EdDSA');
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    });
+
+    it('refuses both at once, a short secret, a missing file, a private key and something that is no key', () => {
+      const privateKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ AUTH_JWT_SECRET: 'ab'.repeat(32), AUTH_JWT_PUBLIC_KEY: rsaPublicKey }, /Set either AUTH_JWT_SECRET \(HS256\) or AUTH_JWT_PUBLIC_KEY \(RS256 \/ EdDSA\), not both/],
+        [{ AUTH_JWT_SECRET: 'too short' }, /AUTH_JWT_SECRET must be at least 32 bytes/],
+        [{ AUTH_JWT_PUBLIC_KEY: path.join(dataDir, 'missing.pem') }, /AUTH_JWT_PUBLIC_KEY must be a PEM public key or the path of a file holding one; cannot read .*missing\.pem: ENOENT/],
+        [{ AUTH_JWT_PUBLIC_KEY: privateKey }, /AUTH_JWT_PUBLIC_KEY holds a private key/],
+        [{ AUTH_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }, /AUTH_JWT_PUBLIC_KEY is not a readable PEM public key/],
+      ];
+      for (const [env, message] of cases) {
+        let error: Error | undefined;
+        try {
+          loadAppConfig({ DATA_DIR: dataDir, ...env });
+        } catch (e) {
+          error = e as Error;
+        }
+        expect(error).toBeInstanceOf(ConfigurationError);
+        expect(error?.message).toMatch(message);
+        expect(error?.message).not.toContain('PRIVATE KEY');
+      }
+    });
+  });
+
+  it('reads the rate limits and the CORS origins, and refuses bad ones', () => {
+    const config = loadAppConfig({
+      DATA_DIR: dataDir,
+      RATE_LIMIT_PER_MINUTE: '300',
+      RATE_LIMIT_PER_IP_PER_MINUTE: '60',
+      CORS_ORIGINS: 'https://back-office.example.com, http://localhost:5173',
+    });
+    expect(config.rateLimit).toEqual({ perMinute: 300, perIpPerMinute: 60 });
+    expect(config.corsOrigins).toEqual(['https://back-office.example.com', 'http://localhost:5173']);
+    for (const [env, message] of [
+      [{ RATE_LIMIT_PER_MINUTE: '0' }, /RATE_LIMIT_PER_MINUTE must be a whole number of requests per minute from 1/],
+      [{ RATE_LIMIT_PER_IP_PER_MINUTE: 'lots' }, /RATE_LIMIT_PER_IP_PER_MINUTE must be a whole number/],
+      [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS must be a comma-separated list of origins .*not an origin: "\*"/],
+      [{ CORS_ORIGINS: 'https://app.example.com/path' }, /not an origin: "https:\/\/app\.example\.com\/path"/],
+    ] as const) {
+      expect(() => loadAppConfig({ DATA_DIR: dataDir, ...env })).toThrow(message);
+    }
   });
 
   it('reports every bad variable at once', () => {

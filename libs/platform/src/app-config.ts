@@ -1,6 +1,14 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseStuckCardSlas, type StuckCardSlas } from '@cards/application';
-import { resolveSecretKeys, type SecretKeys } from '@cards/security';
+import { publicKeyAlgorithm, resolveSecretKeys, type SecretKeys, type TokenVerificationKey } from '@cards/security';
+import { DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from './auth/security-settings';
+
+/**
+ * How bearer tokens are verified: HS256 with AUTH_JWT_SECRET, or RS256 / EdDSA with AUTH_JWT_PUBLIC_KEY.
+ * `source` says where the key came from: `data-dir` is the development secret generated into DATA_DIR.
+ */
+export type AuthConfig = TokenVerificationKey & { readonly source: 'environment' | 'data-dir' };
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface AppConfig {
@@ -22,6 +30,11 @@ export interface AppConfig {
   readonly readYourWritesTimeoutMs: number;
   /** How long a card may wait in each stage before the stuck-cards report lists it. */
   readonly stuckCardSlas: StuckCardSlas;
+  readonly auth: AuthConfig;
+  /** Requests per minute: per token subject, and per IP address for requests without a valid token. */
+  readonly rateLimit: { readonly perMinute: number; readonly perIpPerMinute: number };
+  /** Browser origins allowed to call the API (CORS); empty: CORS is off. */
+  readonly corsOrigins: readonly string[];
 }
 
 export class ConfigurationError extends Error {
@@ -86,6 +99,23 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
   const stuck = parseStuckCardSlas(value('STUCK_CARD_SLAS'));
   problems.push(...stuck.problems);
 
+  const jwtSecret = value('AUTH_JWT_SECRET');
+  const publicKeySetting = value('AUTH_JWT_PUBLIC_KEY');
+  let publicKey: TokenVerificationKey | undefined;
+  if (jwtSecret !== undefined && publicKeySetting !== undefined) {
+    problems.push('Set either AUTH_JWT_SECRET (HS256) or AUTH_JWT_PUBLIC_KEY (RS256 / EdDSA), not both');
+  } else if (publicKeySetting !== undefined) {
+    try {
+      publicKey = readPublicKey(publicKeySetting);
+    } catch (error) {
+      problems.push(`AUTH_JWT_PUBLIC_KEY ${(error as Error).message}`);
+    }
+  }
+
+  const perMinute = positiveInteger('RATE_LIMIT_PER_MINUTE', value('RATE_LIMIT_PER_MINUTE'), DEFAULT_RATE_LIMIT_PER_MINUTE, problems);
+  const perIpPerMinute = positiveInteger('RATE_LIMIT_PER_IP_PER_MINUTE', value('RATE_LIMIT_PER_IP_PER_MINUTE'), DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE, problems);
+  const corsOrigins = parseCorsOrigins(value('CORS_ORIGINS'), problems);
+
   let keys: SecretKeys | undefined;
   let generatedKeys: readonly string[] = [];
   let keysFile: string | undefined;
@@ -99,6 +129,10 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
   }
 
   if (problems.length > 0 || keys === undefined) throw new ConfigurationError(problems);
+  let auth: AuthConfig;
+  if (publicKey) auth = { ...publicKey, source: 'environment' };
+  else if (keys.authJwtSecret !== undefined) auth = { algorithm: 'HS256', secret: keys.authJwtSecret, source: jwtSecret === undefined ? 'data-dir' : 'environment' };
+  else throw new ConfigurationError(['AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY is required']);
   return {
     port,
     host: value('HOST') ?? '0.0.0.0',
@@ -114,5 +148,51 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
     projectionsInProcess: inProcess !== 'false',
     readYourWritesTimeoutMs,
     stuckCardSlas: stuck.slas,
+    auth,
+    rateLimit: { perMinute, perIpPerMinute },
+    corsOrigins,
   };
+}
+
+/**
+ * AUTH_JWT_PUBLIC_KEY holds the PEM itself (newlines may be written as \n, as env files often need) or the path of
+ * a file holding it. The algorithm follows from the key: RS256 for RSA, EdDSA for Ed25519.
+ */
+function readPublicKey(setting: string): TokenVerificationKey {
+  let pem = setting;
+  if (!setting.startsWith('-----BEGIN')) {
+    try {
+      pem = fs.readFileSync(setting, 'utf8');
+    } catch (error) {
+      throw new Error(`must be a PEM public key or the path of a file holding one; cannot read ${setting}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  }
+  pem = pem.replace(/\\n/g, '\n');
+  return { algorithm: publicKeyAlgorithm(pem), publicKeyPem: pem };
+}
+
+function positiveInteger(name: string, given: string | undefined, fallback: number, problems: string[]): number {
+  if (given === undefined) return fallback;
+  const n = Number(given);
+  if (!/^\d+$/.test(given) || n < 1 || n > 1_000_000) {
+    problems.push(`${name} must be a whole number of requests per minute from 1 to 1000000`);
+    return fallback;
+  }
+  return n;
+}
+
+/** `https://app.example.com,http://localhost:5173`: origins only (scheme, host, optional port), no wildcard. */
+function parseCorsOrigins(given: string | undefined, problems: string[]): string[] {
+  if (given === undefined) return [];
+  const origins = given.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const bad = origins.filter((o) => !/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(o));
+  if (bad.length > 0 || origins.length === 0) {
+    problems.push(
+      `CORS_ORIGINS must be a comma-separated list of origins such as https://app.example.com or http://localhost:5173 (no path, no "*")${
+        bad.length > 0 ? `; not an origin: ${bad.map((o) => `"${o.slice(0, 80)}"`).join(', ')}` : ''
+      }`,
+    );
+    return [];
+  }
+  return [...new Set(origins.map((o) => o.toLowerCase()))];
 }

@@ -5,3 +5,4 @@ export type { VisaCvvInput } from './visa-cvv';
 export { PanFingerprinter, maskPan } from './pan-fingerprint';
 export { SECRETS_FILE_NAME, resolveSecretKeys } from './keys';
 export type { ResolveSecretKeysOptions, ResolvedSecretKeys, SecretKeys } from './keys';
+export * from './auth';

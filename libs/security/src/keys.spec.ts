@@ -5,6 +5,9 @@ import { SECRETS_FILE_NAME, resolveSecretKeys } from './keys';
 
 const CVK = '0123456789ABCDEFFEDCBA9876543210';
 const PAN_KEY = 'a1b2c3d4'.repeat(8);
+const JWT_SECRET = 'jwt-secret-of-at-least-32-bytes!';
+const ALL = { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, AUTH_JWT_SECRET: JWT_SECRET };
+const ALL_KEYS = { cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: JWT_SECRET };
 
 describe('resolveSecretKeys', () => {
   let dir: string;
@@ -21,23 +24,37 @@ describe('resolveSecretKeys', () => {
   const secretsFile = (): string => path.join(dataDir(), SECRETS_FILE_NAME);
 
   describe('in production', () => {
-    it('takes both keys from the environment and touches no file', () => {
-      const result = resolveSecretKeys({ env: { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY }, dataDir: dataDir(), production: true });
-      expect(result).toEqual({ keys: { cardCvk: CVK, panFingerprintKey: PAN_KEY }, generated: [], loadedFrom: 'env' });
+    it('takes every key from the environment and touches no file', () => {
+      const result = resolveSecretKeys({ env: ALL, dataDir: dataDir(), production: true });
+      expect(result).toEqual({ keys: ALL_KEYS, generated: [], loadedFrom: 'env' });
       expect(fs.existsSync(dataDir())).toBe(false);
     });
 
     it('refuses to start without them, naming every missing variable', () => {
       expect(() => resolveSecretKeys({ env: {}, dataDir: dataDir(), production: true })).toThrow(
-        'Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY. Set them in the environment (see README, Configuration).',
+        'Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY, AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY). ' +
+          'Set them in the environment (see README, Configuration).',
       );
       expect(fs.existsSync(dataDir())).toBe(false);
+    });
+
+    it('needs no token secret when tokens are verified with a public key', () => {
+      const result = resolveSecretKeys({
+        env: { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' },
+        dataDir: dataDir(),
+        production: true,
+      });
+      expect(result).toEqual({ keys: { cardCvk: CVK, panFingerprintKey: PAN_KEY }, generated: [], loadedFrom: 'env' });
+      expect(result.keys.authJwtSecret).toBeUndefined();
+      expect(() => resolveSecretKeys({ env: { AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' }, dataDir: dataDir(), production: true })).toThrow(
+        /^Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY\./,
+      );
     });
 
     it('names only the missing one, and never a key value', () => {
       let message = '';
       try {
-        resolveSecretKeys({ env: { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: '  ' }, dataDir: dataDir(), production: true });
+        resolveSecretKeys({ env: { ...ALL, PAN_FINGERPRINT_KEY: '  ' }, dataDir: dataDir(), production: true });
       } catch (e) {
         message = (e as Error).message;
       }
@@ -54,19 +71,24 @@ describe('resolveSecretKeys', () => {
   });
 
   describe('in development', () => {
-    it('generates both keys into <dataDir>/secrets.json (mode 0600), and loads the same keys next time', () => {
+    it('generates every key into <dataDir>/secrets.json (mode 0600), and loads the same keys next time', () => {
       const first = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
-      expect(first.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY']);
+      expect(first.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET']);
       expect(first.loadedFrom).toBe('file');
       expect(first.file).toBe(secretsFile());
       expect(first.keys.cardCvk).toMatch(/^[0-9A-F]{32}$/);
       expect(first.keys.panFingerprintKey).toMatch(/^[0-9a-f]{64}$/);
+      expect(first.keys.authJwtSecret).toMatch(/^[0-9a-f]{64}$/);
 
       if (process.platform !== 'win32') {
         expect(fs.statSync(secretsFile()).mode & 0o777).toBe(0o600);
       }
       const stored = JSON.parse(fs.readFileSync(secretsFile(), 'utf8'));
-      expect(stored).toMatchObject({ CARD_CVK: first.keys.cardCvk, PAN_FINGERPRINT_KEY: first.keys.panFingerprintKey });
+      expect(stored).toMatchObject({
+        CARD_CVK: first.keys.cardCvk,
+        PAN_FINGERPRINT_KEY: first.keys.panFingerprintKey,
+        AUTH_JWT_SECRET: first.keys.authJwtSecret,
+      });
       // Written via a temp file and a rename/link: no temp file is left behind.
       expect(fs.readdirSync(dataDir())).toEqual([SECRETS_FILE_NAME]);
 
@@ -79,17 +101,34 @@ describe('resolveSecretKeys', () => {
       const b = resolveSecretKeys({ env: {}, dataDir: path.join(dir, 'b'), production: false });
       expect(a.keys.cardCvk).not.toBe(b.keys.cardCvk);
       expect(a.keys.panFingerprintKey).not.toBe(b.keys.panFingerprintKey);
+      expect(a.keys.authJwtSecret).not.toBe(b.keys.authJwtSecret);
+    });
+
+    it('generates no token secret when tokens are verified with a public key', () => {
+      const result = resolveSecretKeys({ env: { AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' }, dataDir: dataDir(), production: false });
+      expect(result.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY']);
+      expect(result.keys.authJwtSecret).toBeUndefined();
+      expect(JSON.parse(fs.readFileSync(secretsFile(), 'utf8')).AUTH_JWT_SECRET).toBeUndefined();
+    });
+
+    it('adds a token secret to a secrets file written before tokens existed, keeping its keys', () => {
+      fs.mkdirSync(dataDir(), { recursive: true });
+      fs.writeFileSync(secretsFile(), JSON.stringify({ CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY }), { mode: 0o600 });
+      const result = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
+      expect(result.generated).toEqual(['AUTH_JWT_SECRET']);
+      expect(result.keys).toEqual({ cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false }).keys).toEqual(result.keys);
     });
 
     it('lets the environment win over the file', () => {
       const generated = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
       const before = fs.readFileSync(secretsFile(), 'utf8');
 
-      const both = resolveSecretKeys({ env: { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY }, dataDir: dataDir(), production: false });
-      expect(both).toEqual({ keys: { cardCvk: CVK, panFingerprintKey: PAN_KEY }, generated: [], loadedFrom: 'env' });
+      const all = resolveSecretKeys({ env: ALL, dataDir: dataDir(), production: false });
+      expect(all).toEqual({ keys: ALL_KEYS, generated: [], loadedFrom: 'env' });
 
       const one = resolveSecretKeys({ env: { CARD_CVK: CVK }, dataDir: dataDir(), production: false });
-      expect(one.keys).toEqual({ cardCvk: CVK, panFingerprintKey: generated.keys.panFingerprintKey });
+      expect(one.keys).toEqual({ cardCvk: CVK, panFingerprintKey: generated.keys.panFingerprintKey, authJwtSecret: generated.keys.authJwtSecret });
       expect(one.loadedFrom).toBe('mixed');
       expect(one.generated).toEqual([]);
 
@@ -97,12 +136,13 @@ describe('resolveSecretKeys', () => {
     });
 
     it('generates only what the environment lacks, and never writes an environment key to disk', () => {
-      const result = resolveSecretKeys({ env: { CARD_CVK: CVK }, dataDir: dataDir(), production: false });
+      const result = resolveSecretKeys({ env: { CARD_CVK: CVK, AUTH_JWT_SECRET: JWT_SECRET }, dataDir: dataDir(), production: false });
       expect(result.generated).toEqual(['PAN_FINGERPRINT_KEY']);
       expect(result.loadedFrom).toBe('mixed');
       expect(result.keys.cardCvk).toBe(CVK);
       const text = fs.readFileSync(secretsFile(), 'utf8');
       expect(text).not.toContain(CVK);
+      expect(text).not.toContain(JWT_SECRET);
       expect(JSON.parse(text).PAN_FINGERPRINT_KEY).toBe(result.keys.panFingerprintKey);
     });
 
@@ -111,7 +151,7 @@ describe('resolveSecretKeys', () => {
       fs.writeFileSync(secretsFile(), JSON.stringify({ CARD_CVK: CVK }), { mode: 0o600 });
       const result = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
       expect(result.keys.cardCvk).toBe(CVK);
-      expect(result.generated).toEqual(['PAN_FINGERPRINT_KEY']);
+      expect(result.generated).toEqual(['PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET']);
       expect(JSON.parse(fs.readFileSync(secretsFile(), 'utf8'))).toMatchObject({ CARD_CVK: CVK, PAN_FINGERPRINT_KEY: result.keys.panFingerprintKey });
     });
 
@@ -138,6 +178,7 @@ describe('resolveSecretKeys', () => {
       ['PAN_FINGERPRINT_KEY', { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY.slice(0, 62) }, /^PAN_FINGERPRINT_KEY must be at least 64 hexadecimal characters/],
       ['PAN_FINGERPRINT_KEY', { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: `${PAN_KEY}a` }, /^PAN_FINGERPRINT_KEY must be at least 64 hexadecimal characters, an even number/],
       ['PAN_FINGERPRINT_KEY', { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY.replace('a', 'x') }, /^PAN_FINGERPRINT_KEY must be at least 64 hexadecimal characters/],
+      ['AUTH_JWT_SECRET', { ...ALL, AUTH_JWT_SECRET: 'short-secret-of-31-bytes-000000' }, /^AUTH_JWT_SECRET must be at least 32 bytes \(e\.g\. 64 hexadecimal characters\); got a value of 31 characters/],
     ])('rejects an invalid %s with a clear error that does not contain it', (_name, env, message) => {
       for (const production of [true, false]) {
         let error: Error | undefined;
@@ -154,11 +195,11 @@ describe('resolveSecretKeys', () => {
 
     it('accepts either case and surrounding whitespace', () => {
       const result = resolveSecretKeys({
-        env: { CARD_CVK: ` ${CVK.toLowerCase()}\n`, PAN_FINGERPRINT_KEY: PAN_KEY.toUpperCase() },
+        env: { CARD_CVK: ` ${CVK.toLowerCase()}\n`, PAN_FINGERPRINT_KEY: PAN_KEY.toUpperCase(), AUTH_JWT_SECRET: ` ${JWT_SECRET} ` },
         dataDir: dataDir(),
         production: true,
       });
-      expect(result.keys).toEqual({ cardCvk: CVK.toLowerCase(), panFingerprintKey: PAN_KEY.toUpperCase() });
+      expect(result.keys).toEqual({ cardCvk: CVK.toLowerCase(), panFingerprintKey: PAN_KEY.toUpperCase(), authJwtSecret: JWT_SECRET });
     });
   });
 });

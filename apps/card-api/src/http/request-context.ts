@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CommandContext } from '@cards/application';
-import { correlationIdOf, InvalidRequestError } from '@cards/platform';
+import { callerOf, correlationIdOf, InvalidRequestError } from '@cards/platform';
 
 export const IDEMPOTENCY_KEY = 'idempotency-key';
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -40,17 +40,15 @@ export function etagOf(revision: bigint): string {
 }
 
 /**
- * Who is calling and how the call is traced. Until authentication lands (the security issue), the caller
- * names itself with X-Actor-Id / X-Actor-Role.
+ * Who is calling and how the call is traced. The actor is the verified token's subject, acting in the first of
+ * its roles (in ROLES order) that the permission table allows for this endpoint.
  */
 export function commandContextOf(request: FastifyRequest): CommandContext {
   const expectedRevision = expectedRevisionOf(request);
   const idempotencyKey = idempotencyKeyOf(request);
+  const caller = callerOf(request);
   return {
-    actor: {
-      id: header(request, 'x-actor-id')?.slice(0, 128) ?? 'anonymous',
-      role: header(request, 'x-actor-role')?.slice(0, 64) ?? 'unauthenticated',
-    },
+    actor: { id: caller.principal.subject, role: caller.role },
     correlationId: correlationIdOf(request),
     causationId: String(request.id),
     ...(idempotencyKey !== undefined && { idempotencyKey }),

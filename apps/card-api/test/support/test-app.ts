@@ -6,17 +6,49 @@ import pino from 'pino';
 import request from 'supertest';
 import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@cards/event-store';
-import { computeVisaCvv } from '@cards/security';
+import { computeVisaCvv, ROLES, TokenMinter } from '@cards/security';
 import { createCardApi } from '../../src/app.factory';
 import { loadAppConfig, type AppConfig } from '@cards/platform';
+
+/** The HS256 secret every test app verifies tokens with, unless the test configures another way. */
+export const TEST_JWT_SECRET = 'e2e-tests-only:0123456789abcdef0123456789abcdef';
+/** The subject of the default token, which holds all five roles. */
+export const TEST_SUBJECT = 'e2e-tester';
+
+export interface TokenRequest {
+  readonly roles?: readonly string[];
+  readonly sub?: string;
+  readonly ttlSeconds?: number;
+}
 
 export interface TestApp {
   readonly app: NestFastifyApplication;
   readonly config: AppConfig;
   readonly dataDir: string;
   readonly logFile: string;
-  http(): ReturnType<typeof request>;
+  /**
+   * Requests to the app. By default they carry a token of TEST_SUBJECT holding every role; pass a token to send
+   * that one instead, or null to send none.
+   */
+  http(token?: string | null): ReturnType<typeof request>;
+  /** A token the app accepts (HS256 under its secret): all roles and TEST_SUBJECT unless told otherwise. */
+  token(claims?: TokenRequest): Promise<string>;
   close(): Promise<void>;
+}
+
+/** `Authorization` header value for a token. */
+export const bearer = (token: string): string => `Bearer ${token}`;
+
+/** Mints tokens for an app that verifies HS256 tokens; for one configured with a public key, mint with its private key. */
+export function tokenMinterFor(config: AppConfig): TokenMinter {
+  if (config.auth.algorithm !== 'HS256') throw new Error(`This app verifies ${config.auth.algorithm} tokens: sign them with the private key`);
+  return TokenMinter.forSecret(config.auth.secret);
+}
+
+/** Requests to an app's HTTP server, with a token or without. */
+export function httpClient(app: NestFastifyApplication, token: string | null): ReturnType<typeof request> {
+  if (token === null) return request(app.getHttpServer());
+  return request.agent(app.getHttpServer()).set('Authorization', bearer(token));
 }
 
 /** A fresh DATA_DIR under the OS temp directory; removed by `removeDataDir`. */
@@ -28,18 +60,36 @@ export function removeDataDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** Starts the real card-api (Fastify, real SQLite store in `dataDir`), logging to a file the test can scan. */
+/**
+ * Starts the real card-api (Fastify, real SQLite store in `dataDir`), logging to a file the test can scan. It
+ * verifies HS256 tokens under TEST_JWT_SECRET (unless `env` sets AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY) and its
+ * rate limits are out of the way (unless `env` sets them).
+ */
 export async function startTestApp(dataDir = newDataDir(), env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadAppConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env });
+  const config = loadAppConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+    ...(env.AUTH_JWT_PUBLIC_KEY === undefined && { AUTH_JWT_SECRET: TEST_JWT_SECRET }),
+    ...env,
+  });
   const logFile = path.join(dataDir, 'card-api.log');
   const logDestination = pino.destination({ dest: logFile, sync: true, append: true });
   const app = await createCardApi(config, { logDestination });
+  const minter = config.auth.algorithm === 'HS256' ? tokenMinterFor(config) : undefined;
+  const token = async (claims: TokenRequest = {}): Promise<string> => {
+    if (!minter) throw new Error(`This app verifies ${config.auth.algorithm} tokens: sign them with the private key`);
+    return minter.mint({ subject: claims.sub ?? TEST_SUBJECT, roles: claims.roles ?? ROLES, ttlSeconds: claims.ttlSeconds ?? 3600 });
+  };
+  const defaultToken = minter ? await token() : null;
   return {
     app,
     config,
     dataDir,
     logFile,
-    http: () => request(app.getHttpServer()),
+    http: (given?: string | null) => httpClient(app, given === undefined ? defaultToken : given),
+    token,
     close: async () => {
       await app.close();
       logDestination.flushSync();

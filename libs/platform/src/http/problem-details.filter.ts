@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from './problem';
 import { ReplayedResponse } from './replayed-response';
 
 /** Every error leaves the service as application/problem+json (RFC 9457). */
@@ -22,7 +22,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= 500) {
       this.logger.error({ err: error, correlationId: request.id }, `${request.method} ${problem.instance} failed: ${problem.code}`);
     }
-    if (problem.status === 503) void reply.header('Retry-After', String((problem as { retryAfterSeconds?: number }).retryAfterSeconds ?? 5));
+    if (problem.status === 503 || problem.status === 429) {
+      void reply.header('Retry-After', String((problem as { retryAfterSeconds?: number }).retryAfterSeconds ?? 5));
+    }
+    if (problem.status === 401) void reply.header('WWW-Authenticate', bearerChallenge(problem));
     void reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   }
+}
+
+/** RFC 6750 §3: no error code when no token was sent, `invalid_token` with the reason when one was refused. */
+function bearerChallenge(problem: Problem): string {
+  const challenge = 'Bearer realm="cards"';
+  if (problem.code === 'AUTHENTICATION_REQUIRED') return challenge;
+  return `${challenge}, error="invalid_token", error_description="${problem.detail.replace(/["\\]/g, "'")}"`;
 }

@@ -10,6 +10,7 @@ import {
 import { ReadStoreUnavailableError } from '@cards/read-store';
 import { DomainError, ValidationFailed, type FieldViolation } from '@cards/domain';
 import { EventStoreUnavailableError, StreamRevisionConflictError } from '@cards/event-store';
+import { AccessDeniedError, AuthenticationRequiredError, RateLimitExceededError } from '../auth/auth-errors';
 
 /** An RFC 9457 problem document, with this service's extension members. */
 export interface Problem {
@@ -81,6 +82,20 @@ function isFastifyClientError(error: unknown): error is FastifyLikeError & { sta
  * to change; only a fault of the service itself becomes a 500, and then without internals.
  */
 export function toProblem(error: unknown): Problem {
+  if (error instanceof AuthenticationRequiredError) {
+    return error.reason === 'missing'
+      ? problem(401, 'AUTHENTICATION_REQUIRED', error.message)
+      : problem(401, 'INVALID_TOKEN', error.message, { reason: error.reason });
+  }
+  if (error instanceof AccessDeniedError) {
+    return problem(403, error.allowedRoles.length > 0 ? 'ROLE_NOT_ALLOWED' : 'ROUTE_NOT_PERMITTED', error.message, {
+      allowedRoles: error.allowedRoles,
+      yourRoles: error.callerRoles,
+    });
+  }
+  if (error instanceof RateLimitExceededError) {
+    return problem(429, 'RATE_LIMITED', error.message, { retryAfterSeconds: error.retryAfterSeconds, limitPerMinute: error.limitPerMinute });
+  }
   if (error instanceof InvalidRequestError) {
     return problem(400, 'VALIDATION_FAILED', error.message, { errors: error.violations });
   }

@@ -1,0 +1,85 @@
+import { ROLES, type Role } from '@cards/security';
+
+/** Who may call an endpoint: anyone (no token needed), or a caller holding one of these roles. */
+export type Access = 'public' | readonly Role[];
+
+export interface EndpointPermission {
+  /** `METHOD /path` with Fastify's route pattern (`/v1/cards/:cardId`); a trailing `*` matches any suffix. */
+  readonly route: string;
+  readonly method: string;
+  readonly path: string;
+  /** What the endpoint does, for docs/security.md. */
+  readonly does: string;
+  readonly access: Access;
+  /** Why the roles are what they are, where the role descriptions alone do not say. */
+  readonly why?: string;
+}
+
+function endpoint(route: string, does: string, access: Access, why?: string): EndpointPermission {
+  const [method, path] = route.split(' ');
+  // Kept in ROLES order, so that "the first of the caller's roles the endpoint allows" is the same for everyone.
+  const ordered = access === 'public' ? access : ROLES.filter((role) => access.includes(role));
+  return { route, method, path, does, access: ordered, ...(why !== undefined && { why }) };
+}
+
+/**
+ * THE permission table: every endpoint of card-api and card-projector, and the roles that may call it. A route
+ * missing from it is refused to everyone (403), and a test checks that every route the apps register is here.
+ * docs/security.md is generated from it (npm run docs:security).
+ */
+export const PERMISSIONS: readonly EndpointPermission[] = [
+  endpoint('GET /health', 'Liveness', 'public', 'probes carry no token'),
+  endpoint('GET /health/ready', 'Readiness: both stores answer', 'public', 'probes carry no token'),
+  endpoint('GET /docs*', 'The OpenAPI document and Swagger UI', 'public', 'the API\'s shape is no secret; its data is'),
+
+  endpoint('POST /v1/customers', 'Register a customer', ['issuer']),
+  endpoint('GET /v1/customers/:customerId', 'One customer, from its stream (personal data)', ['issuer', 'agent', 'auditor']),
+  endpoint(
+    'GET /v1/customers/:customerId/cards',
+    'A customer\'s cards, from the read model',
+    ['agent', 'analyst'],
+    'an agent on a call knows the customer, not the card id; the list holds no personal data',
+  ),
+
+  endpoint('POST /v1/cards', 'Issue a card', ['issuer']),
+  endpoint('GET /v1/cards', 'Search cards (read model)', ['analyst']),
+  endpoint('GET /v1/cards/:cardId', 'One card, from its stream', ['issuer', 'agent', 'auditor']),
+  endpoint('POST /v1/cards/:cardId/identity-verifications', 'Verify the customer\'s identity', ['issuer']),
+  endpoint('POST /v1/cards/:cardId/link', 'Link the card to an account', ['issuer']),
+  endpoint('POST /v1/cards/:cardId/activate', 'Activate the card', ['issuer']),
+  endpoint('POST /v1/cards/:cardId/disputes', 'Open a dispute', ['issuer', 'agent']),
+  endpoint(
+    'POST /v1/cards/:cardId/disputes/:disputeId/resolution',
+    'Resolve a dispute',
+    ['issuer'],
+    'the agent who takes the complaint does not also decide it',
+  ),
+  endpoint('POST /v1/cards/:cardId/suspend', 'Suspend the card', ['issuer']),
+  endpoint('POST /v1/cards/:cardId/reinstate', 'Reinstate the card', ['issuer']),
+  endpoint('POST /v1/cards/:cardId/cancel', 'Cancel the card', ['issuer']),
+
+  endpoint('GET /v1/reports/activations', 'Report: activations per day, week, channel, product or branch', ['analyst']),
+  endpoint('GET /v1/reports/funnel', 'Report: the activation funnel', ['analyst']),
+  endpoint('GET /v1/reports/stage-durations', 'Report: time spent in each stage', ['analyst']),
+  endpoint('GET /v1/reports/bottlenecks', 'Report: the slowest steps and the biggest drop-offs', ['analyst']),
+  endpoint('GET /v1/reports/stuck', 'Report: cards waiting too long', ['analyst']),
+  endpoint('GET /v1/reports/verification-failures', 'Report: failed identity verifications', ['analyst']),
+  endpoint('GET /v1/reports/disputes', 'Report: disputes by reason and outcome', ['analyst']),
+
+  endpoint('GET /v1/projections', 'State and lag of each projection', ['analyst', 'auditor', 'admin']),
+  endpoint('POST /v1/projections/:name/rebuild', 'Rebuild a projection from position zero', ['admin']),
+  endpoint('POST /v1/imports', 'Import card histories (JSON Lines)', ['admin']),
+];
+
+/** The table's row for a request's method and route pattern (HEAD is treated as GET), if there is one. */
+export function permissionFor(
+  method: string,
+  routePath: string,
+  table: readonly EndpointPermission[] = PERMISSIONS,
+): EndpointPermission | undefined {
+  const verb = method === 'HEAD' ? 'GET' : method;
+  return (
+    table.find((p) => p.method === verb && p.path === routePath) ??
+    table.find((p) => p.method === verb && p.path.endsWith('*') && routePath.startsWith(p.path.slice(0, -1)))
+  );
+}

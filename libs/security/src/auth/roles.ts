@@ -1,0 +1,26 @@
+/**
+ * The roles a caller's token may carry, in the order the service prefers them when one request could be made
+ * under several (the event metadata names the first that the endpoint allows).
+ */
+export const ROLES = ['issuer', 'agent', 'analyst', 'auditor', 'admin'] as const;
+
+export type Role = (typeof ROLES)[number];
+
+/** What each role is for, in the words of the people who hold it. Shown in docs/security.md. */
+export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
+  issuer: 'the card issuer\'s back office: card and customer commands, reads of one card or customer',
+  agent: 'customer service: reads one customer or card (and the customer\'s cards), opens disputes',
+  analyst: 'lists and reports from the read models, which hold no personal data in clear',
+  auditor: 'read-only: one card or customer, and the state of the projections',
+  admin: 'operations: imports, projection rebuilds (later: erasure, key rotation); no business data',
+};
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** The known roles among `names`, each once, in ROLES order. Unknown names are dropped. */
+export function knownRoles(names: Iterable<string>): Role[] {
+  const given = new Set(names);
+  return ROLES.filter((role) => given.has(role));
+}
