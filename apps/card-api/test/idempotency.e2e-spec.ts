@@ -75,6 +75,18 @@ describe('Idempotency-Key: retries are answered the same and write nothing', () 
     expect(await store.readStream(`customer-${answers[0].body.customerId}`)).toHaveLength(1);
   });
 
+  it('keys belong to their caller: another caller with the same key and body gets its own answer', async () => {
+    const key = randomUUID();
+    const alice = await t.token({ roles: ['issuer'], sub: 'alice' });
+    const bob = await t.token({ roles: ['issuer'], sub: 'bob' });
+    const first = await t.http(alice).post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER).expect(201);
+    const other = await t.http(bob).post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER).expect(201);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
+    expect(other.body.customerId).not.toBe(first.body.customerId);
+    const again = await t.http(alice).post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER).expect(201);
+    expect(again.body).toEqual(first.body);
+  });
+
   it('a malformed key is a 400', async () => {
     const res = await t.http().post('/v1/customers').set('Idempotency-Key', 'has spaces in it').send(CUSTOMER);
     expect(res.status).toBe(400);

@@ -11,6 +11,10 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The request's Idempotency-Key, scoped to the caller (`<sub> <key>`): two callers who happen to choose the same
+ * key never see each other's answers, and never land on each other's derived ids.
+ */
 export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const key = header(request, IDEMPOTENCY_KEY);
   if (key === undefined) return undefined;
@@ -19,7 +23,7 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
       { field: 'Idempotency-Key', reason: 'must be 1 to 255 visible ASCII characters (a UUID is a good choice)' },
     ]);
   }
-  return key;
+  return `${callerOf(request).principal.subject} ${key}`;
 }
 
 /** `If-Match: "3"` → 3n. `*` means "any revision". Weak tags never match a revision. */
