@@ -7,3 +7,4 @@ export { MongoReadStore, type MongoReadStoreOptions } from './mongodb/mongodb-re
 export * from './projections';
 export * from './runner/projection-runner';
 export * from './runner/wait-for-position';
+export { isMongoUnavailable } from './mongodb/mongodb-translation';

@@ -1,4 +1,5 @@
 import { MongoClient, type Collection, type Db, type MongoClientOptions } from 'mongodb';
+import { isMongoUnavailable } from '@cards/read-store';
 import {
   assertErasure,
   assertListArguments,
@@ -268,28 +269,3 @@ function isDuplicateKey(error: unknown): boolean {
   return shapeOf(error).code === DUPLICATE_KEY;
 }
 
-/** Driver errors meaning "no server to talk to now", by name (a driver loaded twice makes other classes). */
-const UNAVAILABLE_NAMES = new Set([
-  'MongoServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoTopologyClosedError',
-  'MongoNotConnectedError',
-  'MongoClientClosedError',
-  'MongoServerClosedError',
-  'MongoPoolClearedError',
-  'MongoWaitQueueTimeoutError',
-  'MongoOperationTimeoutError',
-]);
-
-/** Server codes of a node that cannot serve now: unreachable, stepping down, shutting down, write concern not met. */
-const UNAVAILABLE_CODES = new Set([6, 7, 64, 89, 91, 133, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
-
-const RETRYABLE_LABELS = ['RetryableWriteError', 'TransientTransactionError', 'SystemOverloadedError'];
-
-function isMongoUnavailable(error: unknown): boolean {
-  const { name, code, errorLabels } = shapeOf(error);
-  if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) return true;
-  if (typeof code === 'number' && UNAVAILABLE_CODES.has(code)) return true;
-  return Array.isArray(errorLabels) && errorLabels.some((label) => RETRYABLE_LABELS.includes(String(label)));
-}
