@@ -6,9 +6,6 @@ import type { Config } from 'jest';
 // refuses the lock file.) Decorator metadata, which Nest's DI needs, comes from tsconfig.json.
 const transform: Config['transform'] = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
-  // jose 6 ships ES modules only. Node (≥ 20.19) requires them from our CommonJS build as they are; jest's module
-  // system cannot, so jest compiles jose to CommonJS (and, below, is told not to skip it as it skips node_modules).
-  '/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', isolatedModules: true } }],
 };
 
 const moduleNameMapper: Config['moduleNameMapper'] = {
@@ -20,7 +17,7 @@ const moduleNameMapper: Config['moduleNameMapper'] = {
   '^@cards/security(|/.*)$': '<rootDir>/libs/security/src$1',
 };
 
-const shared = { transform, transformIgnorePatterns: ['/node_modules/(?!jose/)'], moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+const shared = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 
 const config: Config = {
   projects: [
