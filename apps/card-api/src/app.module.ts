@@ -22,6 +22,7 @@ import {
 } from '@cards/platform';
 import { GetCustomerController } from './customers/get-customer/get-customer.controller';
 import { RegisterCustomerController } from './customers/register-customer/register-customer.controller';
+import { ErasePersonalDataController } from './customers/erase-personal-data/erase-personal-data.controller';
 import { SearchCardsController } from './cards/search-cards/search-cards.controller';
 import { CustomerCardsController } from './customers/customer-cards/customer-cards.controller';
 import { ReportsController } from './reports/reports.controller';
@@ -49,6 +50,7 @@ export class AppModule {
         HealthController,
         RegisterCustomerController,
         GetCustomerController,
+        ErasePersonalDataController,
         CustomerCardsController,
         SearchCardsController,
         IssueCardController,

@@ -37,6 +37,7 @@ function call(t: TestApp, endpoint: EndpointPermission, token: string | null) {
   const path = concrete(endpoint.path);
   if (endpoint.method === 'GET') return client.get(path);
   if (endpoint.path === '/v1/imports') return client.post(path).set('content-type', 'application/x-ndjson').send('');
+  if (endpoint.method === 'DELETE') return client.delete(path).send({});
   return client.post(path).send({});
 }
 

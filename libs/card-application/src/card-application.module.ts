@@ -12,6 +12,9 @@ import { ImportHistory } from './import-history/import-history.service';
 import { LinkCardHandler } from './link-card/link-card.command';
 import { RegisterCustomerHandler } from './register-customer/register-customer.command';
 import { AggregateRunner } from './shared/aggregate-runner';
+import { EVENT_CODEC } from './shared/event-codec';
+import { EraseCustomerPersonalDataHandler } from './erase-personal-data/erase-personal-data.command';
+import { PersonalDataEventCodec } from './shared/personal-data-codec';
 import { CardCommandExecutor } from './shared/card-command-executor';
 import { ChangeCardStatusHandler } from './suspend-reinstate-cancel/card-status-change.command';
 import { VerifyIdentityHandler } from './verify-identity/verify-identity.command';
@@ -26,10 +29,12 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
 @Module({
   imports: [CqrsModule],
   providers: [
+    { provide: EVENT_CODEC, useClass: PersonalDataEventCodec },
     AggregateRunner,
     CardCommandExecutor,
     IdempotencyStore,
     RegisterCustomerHandler,
+    EraseCustomerPersonalDataHandler,
     IssueCardHandler,
     VerifyIdentityHandler,
     LinkCardHandler,

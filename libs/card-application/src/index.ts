@@ -27,3 +27,6 @@ export * from './process-analysis/process-analysis.service';
 export * from './process-analysis/stuck-card-slas';
 export * from './import-history/import-line';
 export * from './import-history/import-history.service';
+export * from './shared/event-codec';
+export * from './shared/personal-data-codec';
+export * from './erase-personal-data/erase-personal-data.command';

@@ -3,7 +3,17 @@ import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationS
 import { CARD_POLICY, CLOCK, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, systemClock, type CardPolicy } from '@cards/application';
 import { MongoReadStore, READ_STORE, SqliteReadStore, type ReadStore } from '@cards/read-store';
 import { EVENT_STORE, EventStoreDbEventStore, SqliteEventStore, type EventStore } from '@cards/event-store';
-import { CARD_VERIFICATION, PanFingerprinter, VisaCvvCardVerification } from '@cards/security';
+import {
+  CARD_VERIFICATION,
+  DATA_KEY_STORE,
+  MasterKeyRing,
+  MongoDataKeyStore,
+  PanFingerprinter,
+  PersonalDataCipher,
+  SqliteDataKeyStore,
+  VisaCvvCardVerification,
+  type DataKeyStore,
+} from '@cards/security';
 import type { AppConfig } from './app-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -32,6 +42,12 @@ function openReadStore(config: AppConfig): Promise<ReadStore> | ReadStore {
   return SqliteReadStore.open(path.join(config.dataDir, 'read-models.db'));
 }
 
+/** Customers' data keys live apart from the events: their own SQLite file, or a MongoDB collection. */
+function openDataKeyStore(config: AppConfig): DataKeyStore {
+  if (config.readStore.kind === 'mongodb') return MongoDataKeyStore.connect(config.readStore.url);
+  return SqliteDataKeyStore.open(path.join(config.dataDir, 'keys.db'));
+}
+
 /** The adapters behind the application's ports, chosen by configuration. One place decides them all. */
 @Global()
 @Module({})
@@ -41,6 +57,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(DATA_KEY_STORE) private readonly dataKeys: DataKeyStore,
   ) {}
 
   static forRoot(config: AppConfig): DynamicModule {
@@ -59,13 +76,20 @@ export class InfrastructureModule implements OnApplicationShutdown {
         },
         { provide: PanFingerprinter, useValue: new PanFingerprinter(config.keys.panFingerprintKey) },
         { provide: CARD_VERIFICATION, useValue: new VisaCvvCardVerification(config.keys.cardCvk) },
+        { provide: DATA_KEY_STORE, useFactory: () => openDataKeyStore(config) },
+        {
+          provide: PersonalDataCipher,
+          inject: [DATA_KEY_STORE],
+          useFactory: (store: DataKeyStore) => new PersonalDataCipher({ store, ring: MasterKeyRing.parse(config.keys.piiMasterKey) }),
+        },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, PanFingerprinter, CARD_VERIFICATION],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.readStore.close();
+    await this.dataKeys.close();
     await this.eventStore.close();
     this.logger.log('Stores closed');
   }

@@ -6,3 +6,4 @@ export { PanFingerprinter, maskPan } from './pan-fingerprint';
 export { SECRETS_FILE_NAME, resolveSecretKeys } from './keys';
 export type { ResolveSecretKeysOptions, ResolvedSecretKeys, SecretKeys } from './keys';
 export * from './auth';
+export * from './pii';

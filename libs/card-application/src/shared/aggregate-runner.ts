@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DomainError, fold, type Decider } from '@cards/domain';
 import {
   EVENT_STORE,
   StreamRevisionConflictError,
   type EventStore,
-  type JsonObject,
   type Position,
   type RecordedEvent,
 } from '@cards/event-store';
@@ -14,14 +13,17 @@ import { CLOCK, type Clock } from './clock';
 import type { CommandContext } from './command-context';
 import { deterministicUuid } from './deterministic-id';
 import { eventMetadata } from './event-metadata';
+import { EVENT_CODEC, plainEventCodec, type EventCodec } from './event-codec';
 
 interface DomainEvent {
   readonly type: string;
   readonly data: object;
 }
 
-export interface LoadedAggregate<S> {
+export interface LoadedAggregate<S, E = unknown> {
   readonly state: S;
+  /** The stream's events as the domain sees them (decoded), index for index with `events`. */
+  readonly domainEvents: readonly E[];
   /** Revision of the stream's last event; null when the stream does not exist. */
   readonly revision: bigint | null;
   readonly events: readonly RecordedEvent[];
@@ -51,13 +53,21 @@ export class AggregateRunner {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Optional() @Inject(EVENT_CODEC) codec?: EventCodec,
+  ) {
+    this.codec = codec ?? plainEventCodec;
+  }
 
-  async load<C, E extends DomainEvent, S>(streamId: string, decider: Decider<C, E, S>): Promise<LoadedAggregate<S>> {
+  private readonly codec: EventCodec;
+
+  async load<C, E extends DomainEvent, S>(streamId: string, decider: Decider<C, E, S>): Promise<LoadedAggregate<S, E>> {
     const events = await this.eventStore.readStream(streamId);
-    const state = fold(decider, events.map((e) => toDomainEvent<E>(e)));
+    const domainEvents = await Promise.all(
+      events.map(async (e) => ({ type: e.type, data: await this.codec.decode(streamId, e.type, e.data) }) as unknown as E),
+    );
+    const state = fold(decider, domainEvents);
     const revision = events.length === 0 ? null : events[events.length - 1].revision;
-    return { state, revision, events };
+    return { state, domainEvents, revision, events };
   }
 
   async execute<C, E extends DomainEvent, S>(
@@ -70,7 +80,7 @@ export class AggregateRunner {
       const loaded = await this.load(streamId, decider);
 
       const alreadyApplied = this.findAppliedWithKey(loaded.events, ctx.idempotencyKey);
-      if (alreadyApplied) return this.replay(decider, loaded.events, alreadyApplied);
+      if (alreadyApplied) return this.replay(decider, loaded, alreadyApplied);
 
       if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== loaded.revision) {
         throw new RevisionMismatchError(streamId, ctx.expectedRevision, loaded.revision);
@@ -83,15 +93,17 @@ export class AggregateRunner {
       const newEvents = decider.decide(command, loaded.state);
       const metadata = eventMetadata(ctx, now, channelOf(command));
       const expected = loaded.revision ?? 'no_stream';
-      const toAppend = newEvents.map((event, index) => ({
-        id:
-          ctx.idempotencyKey === undefined
-            ? randomUUID()
-            : deterministicUuid('event', ctx.idempotencyKey, streamId, String(expected), String(index)),
-        type: event.type,
-        data: event.data as JsonObject,
-        metadata,
-      }));
+      const toAppend = await Promise.all(
+        newEvents.map(async (event, index) => ({
+          id:
+            ctx.idempotencyKey === undefined
+              ? randomUUID()
+              : deterministicUuid('event', ctx.idempotencyKey, streamId, String(expected), String(index)),
+          type: event.type,
+          data: await this.codec.encode(streamId, event),
+          metadata,
+        })),
+      );
 
       try {
         const appended = await this.eventStore.appendToStream(streamId, toAppend, { expectedRevision: expected });
@@ -126,14 +138,14 @@ export class AggregateRunner {
 
   private replay<C, E extends DomainEvent, S>(
     decider: Decider<C, E, S>,
-    events: readonly RecordedEvent[],
+    loaded: LoadedAggregate<S, E>,
     applied: readonly RecordedEvent[],
   ): ExecutionResult<S, E> {
     const last = applied[applied.length - 1];
-    const upToThen = events.filter((e) => e.revision <= last.revision).map((e) => toDomainEvent<E>(e));
+    const decoded = (recorded: RecordedEvent) => loaded.domainEvents[loaded.events.indexOf(recorded)];
     return {
-      state: fold(decider, upToThen),
-      newEvents: applied.map((e) => toDomainEvent<E>(e)),
+      state: fold(decider, loaded.events.filter((e) => e.revision <= last.revision).map(decoded)),
+      newEvents: applied.map(decoded),
       revision: last.revision,
       position: last.position,
       replayed: true,
@@ -167,7 +179,3 @@ function channelOf(command: unknown): string {
   return typeof channel === 'string' ? channel : 'API';
 }
 
-/** Stored events are the domain's own events: the store only adds position and metadata around them. */
-function toDomainEvent<E>(recorded: RecordedEvent): E {
-  return { type: recorded.type, data: recorded.data } as unknown as E;
-}

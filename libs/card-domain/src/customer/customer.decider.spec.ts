@@ -157,3 +157,33 @@ describe('customerDecider', () => {
     });
   });
 });
+
+describe('customer decider: erasing personal data', () => {
+  const registered = customerDecider.decide(
+    { type: 'RegisterCustomer', customerId: 'c-1', name: '张三', idType: 'CN_RESIDENT_ID', idNumber: '11010519491231002X', phone: '13800138000', email: 'z@example.com', address: { line1: 'x', city: 'y', country: 'CN' }, now: '2026-01-01T00:00:00.000Z' },
+    customerDecider.initialState,
+  );
+  const given = (events: Parameters<typeof customerDecider.evolve>[1][]) => events.reduce(customerDecider.evolve, customerDecider.initialState);
+
+  it('given a registered customer, when erased, then CustomerPersonalDataErased with the reason and time', () => {
+    const events = customerDecider.decide({ type: 'EraseCustomerPersonalData', reason: ' PIPL request #42 ', now: '2026-02-01T00:00:00.000Z' }, given(registered));
+    expect(events).toEqual([{ type: 'CustomerPersonalDataErased', data: { reason: 'PIPL request #42', erasedAt: '2026-02-01T00:00:00.000Z' } }]);
+    const state = given([...registered, ...events]);
+    expect(state).toMatchObject({ exists: true, name: '[erased]', idNumber: '[erased]', phone: '[erased]', email: '[erased]', personalDataErasedAt: '2026-02-01T00:00:00.000Z' });
+    expect(state).not.toHaveProperty('address');
+  });
+
+  it('given an erased customer, when erased again, then nothing new happens', () => {
+    const erased = [...registered, { type: 'CustomerPersonalDataErased' as const, data: { reason: 'r', erasedAt: '2026-02-01T00:00:00.000Z' } }];
+    expect(customerDecider.decide({ type: 'EraseCustomerPersonalData', reason: 'again', now: '2026-03-01T00:00:00.000Z' }, given(erased))).toEqual([]);
+  });
+
+  it('refuses an unknown customer and a missing reason', () => {
+    expect(() => customerDecider.decide({ type: 'EraseCustomerPersonalData', reason: 'r', now: '2026-02-01T00:00:00.000Z' }, customerDecider.initialState)).toThrow(
+      expect.objectContaining({ code: 'CUSTOMER_NOT_FOUND' }),
+    );
+    expect(() => customerDecider.decide({ type: 'EraseCustomerPersonalData', reason: '  ', now: '2026-02-01T00:00:00.000Z' }, given(registered))).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    );
+  });
+});

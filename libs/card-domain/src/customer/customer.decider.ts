@@ -149,6 +149,9 @@ function registerCustomer(command: RegisterCustomer): CustomerRegistered[] {
   ];
 }
 
+/** What personal fields read once the customer's data key is destroyed. */
+export const ERASED = '[erased]';
+
 export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerState> = {
   initialState: { exists: false },
 
@@ -164,6 +167,18 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
           );
         }
         return registerCustomer(command);
+      case 'EraseCustomerPersonalData': {
+        if (!state.exists) {
+          throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
+        }
+        const reason = command.reason.trim();
+        if (reason.length === 0 || reason.length > 200) {
+          throw new ValidationFailed([{ field: 'reason', reason: 'must be 1 to 200 characters (say why, without personal data)' }]);
+        }
+        // Erasing twice changes nothing: the key is already gone and the first record stands.
+        if (state.personalDataErasedAt !== undefined) return [];
+        return [{ type: 'CustomerPersonalDataErased', data: { reason, erasedAt: command.now } }];
+      }
     }
   },
 
@@ -171,6 +186,18 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
     switch (event.type) {
       case 'CustomerRegistered':
         return { exists: true, ...event.data, preferredChannels: [...event.data.preferredChannels] };
+      case 'CustomerPersonalDataErased': {
+        if (!state.exists) return state;
+        const { address: _address, email, ...kept } = state;
+        return {
+          ...kept,
+          name: ERASED,
+          idNumber: ERASED,
+          phone: ERASED,
+          ...(email !== undefined && { email: ERASED }),
+          personalDataErasedAt: event.data.erasedAt,
+        };
+      }
       default:
         // An event type this version does not know yet changes nothing it knows about.
         return state;

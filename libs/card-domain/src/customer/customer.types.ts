@@ -32,7 +32,16 @@ export interface RegisterCustomer {
   /** ISO-8601, from the handler's clock. */
   readonly now: string;
 }
-export type CustomerCommand = RegisterCustomer;
+/**
+ * The right to erasure: the service destroys the customer's data key first (so the personal data in their
+ * events can never be read again), then records this. Nothing personal is in the command or its event.
+ */
+export interface EraseCustomerPersonalData {
+  readonly type: 'EraseCustomerPersonalData';
+  readonly reason: string;
+  readonly now: string;
+}
+export type CustomerCommand = RegisterCustomer | EraseCustomerPersonalData;
 
 // ---- events ----
 export interface CustomerRegistered {
@@ -52,7 +61,11 @@ export interface CustomerRegistered {
     readonly registeredAt: string;
   };
 }
-export type CustomerEvent = CustomerRegistered;
+export interface CustomerPersonalDataErased {
+  readonly type: 'CustomerPersonalDataErased';
+  readonly data: { readonly reason: string; readonly erasedAt: string };
+}
+export type CustomerEvent = CustomerRegistered | CustomerPersonalDataErased;
 
 // ---- state ----
 export type CustomerState =
@@ -69,4 +82,6 @@ export type CustomerState =
       readonly preferredChannels: NotificationChannel[];
       readonly locale: Locale;
       readonly registeredAt: string;
+      /** Set once the customer's personal data was erased; the personal fields then read '[erased]'. */
+      readonly personalDataErasedAt?: string;
     };

@@ -89,7 +89,7 @@ describe('the permission table', () => {
     const routes = PERMISSIONS.map((p) => p.route);
     expect(new Set(routes).size).toBe(routes.length);
     for (const p of PERMISSIONS) {
-      expect(p.route).toMatch(/^(GET|POST) \/[\w/:*-]*$/);
+      expect(p.route).toMatch(/^(GET|POST|DELETE) \/[\w/:*-]*$/);
       expect(`${p.method} ${p.path}`).toBe(p.route);
     }
   });
@@ -112,7 +112,7 @@ describe('the permission table', () => {
   it('never lets the analyst read a customer, nor the admin any business data', () => {
     expect(permissionFor('GET', '/v1/customers/:customerId')?.access).not.toContain('analyst');
     const adminMay = PERMISSIONS.filter((p) => p.access !== 'public' && p.access.includes('admin')).map((p) => p.route);
-    expect(adminMay).toEqual(['GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports']);
+    expect(adminMay).toEqual(['GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports', 'DELETE /v1/customers/:customerId/personal-data']);
   });
 
   it('keeps the auditor read-only', () => {

@@ -69,6 +69,11 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('GET /v1/projections', 'State and lag of each projection', ['analyst', 'auditor', 'admin']),
   endpoint('POST /v1/projections/:name/rebuild', 'Rebuild a projection from position zero', ['admin']),
   endpoint('POST /v1/imports', 'Import card histories (JSON Lines)', ['admin']),
+  endpoint(
+    'DELETE /v1/customers/:customerId/personal-data',
+    'Erase a customer\'s personal data (destroys their data key)',
+    ['admin'],
+  ),
 ];
 
 /** The table's row for a request's method and route pattern (HEAD is treated as GET), if there is one. */

@@ -1,0 +1,39 @@
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { customerDecider, type EraseCustomerPersonalData } from '@cards/domain';
+import { PersonalDataCipher } from '@cards/security';
+import { AggregateRunner } from '../shared/aggregate-runner';
+import type { CommandContext } from '../shared/command-context';
+import { customerStream } from '../shared/streams';
+
+export interface PersonalDataErasure {
+  readonly customerId: string;
+  readonly erasedAt: string;
+  readonly revision: bigint;
+}
+
+export class EraseCustomerPersonalDataCommand extends Command<PersonalDataErasure> {
+  constructor(readonly customerId: string, readonly reason: string, readonly ctx: CommandContext) {
+    super();
+  }
+}
+
+/**
+ * Erasure (PIPL / GDPR): the customer's data key is destroyed, so every personal field ever written for them
+ * reads '[erased]' from then on, in the events and everywhere derived from them; the events themselves stay.
+ * The key goes first: if recording the erasure fails, a retry finds the key gone and records it then.
+ */
+@CommandHandler(EraseCustomerPersonalDataCommand)
+export class EraseCustomerPersonalDataHandler implements ICommandHandler<EraseCustomerPersonalDataCommand, PersonalDataErasure> {
+  constructor(private readonly runner: AggregateRunner, private readonly cipher: PersonalDataCipher) {}
+
+  async execute({ customerId, reason, ctx }: EraseCustomerPersonalDataCommand): Promise<PersonalDataErasure> {
+    const stream = customerStream(customerId);
+    const command = (now: string): EraseCustomerPersonalData => ({ type: 'EraseCustomerPersonalData', reason, now });
+    // Refuse an unknown customer or a bad reason before anything is destroyed.
+    customerDecider.decide(command(new Date(0).toISOString()), (await this.runner.load(stream, customerDecider)).state);
+    await this.cipher.erase(customerId, ctx.actor.id, reason.trim());
+    const result = await this.runner.execute(stream, customerDecider, ctx, (_state, now) => command(now));
+    const erasedAt = result.state.exists ? result.state.personalDataErasedAt : undefined;
+    return { customerId, erasedAt: erasedAt ?? '', revision: result.revision };
+  }
+}
