@@ -87,6 +87,26 @@ describe('personal data: encrypted in the events, readable by the service, erasa
     expect(verify.body.result).toBe('FAILED');
   });
 
+  it('logs every read in clear (who, role, when, why) and makes agents and auditors say why', async () => {
+    const customerId = await registerCustomer(t);
+    const agent = await t.token({ roles: ['agent'], sub: 'agent-7' });
+    const auditor = await t.token({ roles: ['auditor'], sub: 'audit-1' });
+
+    const unexplained = await t.http(agent).get(`/v1/customers/${customerId}`);
+    expect(unexplained.status).toBe(400);
+    expect(unexplained.body.errors).toEqual([{ field: 'X-Access-Reason', reason: expect.stringMatching(/required/) }]);
+
+    await t.http(agent).get(`/v1/customers/${customerId}`).set('X-Access-Reason', 'Customer called about card delivery').expect(200);
+    await t.http().get(`/v1/customers/${customerId}`).expect(200); // an issuer may read without a reason: still logged
+
+    const log = await t.http(auditor).get(`/v1/customers/${customerId}/access-log`).set('X-Access-Reason', 'quarterly review').expect(200);
+    expect(log.body.items).toEqual([
+      { customerId, by: 'agent-7', role: 'agent', reason: 'Customer called about card delivery', at: expect.any(String), correlationId: expect.any(String) },
+      { customerId, by: expect.any(String), role: 'issuer', reason: null, at: expect.any(String), correlationId: expect.any(String) },
+    ]);
+    await t.http(agent).get(`/v1/customers/${customerId}/access-log`).expect(403);
+  });
+
   it('refuses an unknown customer, a missing reason and a malformed id', async () => {
     const admin = await t.token({ roles: ['admin'], sub: 'dpo' });
     expect((await t.http(admin).delete(`/v1/customers/${randomUUID()}/personal-data`).send({ reason: 'x' })).status).toBe(404);

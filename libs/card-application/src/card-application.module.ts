@@ -13,6 +13,7 @@ import { LinkCardHandler } from './link-card/link-card.command';
 import { RegisterCustomerHandler } from './register-customer/register-customer.command';
 import { AggregateRunner } from './shared/aggregate-runner';
 import { EVENT_CODEC } from './shared/event-codec';
+import { PersonalDataAccessLog } from './personal-data-access/personal-data-access-log';
 import { EraseCustomerPersonalDataHandler } from './erase-personal-data/erase-personal-data.command';
 import { PersonalDataEventCodec } from './shared/personal-data-codec';
 import { CardCommandExecutor } from './shared/card-command-executor';
@@ -46,10 +47,11 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     GetCustomerHandler,
     SearchCardsHandler,
     ReadYourWrites,
+    PersonalDataAccessLog,
     ProcessAnalysis,
     CardNumberClaims,
     ImportHistory,
   ],
-  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory],
+  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog],
 })
 export class CardApplicationModule {}

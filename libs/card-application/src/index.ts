@@ -30,3 +30,4 @@ export * from './import-history/import-history.service';
 export * from './shared/event-codec';
 export * from './shared/personal-data-codec';
 export * from './erase-personal-data/erase-personal-data.command';
+export * from './personal-data-access/personal-data-access-log';

@@ -112,7 +112,7 @@ describe('the permission table', () => {
   it('never lets the analyst read a customer, nor the admin any business data', () => {
     expect(permissionFor('GET', '/v1/customers/:customerId')?.access).not.toContain('analyst');
     const adminMay = PERMISSIONS.filter((p) => p.access !== 'public' && p.access.includes('admin')).map((p) => p.route);
-    expect(adminMay).toEqual(['GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports', 'DELETE /v1/customers/:customerId/personal-data']);
+    expect(adminMay).toEqual(['GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports', 'GET /v1/customers/:customerId/access-log', 'DELETE /v1/customers/:customerId/personal-data']);
   });
 
   it('keeps the auditor read-only', () => {

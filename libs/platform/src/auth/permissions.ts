@@ -69,6 +69,7 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('GET /v1/projections', 'State and lag of each projection', ['analyst', 'auditor', 'admin']),
   endpoint('POST /v1/projections/:name/rebuild', 'Rebuild a projection from position zero', ['admin']),
   endpoint('POST /v1/imports', 'Import card histories (JSON Lines)', ['admin']),
+  endpoint('GET /v1/customers/:customerId/access-log', 'Who read this customer\'s personal data in clear, and why', ['auditor', 'admin']),
   endpoint(
     'DELETE /v1/customers/:customerId/personal-data',
     'Erase a customer\'s personal data (destroys their data key)',
