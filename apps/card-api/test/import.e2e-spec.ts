@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IMPORT_COMMANDS, ImportHistory } from '@cards/application';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cards/event-store';
-import { bearer, CUSTOMER, countEvents, futureExpiry, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { bearer, CUSTOMER, countEvents, filesUnder, futureExpiry, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { historyFile, type HistoryFile } from './support/history-file';
 import { issueDebitCard, registerCustomer } from './support/lifecycle-steps';
 
@@ -329,12 +329,6 @@ describe('no card number from an import file is written to DATA_DIR or the logs'
   });
   afterAll(() => removeDataDir(t.dataDir));
 
-  function filesUnder(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-      const full = path.join(dir, entry.name);
-      return entry.isDirectory() ? filesUnder(full) : [full];
-    });
-  }
 
   it('no file holds one, as digits or in UTF-16', () => {
     const files = filesUnder(t.dataDir);

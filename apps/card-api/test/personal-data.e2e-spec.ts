@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, type EventStore } from '@cards/event-store';
-import { CUSTOMER, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { CUSTOMER, filesUnder, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { issueDebitCard, registerCustomer } from './support/lifecycle-steps';
 
 /** What a customer's personal data looks like as it is sent in. */
@@ -16,9 +15,6 @@ const PERSON = {
 };
 const CLEAR_VALUES = [PERSON.name, PERSON.idNumber, PERSON.phone, '+8613912345678', PERSON.email, PERSON.address.line1];
 
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
 
 /** Every file of DATA_DIR holding any of the values, in UTF-8 (SQLite's text encoding here). */
 function filesHolding(dir: string, values: readonly string[]): string[] {

@@ -1,15 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { filesUnder, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { linkedDebitCard, wrongCvv, type IssuedCard } from './support/lifecycle-steps';
 
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    return entry.isDirectory() ? filesUnder(full) : [full];
-  });
-}
 
 /** Every way a number might have been written down: as digits, and in UTF-16 (SQLite can store either). */
 function encodings(digits: string): Buffer[] {

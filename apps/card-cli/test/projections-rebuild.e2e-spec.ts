@@ -1,4 +1,4 @@
-import { capturedOutput, countEvents, listenOnLoopback, removeDataDir, startTestApp, type TestApp } from '../../card-api/test/support/test-app';
+import { capturedOutput, listenOnLoopback, removeDataDir, startTestApp, type TestApp } from '../../card-api/test/support/test-app';
 import { activeDebitCard } from '../../card-api/test/support/lifecycle-steps';
 import { rebuildProjections } from '../src/projections';
 

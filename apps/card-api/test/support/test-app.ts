@@ -165,3 +165,11 @@ export function capturedOutput(): { isTTY: boolean; text: string; write(s: strin
     },
   };
 }
+
+/** Every file below a directory (DATA_DIR scans for data that must not be there). */
+export function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(full) : [full];
+  });
+}

@@ -27,12 +27,14 @@ export class EraseCustomerPersonalDataHandler implements ICommandHandler<EraseCu
   constructor(private readonly runner: AggregateRunner, private readonly cipher: PersonalDataCipher) {}
 
   async execute({ customerId, reason, ctx }: EraseCustomerPersonalDataCommand): Promise<PersonalDataErasure> {
-    const stream = customerStream(customerId);
-    const command = (now: string): EraseCustomerPersonalData => ({ type: 'EraseCustomerPersonalData', reason, now });
-    // Refuse an unknown customer or a bad reason before anything is destroyed.
-    customerDecider.decide(command(new Date(0).toISOString()), (await this.runner.load(stream, customerDecider)).state);
-    await this.cipher.erase(customerId, ctx.actor.id, reason.trim());
-    const result = await this.runner.execute(stream, customerDecider, ctx, (_state, now) => command(now));
+    const result = await this.runner.execute(customerStream(customerId), customerDecider, ctx, async (state, now) => {
+      const command: EraseCustomerPersonalData = { type: 'EraseCustomerPersonalData', reason, now };
+      // Refuse an unknown customer or a bad reason before anything is destroyed (deciding is pure: asking twice
+      // costs nothing); destroying the key again on a retried attempt changes nothing.
+      customerDecider.decide(command, state);
+      await this.cipher.erase(customerId, ctx.actor.id, reason.trim());
+      return command;
+    });
     const erasedAt = result.state.exists ? result.state.personalDataErasedAt : undefined;
     return { customerId, erasedAt: erasedAt ?? '', revision: result.revision };
   }
