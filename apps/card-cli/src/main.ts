@@ -1,6 +1,7 @@
 import { devCvv } from './dev-cvv';
 import { importCommand } from './import-history';
 import { rebuildProjections } from './projections';
+import { piiCommand } from './rotate-master-key';
 import { serviceTokenSource } from './service-token';
 import { tokenCommand } from './token';
 
@@ -20,12 +21,17 @@ Commands:
                                  README: Importing history) into the running card-api, LINES (500) per request,
                                  with a progress bar; prints the lines that failed. Exit 0 all imported, 1 some
                                  lines failed, 2 could not run. Safe to repeat: imported lines are skipped
+  pii rotate-master-key [--url URL] [--token TOKEN]
+                                 rewrap every customer data key still under an older key of PII_MASTER_KEY
+                                 with the current one, in the running card-api, with a progress bar; prints
+                                 what is left to do. Exit 0 done, 1 some keys could not be unwrapped, 2 could
+                                 not run. Safe to repeat (libs/security/src/pii/README.md: Rotating the master key)
   dev-cvv <cardNumber> <MM/YY>   print the CVV2 of a test card under the development CVK in DATA_DIR
   help                           this text
 
 URL defaults to CARD_API_URL, else http://localhost:$PORT (3000).
-TOKEN (for import and projections rebuild) defaults to CARD_API_TOKEN; without one, card-cli signs an admin
-token itself with AUTH_JWT_SECRET or the development secret in DATA_DIR (default ./data).
+TOKEN (for import, projections rebuild and pii rotate-master-key) defaults to CARD_API_TOKEN; without one,
+card-cli signs an admin token itself with AUTH_JWT_SECRET or the development secret in DATA_DIR (default ./data).
 Run it with: npm run cli -- <command> [arguments]`;
 
 /**
@@ -74,6 +80,11 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'import': {
       const { exitCode, message } = await importCommand(positional, options);
+      (exitCode === 2 ? process.stderr : process.stdout).write(`${message}\n`);
+      return exitCode;
+    }
+    case 'pii': {
+      const { exitCode, message } = await piiCommand(positional, options);
       (exitCode === 2 ? process.stderr : process.stdout).write(`${message}\n`);
       return exitCode;
     }

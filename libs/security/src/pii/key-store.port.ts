@@ -82,6 +82,12 @@ export interface DataKeyStore {
   listWrappedUnder(masterKeyId: string, limit: number, after?: string): Promise<WrappedKeyEntry[]>;
 
   /**
+   * How many keys are wrapped under `masterKeyId` now: what listWrappedUnder would list, page after page.
+   * Tombstones are never counted. For rotation's progress (the total to rewrap) and its final check.
+   */
+  countWrappedUnder(masterKeyId: string): Promise<number>;
+
+  /**
    * Replaces the subject's wrapped key by `newWrapped` (the same data key wrapped under another master key) if
    * and only if it is still wrapped under `expectedOldMasterKeyId` (compare and set). The stored `createdAt` is
    * kept; `newWrapped.createdAt` is ignored.

@@ -80,6 +80,7 @@ describe('MongoDataKeyStore without a reachable server', () => {
     ['destroy', (s: DataKeyStore) => s.destroy(subject, anErasure())],
     ['erasureOf', (s: DataKeyStore) => s.erasureOf(subject)],
     ['listWrappedUnder', (s: DataKeyStore) => s.listWrappedUnder('k1', 10)],
+    ['countWrappedUnder', (s: DataKeyStore) => s.countWrappedUnder('k1')],
     ['rewrap', (s: DataKeyStore) => s.rewrap(subject, 'k1', randomWrappedKey('k2'))],
   ])('maps %s to DataKeyStoreUnavailableError within the server selection timeout', async (_name, call) => {
     const started = Date.now();
@@ -258,6 +259,19 @@ describe('MongoDataKeyStore on the wire (fake server)', () => {
     const [withCursor, first] = fake.commandsNamed('find');
     expect(withCursor).toMatchObject({ filter: { state: 'active', masterKeyId: 'k1', _id: { $gt: 'customer-7' } }, sort: { _id: 1 }, limit: 50 });
     expect(first.filter).toEqual({ state: 'active', masterKeyId: 'k1' });
+  });
+
+  it('counts the active keys under a master key with the rotation index\'s filter, read at majority', async () => {
+    fake.respond = (command) => (command.$name === 'aggregate' ? found(command, [{ _id: 1, n: 42 }]) : undefined);
+    expect(await store.countWrappedUnder('k1')).toBe(42);
+    const [aggregate] = fake.commandsNamed('aggregate');
+    expect(aggregate).toMatchObject({
+      aggregate: DATA_KEYS_COLLECTION,
+      pipeline: [{ $match: { state: 'active', masterKeyId: 'k1' } }, expect.anything()],
+      readConcern: { level: 'majority' },
+    });
+    fake.respond = (command) => (command.$name === 'aggregate' ? found(command, []) : undefined);
+    expect(await store.countWrappedUnder('k9')).toBe(0);
   });
 
   it('pings, with the app name and timeout set on its client and the database from the URL', async () => {

@@ -167,6 +167,12 @@ export class MongoDataKeyStore implements DataKeyStore {
     return stored.map((document) => ({ subjectId: document._id, wrapped: toWrappedKey(document) }));
   }
 
+  async countWrappedUnder(masterKeyId: string): Promise<number> {
+    assertMasterKeyId(masterKeyId);
+    // The same filter as listWrappedUnder, so the partial index active_by_master_key answers it.
+    return this.mapped('read', () => this.keys.countDocuments({ state: 'active', masterKeyId }));
+  }
+
   async rewrap(subjectId: string, expectedOldMasterKeyId: string, newWrapped: WrappedKey): Promise<RewrapOutcome> {
     assertSubjectId(subjectId);
     assertMasterKeyId(expectedOldMasterKeyId);

@@ -219,12 +219,15 @@ describe('PersonalDataCipher', () => {
       const progress: RotationProgress[] = [];
       const report = await rotating.rotateMasterKey((p) => progress.push(p), 5);
 
-      expect(report).toEqual({ toMasterKeyId: 'k2', rewrapped: 22, skipped: { erased: 0, conflict: 0, missing: 0 }, failed: [], failedCount: 0 });
+      expect(report).toEqual({ toMasterKeyId: 'k2', total: 22, rewrapped: 22, skipped: { erased: 0, conflict: 0, missing: 0 }, failed: [], failedCount: 0 });
       expect(progress.map((p) => p.rewrapped)).toEqual([5, 10, 15, 20, 22]);
+      // Counted once at the start (the erased subject is not), so a progress bar knows where 100% is.
+      expect(progress.map((p) => p.total)).toEqual([22, 22, 22, 22, 22]);
       expect(progress.every((p) => p.fromMasterKeyId === 'k1' && p.toMasterKeyId === 'k2')).toBe(true);
       expect(await store.listWrappedUnder('k1', 100)).toEqual([]);
+      expect(await rotating.countKeysToRotate()).toBe(0);
       // Idempotent: nothing left to do.
-      expect((await rotating.rotateMasterKey()).rewrapped).toBe(0);
+      expect(await rotating.rotateMasterKey()).toMatchObject({ total: 0, rewrapped: 0 });
 
       const k2Only = new PersonalDataCipher({ store, ring: MasterKeyRing.parse(K2) });
       for (const [index, subject] of subjects.entries()) {
@@ -233,6 +236,35 @@ describe('PersonalDataCipher', () => {
       }
       // The events were not touched: the same ciphertexts decrypt before and after.
       expect(await cipher.decryptField(subjects[0], 'name', sealed[0].name as EncryptedField)).toBe('张三');
+    });
+
+    it('counts the keys to rotate over every older master key of the ring, and names the ids but never the keys', async () => {
+      const { store, cipher } = setUp(K1);
+      for (let i = 0; i < 3; i++) await cipher.encryptField(newSubjectId(), 'name', '张三');
+      const k0 = MasterKeyRing.parse(`k0:${'0d'.repeat(32)}`);
+      for (let i = 0; i < 2; i++) {
+        const subject = newSubjectId();
+        await store.create(subject, k0.wrap(subject, Buffer.alloc(32, i + 1), '2023-01-01T00:00:00.000Z'));
+      }
+      const erased = newSubjectId();
+      await cipher.encryptField(erased, 'name', '李四');
+      await cipher.erase(erased, 'admin-1', 'customer request');
+
+      const rotating = new PersonalDataCipher({ store, ring: MasterKeyRing.parse(`${K2},${K1},k0:${'0d'.repeat(32)}`) });
+      expect(rotating.masterKeyIds).toEqual({ current: 'k2', older: ['k1', 'k0'] });
+      expect(JSON.stringify(rotating.masterKeyIds)).not.toContain('1f1f');
+      expect(await rotating.countKeysToRotate()).toBe(5);
+      expect(cipher.masterKeyIds).toEqual({ current: 'k1', older: [] });
+      expect(await cipher.countKeysToRotate()).toBe(0);
+
+      const progress: RotationProgress[] = [];
+      const report = await rotating.rotateMasterKey((p) => progress.push(p), 2);
+      expect(report).toMatchObject({ total: 5, rewrapped: 5 });
+      expect(progress.map((p) => [p.fromMasterKeyId, p.rewrapped, p.total])).toEqual([
+        ['k1', 2, 5],
+        ['k1', 3, 5],
+        ['k0', 5, 5],
+      ]);
     });
 
     it('resumes after an interruption and lets concurrent runs share the work', async () => {

@@ -47,6 +47,11 @@ export interface PersonalDataCipherOptions {
 export interface RotationProgress {
   readonly fromMasterKeyId: string;
   readonly toMasterKeyId: string;
+  /**
+   * The keys under the ring's older master keys when the run started (countWrappedUnder, summed): what a
+   * progress bar divides by. Keys another process wraps under an older key meanwhile can take the counts past it.
+   */
+  readonly total: number;
   /** Counts so far, over the whole run. */
   readonly rewrapped: number;
   readonly skipped: number;
@@ -64,6 +69,8 @@ export interface RotationFailure {
 
 export interface RotationReport {
   readonly toMasterKeyId: string;
+  /** The keys under older master keys when the run started (see RotationProgress.total). */
+  readonly total: number;
   readonly rewrapped: number;
   /** Keys that changed under the rotation: erased meanwhile, rewrapped by another run, or gone. */
   readonly skipped: { readonly erased: number; readonly conflict: number; readonly missing: number };
@@ -204,15 +211,29 @@ export class PersonalDataCipher {
     this.creating.delete(subjectId);
   }
 
+  /** The ids of the master key ring (never key material): `current` wraps new data keys, `older` only unwrap. */
+  get masterKeyIds(): { readonly current: string; readonly older: readonly string[] } {
+    return { current: this.ring.currentId, older: this.ring.olderIds };
+  }
+
+  /** How many data keys are still wrapped under an older master key of the ring (erased subjects not counted). */
+  async countKeysToRotate(): Promise<number> {
+    let total = 0;
+    for (const masterKeyId of this.ring.olderIds) total += await this.store.countWrappedUnder(masterKeyId);
+    return total;
+  }
+
   /**
    * Rewraps every data key still wrapped under an older master key of the ring with the current one, page by
-   * page. Events are never touched: they hold data-key ciphertext only. Resumable and idempotent: a rerun lists
-   * only keys still under an older master key, so after a crash just run it again. When it reports no failures
+   * page, after counting them (countKeysToRotate), so that each progress report carries the `total`. Events are
+   * never touched: they hold data-key ciphertext only. Resumable and idempotent: a rerun lists only keys still
+   * under an older master key, so after a crash just run it again. When it reports no failures
    * and `ring.olderIds` list nothing more (listWrappedUnder is empty for each), the older keys can be removed
    * from PII_MASTER_KEY. Keys wrapped under ids the ring does not hold at all are not found by it.
    */
   async rotateMasterKey(onProgress?: (progress: RotationProgress) => void, pageSize = DEFAULT_ROTATION_PAGE_SIZE): Promise<RotationReport> {
     const toMasterKeyId = this.ring.currentId;
+    const total = await this.countKeysToRotate();
     let rewrapped = 0;
     const skipped = { erased: 0, conflict: 0, missing: 0 };
     const failed: RotationFailure[] = [];
@@ -244,6 +265,7 @@ export class PersonalDataCipher {
         onProgress?.({
           fromMasterKeyId,
           toMasterKeyId,
+          total,
           rewrapped,
           skipped: skipped.erased + skipped.conflict + skipped.missing,
           failed: failedCount,
@@ -252,7 +274,7 @@ export class PersonalDataCipher {
         if (page.length < pageSize) break;
       }
     }
-    return { toMasterKeyId, rewrapped, skipped, failed, failedCount };
+    return { toMasterKeyId, total, rewrapped, skipped, failed, failedCount };
   }
 
   private async encrypt(subjectId: string, field: string, plaintext: string, format: PlaintextFormat): Promise<EncryptedField> {

@@ -140,6 +140,7 @@ describe('SqliteDataKeyStore', () => {
       () => store.destroy(subject, anErasure()),
       () => store.erasureOf(subject),
       () => store.listWrappedUnder(wrapped.masterKeyId, 10),
+      () => store.countWrappedUnder(wrapped.masterKeyId),
       () => store.rewrap(subject, wrapped.masterKeyId, wrapped),
       () => store.ping(),
     ]) {

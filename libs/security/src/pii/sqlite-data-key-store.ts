@@ -111,6 +111,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
   private readonly insertTombstone: Database.Statement<[string, string, string, string]>;
   private readonly updateWrapped: Database.Statement<[string, Buffer, Buffer, Buffer, string, string, string]>;
   private readonly selectUnder: Database.Statement<[string, string, number], ListedRow>;
+  private readonly countUnder: Database.Statement<[string], { n: number }>;
   private readonly createInTransaction: (subjectId: string, wrapped: WrappedKey) => CreateDataKeyOutcome;
   private readonly destroyInTransaction: (subjectId: string, erasure: Erasure) => DestroyDataKeyOutcome;
   private readonly rewrapInTransaction: (subjectId: string, expected: string, wrapped: WrappedKey, at: string) => RewrapOutcome;
@@ -171,6 +172,8 @@ export class SqliteDataKeyStore implements DataKeyStore {
       `SELECT subject_id, ${ROW_COLUMNS} FROM data_keys
        WHERE state = 'active' AND master_key_id = ? AND subject_id > ? ORDER BY subject_id LIMIT ?`,
     );
+    // Answered from the partial index data_keys_by_master_key, which holds active rows only.
+    this.countUnder = db.prepare(`SELECT count(*) AS n FROM data_keys WHERE state = 'active' AND master_key_id = ?`);
 
     // IMMEDIATE takes the write lock before the read, so two processes cannot both see "no key" and both write.
     const create = db.transaction((subjectId: string, wrapped: WrappedKey): CreateDataKeyOutcome => {
@@ -254,6 +257,11 @@ export class SqliteDataKeyStore implements DataKeyStore {
     // '' sorts before every subject id (they are never empty).
     const rows = mapped('read', this.filePath, () => this.selectUnder.all(masterKeyId, after ?? '', limit));
     return rows.map((row) => ({ subjectId: row.subject_id, wrapped: toWrappedKey(row) }));
+  }
+
+  async countWrappedUnder(masterKeyId: string): Promise<number> {
+    assertMasterKeyId(masterKeyId);
+    return mapped('read', this.filePath, () => this.countUnder.get(masterKeyId)!.n);
   }
 
   async rewrap(subjectId: string, expectedOldMasterKeyId: string, newWrapped: WrappedKey): Promise<RewrapOutcome> {

@@ -174,6 +174,29 @@ export function describeDataKeyStoreContract(name: string, makeStore: () => Prom
       expect(await store.listWrappedUnder(newMasterKeyId(), 100)).toEqual([]);
     });
 
+    it('counts the keys wrapped under one master key, never tombstones, following creates, rewraps and destroys', async () => {
+      const masterKeyId = newMasterKeyId();
+      const other = newMasterKeyId();
+      expect(await store.countWrappedUnder(masterKeyId)).toBe(0);
+
+      const subjects = Array.from({ length: 5 }, () => newSubjectId());
+      for (const subject of subjects) await store.create(subject, randomWrappedKey(masterKeyId));
+      await store.create(newSubjectId(), randomWrappedKey(other));
+      await store.destroy(newSubjectId(), anErasure()); // a tombstone that never had a key
+      expect(await store.countWrappedUnder(masterKeyId)).toBe(5);
+      expect(await store.countWrappedUnder(other)).toBe(1);
+
+      await store.destroy(subjects[0], anErasure());
+      expect(await store.rewrap(subjects[1], masterKeyId, randomWrappedKey(other))).toBe('rewrapped');
+      expect(await store.countWrappedUnder(masterKeyId)).toBe(3);
+      expect(await store.countWrappedUnder(other)).toBe(2);
+      // The count is what listing page after page finds.
+      expect((await store.listWrappedUnder(masterKeyId, 100)).map((entry) => entry.subjectId).sort(compareSubjectIds)).toEqual(
+        subjects.slice(2).sort(compareSubjectIds),
+      );
+      expect(await store.countWrappedUnder(newMasterKeyId())).toBe(0);
+    });
+
     it('rewraps only a key still under the expected master key, keeping its createdAt', async () => {
       const subject = newSubjectId();
       const oldId = newMasterKeyId();
@@ -227,6 +250,7 @@ export function describeDataKeyStoreContract(name: string, makeStore: () => Prom
         ['blank erasure reason', () => store.destroy(subject, anErasure({ reason: '  ' }))],
         ['bad erasure time', () => store.destroy(subject, anErasure({ at: 'now' }))],
         ['limit 0', () => store.listWrappedUnder(good.masterKeyId, 0)],
+        ['bad master key id to count', () => store.countWrappedUnder('k1:x')],
         ['bad expected master key', () => store.rewrap(subject, '', good)],
       ];
       for (const [what, call] of bad) {

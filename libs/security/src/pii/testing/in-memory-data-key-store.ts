@@ -86,6 +86,15 @@ export class InMemoryDataKeyStore implements DataKeyStore {
     return entries.sort((a, b) => compareSubjectIds(a.subjectId, b.subjectId)).slice(0, limit);
   }
 
+  async countWrappedUnder(masterKeyId: string): Promise<number> {
+    this.enter('countWrappedUnder');
+    assertMasterKeyId(masterKeyId);
+    await tick();
+    let count = 0;
+    for (const slot of this.slots.values()) if (slot.state === 'active' && slot.wrapped.masterKeyId === masterKeyId) count += 1;
+    return count;
+  }
+
   async rewrap(subjectId: string, expectedOldMasterKeyId: string, newWrapped: WrappedKey): Promise<RewrapOutcome> {
     this.enter('rewrap');
     assertSubjectId(subjectId);
