@@ -4,6 +4,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { CardApplicationModule } from '@cards/application';
 import { ImportsModule } from './imports/imports.module';
+import { MasterKeyRotationsModule } from './admin/master-key-rotations/master-key-rotations.module';
 import { ActivateCardController } from './cards/activate-card/activate-card.controller';
 import { DisputesController } from './cards/disputes/disputes.controller';
 import { GetCardController } from './cards/get-card/get-card.controller';
@@ -22,6 +23,9 @@ import {
 } from '@cards/platform';
 import { GetCustomerController } from './customers/get-customer/get-customer.controller';
 import { RegisterCustomerController } from './customers/register-customer/register-customer.controller';
+import { ChangeContactDetailsController } from './customers/change-contact-details/change-contact-details.controller';
+import { FindCustomersController } from './customers/find-customers/find-customers.controller';
+import { AccessLogController } from './customers/access-log/access-log.controller';
 import { ErasePersonalDataController } from './customers/erase-personal-data/erase-personal-data.controller';
 import { SearchCardsController } from './cards/search-cards/search-cards.controller';
 import { CustomerCardsController } from './customers/customer-cards/customer-cards.controller';
@@ -45,12 +49,16 @@ export class AppModule {
         InfrastructureModule.forRoot(config),
         CardApplicationModule,
         ImportsModule,
+        MasterKeyRotationsModule,
       ],
       controllers: [
         HealthController,
         RegisterCustomerController,
+        FindCustomersController,
         GetCustomerController,
+        ChangeContactDetailsController,
         ErasePersonalDataController,
+        AccessLogController,
         CustomerCardsController,
         SearchCardsController,
         IssueCardController,

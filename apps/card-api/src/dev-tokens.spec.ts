@@ -47,6 +47,7 @@ describe('development tokens printed at start-up', () => {
       CARD_CVK: '0123456789ABCDEFFEDCBA9876543210',
       PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
       PII_MASTER_KEY: 'cd'.repeat(32),
+      PII_LOOKUP_KEY: 'ef'.repeat(32),
       AUTH_JWT_SECRET: 'cd'.repeat(32),
     });
     expect(await developmentTokens(production, NOW)).toEqual([]);

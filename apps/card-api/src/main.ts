@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   if (config.generatedKeys.length > 0) {
     logger.warn(
       `Generated development keys (${config.generatedKeys.join(', ')}) in ${config.keysFile}. ` +
-        'Development only: in production set CARD_CVK, PAN_FINGERPRINT_KEY, PII_MASTER_KEY and AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY).',
+        'Development only: in production set CARD_CVK, PAN_FINGERPRINT_KEY, PII_MASTER_KEY, PII_LOOKUP_KEY and AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY).',
     );
   } else if (config.keysFile) {
     logger.log(`Using development keys from ${config.keysFile}`);

@@ -13,7 +13,7 @@ describe('card lifecycle over HTTP (real app, embedded store)', () => {
 
   it('registers a customer and reads it back from its stream', async () => {
     const created = await t.http().post('/v1/customers').send(CUSTOMER).expect(201);
-    expect(created.body).toEqual({ customerId: expect.any(String), revision: 0 });
+    expect(created.body).toEqual({ customerId: expect.any(String), revision: 0, position: expect.stringMatching(/^\d+$/) });
     expect(created.headers.location).toBe(`/v1/customers/${created.body.customerId}`);
 
     const read = await t.http().get(`/v1/customers/${created.body.customerId}`).expect(200);

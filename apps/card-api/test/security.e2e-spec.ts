@@ -28,6 +28,7 @@ function concrete(path: string): string {
     .replace(':customerId', randomUUID())
     .replace(':disputeId', randomUUID())
     .replace(':name', 'no-such-projection')
+    .replace(/:(\w+)Id\b/g, () => randomUUID())
     .replace(/\*$/, '/openapi.json');
 }
 
@@ -38,6 +39,8 @@ function call(t: TestApp, endpoint: EndpointPermission, token: string | null) {
   if (endpoint.method === 'GET') return client.get(path);
   if (endpoint.path === '/v1/imports') return client.post(path).set('content-type', 'application/x-ndjson').send('');
   if (endpoint.method === 'DELETE') return client.delete(path).send({});
+  if (endpoint.method === 'PATCH') return client.patch(path).send({});
+  if (endpoint.method !== 'POST') throw new Error(`The walk does not know how to call ${endpoint.route}: teach it`);
   return client.post(path).send({});
 }
 

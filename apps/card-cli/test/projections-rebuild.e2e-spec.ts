@@ -27,6 +27,8 @@ describe('card-cli projections rebuild, against the running service', () => {
       expect.stringMatching(/^cards: rebuilt \d+ events in [\d.]+ s \(\d+ events\/s\)$/),
       expect.stringMatching(/^disputes: rebuilt \d+ events/),
       expect.stringMatching(/^verification-failures: rebuilt \d+ events/),
+      expect.stringMatching(/^customers: rebuilt \d+ events/),
+      expect.stringMatching(/^personal-data-access: rebuilt \d+ events/),
     ]);
     expect(progress.text).toMatch(/events\/s/);
     const after = (await t.http().get('/v1/cards').query({ limit: 200, minPosition: head })).body.items;

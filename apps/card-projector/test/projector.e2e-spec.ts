@@ -36,6 +36,8 @@ describe('card-projector runs the projections apart from card-api', () => {
       ['cards', true],
       ['disputes', true],
       ['verification-failures', true],
+      ['customers', true],
+      ['personal-data-access', true],
     ]);
     const theirs = (await api.http().get('/v1/projections').expect(200)).body.items;
     expect(theirs.every((p: { runsHere: boolean }) => !p.runsHere)).toBe(true);

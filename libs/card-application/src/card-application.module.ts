@@ -14,6 +14,9 @@ import { RegisterCustomerHandler } from './register-customer/register-customer.c
 import { AggregateRunner } from './shared/aggregate-runner';
 import { EVENT_CODEC } from './shared/event-codec';
 import { PersonalDataAccessLog } from './personal-data-access/personal-data-access-log';
+import { FindCustomersHandler } from './customers-read-model/find-customers.query';
+import { SearchAccessLogHandler } from './personal-data-access/search-access-log.query';
+import { ChangeContactDetailsHandler } from './change-contact-details/change-contact-details.command';
 import { EraseCustomerPersonalDataHandler } from './erase-personal-data/erase-personal-data.command';
 import { PersonalDataEventCodec } from './shared/personal-data-codec';
 import { CardCommandExecutor } from './shared/card-command-executor';
@@ -35,6 +38,7 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     CardCommandExecutor,
     IdempotencyStore,
     RegisterCustomerHandler,
+    ChangeContactDetailsHandler,
     EraseCustomerPersonalDataHandler,
     IssueCardHandler,
     VerifyIdentityHandler,
@@ -46,6 +50,8 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     GetCardHandler,
     GetCustomerHandler,
     SearchCardsHandler,
+    FindCustomersHandler,
+    SearchAccessLogHandler,
     ReadYourWrites,
     PersonalDataAccessLog,
     ProcessAnalysis,

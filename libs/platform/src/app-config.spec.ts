@@ -22,7 +22,7 @@ describe('loadAppConfig', () => {
       logLevel: 'info',
       identityMatchScoreThreshold: 0.8,
     });
-    expect([...config.generatedKeys].sort()).toEqual(['AUTH_JWT_SECRET', 'CARD_CVK', 'PAN_FINGERPRINT_KEY', 'PII_MASTER_KEY']);
+    expect([...config.generatedKeys].sort()).toEqual(['AUTH_JWT_SECRET', 'CARD_CVK', 'PAN_FINGERPRINT_KEY', 'PII_LOOKUP_KEY', 'PII_MASTER_KEY']);
     expect(fs.existsSync(path.join(dataDir, 'secrets.json'))).toBe(true);
     expect(loadAppConfig({ DATA_DIR: dataDir }).keys).toEqual(config.keys);
     expect(config.auth).toEqual({ algorithm: 'HS256', secret: config.keys.authJwtSecret, source: 'data-dir' });
@@ -46,6 +46,7 @@ describe('loadAppConfig', () => {
       CARD_CVK: '0123456789ABCDEFFEDCBA9876543210',
       PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
       PII_MASTER_KEY: 'cd'.repeat(32),
+      PII_LOOKUP_KEY: 'ef'.repeat(32),
       AUTH_JWT_SECRET: 'cd'.repeat(32),
     });
     expect(config.production).toBe(true);
@@ -80,6 +81,7 @@ describe('loadAppConfig', () => {
         CARD_CVK: '0123456789ABCDEFFEDCBA9876543210',
         PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
       PII_MASTER_KEY: 'cd'.repeat(32),
+      PII_LOOKUP_KEY: 'ef'.repeat(32),
         AUTH_JWT_PUBLIC_KEY: edPublicKey,
       });
       expect(config.auth.algorithm).toBe('EdDSA');

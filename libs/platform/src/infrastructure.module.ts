@@ -1,11 +1,22 @@
 import * as path from 'node:path';
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { CARD_POLICY, CLOCK, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, systemClock, type CardPolicy } from '@cards/application';
-import { MongoReadStore, READ_STORE, SqliteReadStore, type ReadStore } from '@cards/read-store';
+import {
+  accessLogProjection,
+  CARD_POLICY,
+  CLOCK,
+  customersProjection,
+  PersonalDataEventCodec,
+  READ_YOUR_WRITES_TIMEOUT_MS,
+  STUCK_CARD_SLAS,
+  systemClock,
+  type CardPolicy,
+} from '@cards/application';
+import { ALL_PROJECTIONS, MongoReadStore, READ_STORE, SqliteReadStore, type Projection, type ReadStore } from '@cards/read-store';
 import { EVENT_STORE, EventStoreDbEventStore, SqliteEventStore, type EventStore } from '@cards/event-store';
 import {
   CARD_VERIFICATION,
   DATA_KEY_STORE,
+  LookupHasher,
   MasterKeyRing,
   MongoDataKeyStore,
   PanFingerprinter,
@@ -17,6 +28,9 @@ import {
 import type { AppConfig } from './app-config';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Every projection the service runs (Projection[]), in the order GET /v1/projections lists them. */
+export const PROJECTIONS = Symbol('PROJECTIONS');
 
 /** Describes where events live, for logs and start-up messages. */
 export function describeEventStore(config: AppConfig): string {
@@ -82,8 +96,18 @@ export class InfrastructureModule implements OnApplicationShutdown {
           inject: [DATA_KEY_STORE],
           useFactory: (store: DataKeyStore) => new PersonalDataCipher({ store, ring: MasterKeyRing.parse(config.keys.piiMasterKey) }),
         },
+        { provide: LookupHasher, useValue: new LookupHasher(config.keys.piiLookupKey) },
+        {
+          provide: PROJECTIONS,
+          inject: [PersonalDataCipher, LookupHasher],
+          useFactory: (cipher: PersonalDataCipher, lookup: LookupHasher): Projection[] => [
+            ...ALL_PROJECTIONS,
+            customersProjection(new PersonalDataEventCodec(cipher), lookup),
+            accessLogProjection,
+          ],
+        },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS],
     };
   }
 

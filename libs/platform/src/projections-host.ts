@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@cards/event-store';
-import { ALL_PROJECTIONS, ProjectionRunner, READ_STORE, type ProjectionStatus, type ReadStore } from '@cards/read-store';
+import { ProjectionRunner, READ_STORE, type Projection, type ProjectionStatus, type ReadStore } from '@cards/read-store';
 import type { AppConfig } from './app-config';
-import { APP_CONFIG } from './infrastructure.module';
+import { APP_CONFIG, PROJECTIONS } from './infrastructure.module';
 
 /**
  * Hosts the projection runner inside card-api (the embedded default: one process is the whole product).
@@ -17,8 +17,9 @@ export class ProjectionsHost implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(EVENT_STORE) eventStore: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(PROJECTIONS) private readonly projections: readonly Projection[],
   ) {
-    this.runner = new ProjectionRunner(eventStore, readStore, ALL_PROJECTIONS, {
+    this.runner = new ProjectionRunner(eventStore, readStore, projections, {
       logger: {
         log: (message, context) => this.logger.log({ ...context, msg: message }),
         warn: (message, context) => this.logger.warn({ ...context, msg: message }),
@@ -33,12 +34,12 @@ export class ProjectionsHost implements OnApplicationBootstrap, BeforeApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.inProcess) {
-      await this.readStore.ensureCollections(ALL_PROJECTIONS.flatMap((p) => p.collections));
+      await this.readStore.ensureCollections(this.projections.flatMap((p) => p.collections));
       this.logger.log('PROJECTIONS_IN_PROCESS=false: projections run in card-projector');
       return;
     }
     await this.runner.start();
-    this.logger.log(`Projections running in this process: ${ALL_PROJECTIONS.map((p) => p.name).join(', ')}`);
+    this.logger.log(`Projections running in this process: ${this.projections.map((p) => p.name).join(', ')}`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

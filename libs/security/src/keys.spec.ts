@@ -7,8 +7,9 @@ const CVK = '0123456789ABCDEFFEDCBA9876543210';
 const PAN_KEY = 'a1b2c3d4'.repeat(8);
 const JWT_SECRET = 'jwt-secret-of-at-least-32-bytes!';
 const PII_KEY = 'c0ffee11'.repeat(8);
-const ALL = { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, AUTH_JWT_SECRET: JWT_SECRET, PII_MASTER_KEY: PII_KEY };
-const ALL_KEYS = { cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: JWT_SECRET, piiMasterKey: PII_KEY };
+const LOOKUP_KEY = 'beef0022'.repeat(8);
+const ALL = { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, AUTH_JWT_SECRET: JWT_SECRET, PII_MASTER_KEY: PII_KEY, PII_LOOKUP_KEY: LOOKUP_KEY };
+const ALL_KEYS = { cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: JWT_SECRET, piiMasterKey: PII_KEY, piiLookupKey: LOOKUP_KEY };
 
 describe('resolveSecretKeys', () => {
   let dir: string;
@@ -33,7 +34,7 @@ describe('resolveSecretKeys', () => {
 
     it('refuses to start without them, naming every missing variable', () => {
       expect(() => resolveSecretKeys({ env: {}, dataDir: dataDir(), production: true })).toThrow(
-        'Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY, AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY), PII_MASTER_KEY. ' +
+        'Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY, AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY), PII_MASTER_KEY, PII_LOOKUP_KEY. ' +
           'Set them in the environment (see README, Configuration).',
       );
       expect(fs.existsSync(dataDir())).toBe(false);
@@ -41,14 +42,14 @@ describe('resolveSecretKeys', () => {
 
     it('needs no token secret when tokens are verified with a public key', () => {
       const result = resolveSecretKeys({
-        env: { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, PII_MASTER_KEY: PII_KEY, AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' },
+        env: { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, PII_MASTER_KEY: PII_KEY, PII_LOOKUP_KEY: LOOKUP_KEY, AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' },
         dataDir: dataDir(),
         production: true,
       });
-      expect(result).toEqual({ keys: { cardCvk: CVK, panFingerprintKey: PAN_KEY, piiMasterKey: PII_KEY }, generated: [], loadedFrom: 'env' });
+      expect(result).toEqual({ keys: { cardCvk: CVK, panFingerprintKey: PAN_KEY, piiMasterKey: PII_KEY, piiLookupKey: LOOKUP_KEY }, generated: [], loadedFrom: 'env' });
       expect(result.keys.authJwtSecret).toBeUndefined();
       expect(() => resolveSecretKeys({ env: { AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' }, dataDir: dataDir(), production: true })).toThrow(
-        /^Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY, PII_MASTER_KEY\./,
+        /^Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY, PII_MASTER_KEY, PII_LOOKUP_KEY\./,
       );
     });
 
@@ -74,7 +75,7 @@ describe('resolveSecretKeys', () => {
   describe('in development', () => {
     it('generates every key into <dataDir>/secrets.json (mode 0600), and loads the same keys next time', () => {
       const first = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
-      expect(first.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET', 'PII_MASTER_KEY']);
+      expect(first.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY']);
       expect(first.loadedFrom).toBe('file');
       expect(first.file).toBe(secretsFile());
       expect(first.keys.cardCvk).toMatch(/^[0-9A-F]{32}$/);
@@ -107,7 +108,7 @@ describe('resolveSecretKeys', () => {
 
     it('generates no token secret when tokens are verified with a public key', () => {
       const result = resolveSecretKeys({ env: { AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' }, dataDir: dataDir(), production: false });
-      expect(result.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY', 'PII_MASTER_KEY']);
+      expect(result.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY']);
       expect(result.keys.authJwtSecret).toBeUndefined();
       expect(JSON.parse(fs.readFileSync(secretsFile(), 'utf8')).AUTH_JWT_SECRET).toBeUndefined();
     });
@@ -116,8 +117,8 @@ describe('resolveSecretKeys', () => {
       fs.mkdirSync(dataDir(), { recursive: true });
       fs.writeFileSync(secretsFile(), JSON.stringify({ CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY }), { mode: 0o600 });
       const result = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
-      expect(result.generated).toEqual(['AUTH_JWT_SECRET', 'PII_MASTER_KEY']);
-      expect(result.keys).toEqual({ cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: expect.stringMatching(/^[0-9a-f]{64}$/), piiMasterKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(result.generated).toEqual(['AUTH_JWT_SECRET', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY']);
+      expect(result.keys).toEqual({ cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: expect.stringMatching(/^[0-9a-f]{64}$/), piiMasterKey: expect.stringMatching(/^[0-9a-f]{64}$/), piiLookupKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
       expect(resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false }).keys).toEqual(result.keys);
     });
 
@@ -129,7 +130,7 @@ describe('resolveSecretKeys', () => {
       expect(all).toEqual({ keys: ALL_KEYS, generated: [], loadedFrom: 'env' });
 
       const one = resolveSecretKeys({ env: { CARD_CVK: CVK }, dataDir: dataDir(), production: false });
-      expect(one.keys).toEqual({ cardCvk: CVK, panFingerprintKey: generated.keys.panFingerprintKey, authJwtSecret: generated.keys.authJwtSecret, piiMasterKey: generated.keys.piiMasterKey });
+      expect(one.keys).toEqual({ cardCvk: CVK, panFingerprintKey: generated.keys.panFingerprintKey, authJwtSecret: generated.keys.authJwtSecret, piiMasterKey: generated.keys.piiMasterKey, piiLookupKey: generated.keys.piiLookupKey });
       expect(one.loadedFrom).toBe('mixed');
       expect(one.generated).toEqual([]);
 
@@ -137,7 +138,7 @@ describe('resolveSecretKeys', () => {
     });
 
     it('generates only what the environment lacks, and never writes an environment key to disk', () => {
-      const result = resolveSecretKeys({ env: { CARD_CVK: CVK, AUTH_JWT_SECRET: JWT_SECRET, PII_MASTER_KEY: PII_KEY }, dataDir: dataDir(), production: false });
+      const result = resolveSecretKeys({ env: { CARD_CVK: CVK, AUTH_JWT_SECRET: JWT_SECRET, PII_MASTER_KEY: PII_KEY, PII_LOOKUP_KEY: LOOKUP_KEY }, dataDir: dataDir(), production: false });
       expect(result.generated).toEqual(['PAN_FINGERPRINT_KEY']);
       expect(result.loadedFrom).toBe('mixed');
       expect(result.keys.cardCvk).toBe(CVK);
@@ -152,7 +153,7 @@ describe('resolveSecretKeys', () => {
       fs.writeFileSync(secretsFile(), JSON.stringify({ CARD_CVK: CVK }), { mode: 0o600 });
       const result = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
       expect(result.keys.cardCvk).toBe(CVK);
-      expect(result.generated).toEqual(['PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET', 'PII_MASTER_KEY']);
+      expect(result.generated).toEqual(['PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY']);
       expect(JSON.parse(fs.readFileSync(secretsFile(), 'utf8'))).toMatchObject({ CARD_CVK: CVK, PAN_FINGERPRINT_KEY: result.keys.panFingerprintKey });
     });
 
@@ -196,11 +197,11 @@ describe('resolveSecretKeys', () => {
 
     it('accepts either case and surrounding whitespace', () => {
       const result = resolveSecretKeys({
-        env: { CARD_CVK: ` ${CVK.toLowerCase()}\n`, PAN_FINGERPRINT_KEY: PAN_KEY.toUpperCase(), AUTH_JWT_SECRET: ` ${JWT_SECRET} `, PII_MASTER_KEY: ` ${PII_KEY.toUpperCase()} ` },
+        env: { CARD_CVK: ` ${CVK.toLowerCase()}\n`, PAN_FINGERPRINT_KEY: PAN_KEY.toUpperCase(), AUTH_JWT_SECRET: ` ${JWT_SECRET} `, PII_MASTER_KEY: ` ${PII_KEY.toUpperCase()} `, PII_LOOKUP_KEY: LOOKUP_KEY },
         dataDir: dataDir(),
         production: true,
       });
-      expect(result.keys).toEqual({ cardCvk: CVK.toLowerCase(), panFingerprintKey: PAN_KEY.toUpperCase(), authJwtSecret: JWT_SECRET, piiMasterKey: PII_KEY.toUpperCase() });
+      expect(result.keys).toEqual({ cardCvk: CVK.toLowerCase(), panFingerprintKey: PAN_KEY.toUpperCase(), authJwtSecret: JWT_SECRET, piiMasterKey: PII_KEY.toUpperCase(), piiLookupKey: LOOKUP_KEY });
     });
   });
 });

@@ -17,7 +17,7 @@ import { idempotencyKeyOf } from './request-context';
 const REPLAYED_HEADERS = ['etag', 'location'] as const;
 
 /**
- * `Idempotency-Key` on a POST: the first answer (success, or a refusal the client caused) is stored with a
+ * `Idempotency-Key` on a POST or PATCH: the first answer (success, or a refusal the client caused) is stored with a
  * hash of the request; a retry with the same key and body gets that answer again and writes nothing, the
  * same key with another body is a 422. A 5xx is not stored: the retry should run again.
  */
@@ -29,7 +29,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    if (request.method !== 'POST') return next.handle();
+    if (request.method !== 'POST' && request.method !== 'PATCH') return next.handle();
     const key = idempotencyKeyOf(request);
     if (key === undefined) return next.handle();
 

@@ -2,7 +2,7 @@ import { DomainError, ValidationFailed } from '../shared/domain-error';
 import { fold } from '../shared/decider';
 import { DeciderSpecification } from '../testing/decider-spec';
 import { customerDecider } from './customer.decider';
-import type { CustomerRegistered, RegisterCustomer } from './customer.types';
+import type { ChangeContactDetails, CustomerRegistered, RegisterCustomer } from './customer.types';
 
 const NOW = '2025-06-01T09:00:00.000Z';
 const CUSTOMER_ID = 'c3f5a3a0-1f0e-4a4b-8c55-0c0a3c1d2e11';
@@ -185,5 +185,53 @@ describe('customer decider: erasing personal data', () => {
     expect(() => customerDecider.decide({ type: 'EraseCustomerPersonalData', reason: '  ', now: '2026-02-01T00:00:00.000Z' }, given(registered))).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED' }),
     );
+  });
+});
+
+describe('customer decider: changing contact details', () => {
+  const LATER = '2026-03-01T10:00:00.000Z';
+  const change = (fields: Omit<ChangeContactDetails, 'type' | 'now'>): ChangeContactDetails => ({ type: 'ChangeContactDetails', now: LATER, ...fields });
+
+  it('given a registered customer, when the phone and channels change, then only those are recorded, normalised', () => {
+    spec
+      .given([registered])
+      .when(change({ phone: '139 0013 9000', preferredChannels: ['SMS'], email: undefined }))
+      .then([{ type: 'CustomerContactDetailsChanged', data: { phone: '+8613900139000', changedAt: LATER } }]);
+  });
+
+  it('given a registered customer, when e-mail, address, channels and locale change, then the state holds them', () => {
+    const state = spec
+      .given([registered])
+      .when(change({ email: ' Li.Si@Example.com ', address: { line1: ' 1 Main St ', city: 'Shanghai', country: 'cn' }, preferredChannels: ['EMAIL', 'SMS'], locale: 'en' }))
+      .thenState();
+    expect(state).toMatchObject({
+      exists: true,
+      phone: '+8613800138000',
+      email: 'Li.Si@example.com',
+      address: { line1: '1 Main St', city: 'Shanghai', country: 'CN' },
+      preferredChannels: ['EMAIL', 'SMS'],
+      locale: 'en',
+      contactDetailsChangedAt: LATER,
+    });
+  });
+
+  it('given a registered customer, when nothing would change, then nothing is recorded', () => {
+    spec.given([registered]).when(change({ phone: '+86 138 0013 8000', locale: 'zh-CN' })).then([]);
+  });
+
+  it('refuses an empty change, bad fields (each named) and EMAIL without an address', () => {
+    spec.given([registered]).when(change({})).thenThrows('VALIDATION_FAILED');
+    const error = spec.given([registered]).when(change({ phone: '12345', email: 'not-an-address', locale: 'fr' as never })).thenThrows('VALIDATION_FAILED');
+    expect((error as ValidationFailed).violations.map((v) => v.field).sort()).toEqual(['email', 'locale', 'phone']);
+    const noEmail = spec.given([registered]).when(change({ preferredChannels: ['EMAIL'] })).thenThrows('VALIDATION_FAILED');
+    expect((noEmail as ValidationFailed).violations).toEqual([{ field: 'email', reason: 'is required when EMAIL is a preferred channel' }]);
+  });
+
+  it('refuses an unknown customer (404) and an erased one (409)', () => {
+    spec.given([]).when(change({ phone: '13900139000' })).thenThrows('CUSTOMER_NOT_FOUND');
+    spec
+      .given([registered, { type: 'CustomerPersonalDataErased', data: { reason: 'PIPL', erasedAt: NOW } }])
+      .when(change({ phone: '13900139000' }))
+      .thenThrows('CUSTOMER_PERSONAL_DATA_ERASED');
   });
 });

@@ -9,7 +9,9 @@ import {
   ID_TYPES,
   LOCALES,
   NOTIFICATION_CHANNELS,
+  type ChangeContactDetails,
   type CustomerCommand,
+  type CustomerContactDetailsChanged,
   type CustomerEvent,
   type CustomerRegistered,
   type CustomerState,
@@ -152,6 +154,62 @@ function registerCustomer(command: RegisterCustomer): CustomerRegistered[] {
 /** What personal fields read once the customer's data key is destroyed. */
 export const ERASED = '[erased]';
 
+type RegisteredCustomer = Extract<CustomerState, { exists: true }>;
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+function changeContactDetails(command: ChangeContactDetails, state: RegisteredCustomer): CustomerContactDetailsChanged[] {
+  if (state.personalDataErasedAt !== undefined) {
+    throw new DomainError(
+      'conflict',
+      'CUSTOMER_PERSONAL_DATA_ERASED',
+      'This customer\'s personal data was erased: there are no contact details to change',
+      { customerId: state.customerId, erasedAt: state.personalDataErasedAt },
+    );
+  }
+  const given = ['phone', 'email', 'address', 'preferredChannels', 'locale'].filter(
+    (field) => (command as unknown as Record<string, unknown>)[field] !== undefined,
+  );
+  if (given.length === 0) {
+    throw new ValidationFailed([{ field: 'body', reason: 'must give at least one of phone, email, address, preferredChannels, locale' }]);
+  }
+  const violations: FieldViolation[] = [];
+
+  let phone: string | undefined;
+  if (command.phone !== undefined) {
+    const checked = normalizePhone(trimmed(command.phone));
+    if (checked.ok) phone = checked.value;
+    else violations.push({ field: 'phone', reason: checked.reason });
+  }
+  let email: string | undefined;
+  if (command.email !== undefined) {
+    const checked = validateEmail(trimmed(command.email));
+    if (checked.ok) email = checked.value;
+    else violations.push({ field: 'email', reason: checked.reason });
+  }
+  const address = command.address === undefined ? undefined : checkAddress(command.address, violations);
+  const preferredChannels = command.preferredChannels === undefined ? undefined : checkChannels(command.preferredChannels, violations);
+  if (command.locale !== undefined && !includes(LOCALES, command.locale)) {
+    violations.push({ field: 'locale', reason: `must be one of ${LOCALES.join(', ')}` });
+  }
+  const channelsAfter = preferredChannels ?? state.preferredChannels;
+  if (channelsAfter.includes('EMAIL') && (email ?? state.email) === undefined) {
+    violations.push({ field: 'email', reason: 'is required when EMAIL is a preferred channel' });
+  }
+  if (violations.length > 0) throw new ValidationFailed(violations);
+
+  // Only what really changes is recorded; asking for the details the customer already has records nothing.
+  const changed = withoutUndefined({
+    phone: phone !== undefined && phone !== state.phone ? phone : undefined,
+    email: email !== undefined && email !== state.email ? email : undefined,
+    address: address !== undefined && !sameJson(address, state.address) ? address : undefined,
+    preferredChannels: preferredChannels !== undefined && !sameJson(preferredChannels, state.preferredChannels) ? preferredChannels : undefined,
+    locale: command.locale !== undefined && command.locale !== state.locale ? command.locale : undefined,
+  });
+  if (Object.keys(changed).length === 0) return [];
+  return [{ type: 'CustomerContactDetailsChanged', data: { ...changed, changedAt: command.now } }];
+}
+
 export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerState> = {
   initialState: { exists: false },
 
@@ -167,6 +225,11 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
           );
         }
         return registerCustomer(command);
+      case 'ChangeContactDetails':
+        if (!state.exists) {
+          throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
+        }
+        return changeContactDetails(command, state);
       case 'EraseCustomerPersonalData': {
         if (!state.exists) {
           throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
@@ -186,6 +249,16 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
     switch (event.type) {
       case 'CustomerRegistered':
         return { exists: true, ...event.data, preferredChannels: [...event.data.preferredChannels] };
+      case 'CustomerContactDetailsChanged': {
+        if (!state.exists) return state;
+        const { changedAt, ...changed } = event.data;
+        return {
+          ...state,
+          ...changed,
+          ...(changed.preferredChannels && { preferredChannels: [...changed.preferredChannels] }),
+          contactDetailsChangedAt: changedAt,
+        };
+      }
       case 'CustomerPersonalDataErased': {
         if (!state.exists) return state;
         const { address: _address, email, ...kept } = state;

@@ -41,7 +41,21 @@ export interface EraseCustomerPersonalData {
   readonly reason: string;
   readonly now: string;
 }
-export type CustomerCommand = RegisterCustomer | EraseCustomerPersonalData;
+/**
+ * New contact details (customer service, or the issuer's back office). Only the fields given change; at least
+ * one must be given. The name, the id document and the birth date are not contact details: they change only
+ * through identity verification.
+ */
+export interface ChangeContactDetails {
+  readonly type: 'ChangeContactDetails';
+  readonly phone?: string;
+  readonly email?: string;
+  readonly address?: PostalAddress;
+  readonly preferredChannels?: readonly NotificationChannel[];
+  readonly locale?: Locale;
+  readonly now: string;
+}
+export type CustomerCommand = RegisterCustomer | ChangeContactDetails | EraseCustomerPersonalData;
 
 // ---- events ----
 export interface CustomerRegistered {
@@ -61,11 +75,24 @@ export interface CustomerRegistered {
     readonly registeredAt: string;
   };
 }
+/** Only the fields that changed; phone, email and address are personal data (encrypted in the stored event). */
+export interface CustomerContactDetailsChanged {
+  readonly type: 'CustomerContactDetailsChanged';
+  readonly data: {
+    /** Normalised: E.164. */
+    readonly phone?: string;
+    readonly email?: string;
+    readonly address?: PostalAddress;
+    readonly preferredChannels?: NotificationChannel[];
+    readonly locale?: Locale;
+    readonly changedAt: string;
+  };
+}
 export interface CustomerPersonalDataErased {
   readonly type: 'CustomerPersonalDataErased';
   readonly data: { readonly reason: string; readonly erasedAt: string };
 }
-export type CustomerEvent = CustomerRegistered | CustomerPersonalDataErased;
+export type CustomerEvent = CustomerRegistered | CustomerContactDetailsChanged | CustomerPersonalDataErased;
 
 // ---- state ----
 export type CustomerState =
@@ -82,6 +109,8 @@ export type CustomerState =
       readonly preferredChannels: NotificationChannel[];
       readonly locale: Locale;
       readonly registeredAt: string;
+      /** When the contact details last changed, if ever. */
+      readonly contactDetailsChangedAt?: string;
       /** Set once the customer's personal data was erased; the personal fields then read '[erased]'. */
       readonly personalDataErasedAt?: string;
     };

@@ -85,11 +85,11 @@ describe('decideAccess: the permission table decides every request', () => {
 });
 
 describe('the permission table', () => {
-  it('names each endpoint once, with GET or POST and a route pattern', () => {
+  it('names each endpoint once, with its method and a route pattern', () => {
     const routes = PERMISSIONS.map((p) => p.route);
     expect(new Set(routes).size).toBe(routes.length);
     for (const p of PERMISSIONS) {
-      expect(p.route).toMatch(/^(GET|POST|DELETE) \/[\w/:*-]*$/);
+      expect(p.route).toMatch(/^(GET|POST|PATCH|DELETE) \/[\w/:*-]*$/);
       expect(`${p.method} ${p.path}`).toBe(p.route);
     }
   });
@@ -112,7 +112,7 @@ describe('the permission table', () => {
   it('never lets the analyst read a customer, nor the admin any business data', () => {
     expect(permissionFor('GET', '/v1/customers/:customerId')?.access).not.toContain('analyst');
     const adminMay = PERMISSIONS.filter((p) => p.access !== 'public' && p.access.includes('admin')).map((p) => p.route);
-    expect(adminMay).toEqual(['GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports', 'GET /v1/customers/:customerId/access-log', 'DELETE /v1/customers/:customerId/personal-data']);
+    expect(adminMay).toEqual(['GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports', 'GET /v1/access-log', 'GET /v1/customers/:customerId/access-log', 'DELETE /v1/customers/:customerId/personal-data', 'POST /v1/admin/pii/master-key-rotations', 'GET /v1/admin/pii/master-key-rotations/:rotationId']);
   });
 
   it('keeps the auditor read-only', () => {

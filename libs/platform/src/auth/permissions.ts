@@ -33,7 +33,19 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('GET /docs*', 'The OpenAPI document and Swagger UI', 'public', 'the API\'s shape is no secret; its data is'),
 
   endpoint('POST /v1/customers', 'Register a customer', ['issuer']),
+  endpoint(
+    'POST /v1/customers/lookup',
+    'Find customers by exact phone, id number or e-mail (read model: masked, matched by keyed hash)',
+    ['issuer', 'agent'],
+    'a caller gives their phone or id number, not their customer id; the answer is masked, the value travels in the body, not the URL',
+  ),
   endpoint('GET /v1/customers/:customerId', 'One customer, from its stream (personal data)', ['issuer', 'agent', 'auditor']),
+  endpoint(
+    'PATCH /v1/customers/:customerId/contact-details',
+    'Change a customer\'s phone, e-mail, address, channels or locale',
+    ['issuer', 'agent'],
+    'customers call the service desk to change them; the answer shows them masked',
+  ),
   endpoint(
     'GET /v1/customers/:customerId/cards',
     'A customer\'s cards, from the read model',
@@ -69,12 +81,15 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('GET /v1/projections', 'State and lag of each projection', ['analyst', 'auditor', 'admin']),
   endpoint('POST /v1/projections/:name/rebuild', 'Rebuild a projection from position zero', ['admin']),
   endpoint('POST /v1/imports', 'Import card histories (JSON Lines)', ['admin']),
+  endpoint('GET /v1/access-log', 'Reads of personal data in clear across customers: filter by customer, reader, role, time', ['auditor', 'admin']),
   endpoint('GET /v1/customers/:customerId/access-log', 'Who read this customer\'s personal data in clear, and why', ['auditor', 'admin']),
   endpoint(
     'DELETE /v1/customers/:customerId/personal-data',
     'Erase a customer\'s personal data (destroys their data key)',
     ['admin'],
   ),
+  endpoint('POST /v1/admin/pii/master-key-rotations', 'Rotate the PII master key: rewrap every data key under an older key', ['admin']),
+  endpoint('GET /v1/admin/pii/master-key-rotations/:rotationId', 'One master key rotation: state and progress', ['admin']),
 ];
 
 /** The table's row for a request's method and route pattern (HEAD is treated as GET), if there is one. */

@@ -137,7 +137,7 @@ export async function secureHttp(adapter: FastifyAdapter, options: HttpSecurityO
   if (options.corsOrigins.length > 0) {
     adapter.enableCors({
       origin: [...options.corsOrigins],
-      methods: ['GET', 'HEAD', 'POST'],
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Correlation-Id', 'X-Request-Id', 'X-Import-First-Line'],
       exposedHeaders: ['ETag', 'Location', 'Retry-After', 'WWW-Authenticate', 'Idempotent-Replayed', 'X-Request-Id', 'X-Correlation-Id'],
       maxAge: 600,

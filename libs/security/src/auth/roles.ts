@@ -9,10 +9,10 @@ export type Role = (typeof ROLES)[number];
 /** What each role is for, in the words of the people who hold it. Shown in docs/security.md. */
 export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   issuer: 'the card issuer\'s back office: card and customer commands, reads of one card or customer',
-  agent: 'customer service: reads one customer or card (and the customer\'s cards), opens disputes',
+  agent: 'customer service: finds a customer by exact phone or id number, reads one customer or card (and the customer\'s cards), changes contact details, opens disputes',
   analyst: 'lists and reports from the read models, which hold no personal data in clear',
-  auditor: 'read-only: one card or customer, and the state of the projections',
-  admin: 'operations: imports, projection rebuilds (later: erasure, key rotation); no business data',
+  auditor: 'read-only: one card or customer, the access log of personal data, and the state of the projections',
+  admin: 'operations: imports, projection rebuilds, erasure, master key rotation, the access log; no business data',
 };
 
 export function isRole(value: unknown): value is Role {

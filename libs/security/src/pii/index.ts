@@ -44,5 +44,5 @@ export {
 } from './personal-data-cipher';
 export { maskBirthDate, maskEmail, maskIdNumber, maskName, maskPhone, normaliseIdNumber } from './masking';
 export { normalisePhone } from './phone-number';
-export { keyedHash, normaliseForLookup, type LookupKind } from './keyed-hash';
+export { keyedHash, LookupHasher, normaliseForLookup, type LookupKind } from './keyed-hash';
 // Test-only: the contract suite and the in-memory store are imported from '@cards/security/pii/testing/…'.

@@ -1,4 +1,4 @@
-import { createHmac, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { ERASED } from './erased';
 import { normaliseIdNumber } from './masking';
 import { compactPhone, normalisePhone } from './phone-number';
@@ -44,4 +44,25 @@ export function keyedHash(key: Buffer | KeyObject, kind: LookupKind, value: stri
   const normalised = normaliseForLookup(kind, value);
   if (normalised === '') throw new TypeError(`The ${kind} to hash is empty`);
   return createHmac('sha256', key).update(JSON.stringify(['pii-lookup', 'v1', kind, normalised]), 'utf8').digest('hex');
+}
+
+/**
+ * The service's lookup hashing, with its key (PII_LOOKUP_KEY) held once. `hashOrNull` is for read models: an
+ * absent or erased value, or one that normalises to nothing, has no hash (null), so it is never found.
+ */
+export class LookupHasher {
+  private readonly key: KeyObject;
+
+  constructor(keyHex: string) {
+    this.key = createSecretKey(Buffer.from(keyHex, 'hex'));
+  }
+
+  hash(kind: LookupKind, value: string): string {
+    return keyedHash(this.key, kind, value);
+  }
+
+  hashOrNull(kind: LookupKind, value: unknown): string | null {
+    if (typeof value !== 'string' || value === ERASED || normaliseForLookup(kind, value) === '') return null;
+    return keyedHash(this.key, kind, value);
+  }
 }
