@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { cardDecider, type CardCommand } from '@cards/domain';
-import { SqliteEventStore, type EventStore, type JsonObject } from '@cards/event-store';
+import { GENESIS_HASH, SqliteEventStore, type EventStore, type JsonObject } from '@cards/event-store';
 import { issueCard, linkCard, suspendCard } from '@cards/domain/testing/card-fixtures';
 import { AggregateRunner, MAX_CONCURRENCY_ATTEMPTS } from './aggregate-runner';
 import { ConcurrentModificationError, RevisionMismatchError } from './application-errors';
@@ -45,6 +45,9 @@ describe('AggregateRunner on a real (SQLite) event store', () => {
       causationId: 'req-1',
       occurredAt: '2026-01-15T10:00:00.000Z',
       idempotencyKey: 'key-1',
+      // Added by the event store: the stream's hash chain.
+      prevHash: GENESIS_HASH,
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect((event.data as JsonObject).issuedAt).toBe('2026-01-15T10:00:00.000Z');
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type AppendResult as EsdbAppendResult,
   BACKWARDS,
   END,
   EventStoreDBClient,
@@ -8,7 +9,7 @@ import {
   START,
   type StreamingRead,
 } from '@eventstore/db-client';
-import { EventStoreUnavailableError, StreamRevisionConflictError } from '../errors';
+import { DuplicateEventIdError, EventStoreUnavailableError, StreamRevisionConflictError } from '../errors';
 import type {
   AllSubscription,
   AppendResult,
@@ -24,14 +25,17 @@ import type {
 } from '../event-store.port';
 import { normaliseEventsToAppend } from '../event-validation';
 import { type CurrentRevision, expectationHolds, NO_STREAM_REVISION } from '../expected-revision';
+import { chainEvents, GENESIS_HASH, HASH_FIELD, prevHashAfter } from '../integrity/hash-chain';
 import { positionsEqual } from '../position';
 import {
   appendOptions,
+  conflictRevisions,
   fromEsdbEvent,
   fromEsdbPosition,
   isAccessDenied,
   isStreamNotFound,
   isSystemEventType,
+  isWrongExpectedVersion,
   toActualRevision,
   toEsdbReadPosition,
   toPortError,
@@ -50,10 +54,28 @@ export interface EventStoreDbEventStoreOptions {
 const DEFAULT_READ_ALL_MAX_COUNT = 1000;
 const HEAD_SCAN_PAGE_SIZE = 200;
 const NO_POSITION: Position = { commit: 0n, prepare: 0n };
+/** Appends with 'any' or 'stream_exists': the first try and up to 5 more after losing a race to another writer. */
+const MAX_APPEND_ATTEMPTS = 6;
+
+/**
+ * An append as it is sent: the events chained on the stream's event at `expected` (the genesis value for
+ * 'no_stream'), so that whenever the server accepts them at that revision their chain is right.
+ */
+interface ChainedAppend {
+  readonly expected: bigint | 'no_stream';
+  readonly events: EventToAppend[];
+  /**
+   * What the server refusing the expectation means: the caller's own expectation failed ('conflict'); the stream
+   * moved on between reading it and appending with 'any'/'stream_exists' ('retry'); or the ids at the stream's tail
+   * were not, after all, this same append sent again ('duplicate').
+   */
+  readonly onRefused: 'conflict' | 'retry' | 'duplicate';
+}
 
 /**
  * The EventStore port over EventStoreDB, through @eventstore/db-client 6.2.1. A thin adapter: the server does
- * the concurrency checks and idempotent retries; this maps names, revisions, positions and errors.
+ * the concurrency checks and idempotent retries; this maps names, revisions, positions and errors, and chains
+ * appended events (integrity/hash-chain.ts) on the stream's event they follow, which it reads first.
  * Proven by the shared contract suite only against a real server (EVENTSTORE_CONNECTION_STRING).
  */
 export class EventStoreDbEventStore implements EventStore {
@@ -83,19 +105,20 @@ export class EventStoreDbEventStore implements EventStore {
     const expected = options.expectedRevision ?? 'any';
     const normalised = normaliseEventsToAppend(streamId, events);
     if (normalised.length === 0) return this.appendNothing(streamId, expected);
-    const proposed = normalised.map((event) =>
-      jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata }),
-    );
     try {
-      const result = await this.client.appendToStream(streamId, proposed, appendOptions(expected));
-      if (!result.success) {
-        // Only with throwOnAppendFailure=false in the connection string: same meaning as the thrown error.
-        throw new StreamRevisionConflictError(streamId, expected, toActualRevision(result.nextExpectedRevision));
+      for (let attempt = 1; ; attempt += 1) {
+        const append = await this.chainedAppend(streamId, normalised, expected);
+        const sent = await this.send(streamId, append);
+        if ('nextExpectedRevision' in sent) return sent;
+        if (append.onRefused === 'duplicate') {
+          // The id of the last event sent is the stream's last event, which the others do not precede.
+          const storedAt = (append.expected === 'no_stream' ? NO_STREAM_REVISION : append.expected) + BigInt(normalised.length);
+          throw new DuplicateEventIdError(normalised[normalised.length - 1].id, streamId, { streamId, revision: storedAt });
+        }
+        if (append.onRefused === 'conflict' || attempt >= MAX_APPEND_ATTEMPTS) {
+          throw new StreamRevisionConflictError(streamId, expected, sent.actual);
+        }
       }
-      const position = result.position
-        ? fromEsdbPosition(result.position)
-        : await this.positionAtRevision(streamId, result.nextExpectedRevision);
-      return { nextExpectedRevision: result.nextExpectedRevision, position };
     } catch (error) {
       throw toPortError(error, { streamId, expected, operation: `append to ${streamId}` });
     }
@@ -253,6 +276,86 @@ export class EventStoreDbEventStore implements EventStore {
     return last
       ? { nextExpectedRevision: last.revision, position: last.position }
       : { nextExpectedRevision: NO_STREAM_REVISION, position: NO_POSITION };
+  }
+
+  /**
+   * Decides the exact expectation to send and chains the events on the stream's event at that revision:
+   * - 'no_stream': from the genesis value; the server checks the stream is new, or recognises a resent append;
+   * - a revision: on the event at that revision; a stream not yet there is a conflict now, one further on is left
+   *   to the server, which recognises a resent append by its ids or refuses it (it never writes there);
+   * - 'any' / 'stream_exists': on the stream's last event, expecting exactly its revision, and again on the new last
+   *   event when another writer got in between. When the last event already has the id of the last event sent, the
+   *   append is probably being sent again: the server is asked to confirm it at the revision it was written at
+   *   (SQLite recognises the same); the id of another event sent is a DuplicateEventIdError, as on SQLite.
+   */
+  private async chainedAppend(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<ChainedAppend> {
+    if (expected === 'no_stream') return this.chainOn(streamId, events, 'no_stream', undefined, 'conflict');
+    const last = await this.lastEventOf(streamId);
+    if (expected === 'any' || expected === 'stream_exists') {
+      if (!last) {
+        if (expected === 'stream_exists') throw new StreamRevisionConflictError(streamId, expected, 'no_stream');
+        return this.chainOn(streamId, events, 'no_stream', undefined, 'retry');
+      }
+      const sentAgainAt = events.findIndex((event) => event.id === last.id.toLowerCase());
+      const firstOfResent = last.revision - BigInt(events.length) + 1n;
+      if (sentAgainAt === events.length - 1 && firstOfResent >= 0n) {
+        return this.chainOn(streamId, events, firstOfResent === 0n ? 'no_stream' : firstOfResent - 1n, last, 'duplicate');
+      }
+      if (sentAgainAt >= 0) throw new DuplicateEventIdError(last.id, streamId, { streamId, revision: last.revision });
+      return this.chainOn(streamId, events, last.revision, last, 'retry');
+    }
+    const revision = BigInt(expected);
+    if (!last || last.revision < revision) throw new StreamRevisionConflictError(streamId, expected, last?.revision ?? 'no_stream');
+    return this.chainOn(streamId, events, revision, last, 'conflict');
+  }
+
+  /** Chains `events` to follow the stream's event at `after` (`last`, when that is the one; read otherwise). */
+  private async chainOn(
+    streamId: string,
+    events: readonly EventToAppend[],
+    after: bigint | 'no_stream',
+    last: RecordedEvent | undefined,
+    onRefused: ChainedAppend['onRefused'],
+  ): Promise<ChainedAppend> {
+    if (after === 'no_stream') return { expected: after, events: chainEvents(streamId, 0n, GENESIS_HASH, events), onRefused };
+    const previous = last?.revision === after ? last : await this.eventAt(streamId, after);
+    const prevHash = prevHashAfter(previous?.metadata[HASH_FIELD]);
+    return { expected: after, events: chainEvents(streamId, after + 1n, prevHash, events), onRefused };
+  }
+
+  /** Appends with the exact expectation; a refused expectation comes back as the stream's actual revision. */
+  private async send(streamId: string, append: ChainedAppend): Promise<AppendResult | { actual: bigint | 'no_stream' }> {
+    const proposed = append.events.map((event) =>
+      jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata }),
+    );
+    let result: EsdbAppendResult;
+    try {
+      result = await this.client.appendToStream(streamId, proposed, appendOptions(append.expected));
+    } catch (error) {
+      if (isWrongExpectedVersion(error)) return { actual: toActualRevision(conflictRevisions(error).actual) };
+      throw error;
+    }
+    // Only with throwOnAppendFailure=false in the connection string: same meaning as the thrown error.
+    if (!result.success) return { actual: toActualRevision(result.nextExpectedRevision) };
+    const position = result.position
+      ? fromEsdbPosition(result.position)
+      : await this.positionAtRevision(streamId, result.nextExpectedRevision);
+    return { nextExpectedRevision: result.nextExpectedRevision, position };
+  }
+
+  private async eventAt(streamId: string, revision: bigint): Promise<RecordedEvent | undefined> {
+    const read = this.client.readStream(streamId, { fromRevision: revision, maxCount: 1 });
+    let found: RecordedEvent | undefined;
+    try {
+      await consume(read, (resolved) => {
+        if (resolved.event?.revision === revision) found = fromEsdbEvent(resolved.event, streamReadFallbackPosition(resolved));
+        return false;
+      });
+    } catch (error) {
+      if (isStreamNotFound(error)) return undefined;
+      throw toPortError(error, { operation: `read ${streamId}` });
+    }
+    return found;
   }
 
   private async lastEventOf(streamId: string): Promise<RecordedEvent | undefined> {

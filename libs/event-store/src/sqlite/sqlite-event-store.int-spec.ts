@@ -6,9 +6,11 @@ import { describeEventStoreContract, newStreamId, someEvents } from '@cards/even
 import {
   DuplicateEventIdError,
   EventStoreUnavailableError,
+  GENESIS_HASH,
   type RecordedEvent,
   SqliteEventStore,
   StreamRevisionConflictError,
+  verifyChain,
 } from '@cards/event-store';
 
 const directory = mkdtempSync(join(tmpdir(), 'event-store-sqlite-'));
@@ -152,7 +154,9 @@ describe('SqliteEventStore', () => {
     const first = await store.appendToStream(streamId, events);
     expect(await store.appendToStream(streamId, events)).toEqual(first);
     expect(await store.appendToStream(streamId, events, { expectedRevision: 'stream_exists' })).toEqual(first);
-    expect(await store.readStream(streamId)).toHaveLength(3);
+    const read = await store.readStream(streamId);
+    expect(read).toHaveLength(3);
+    expect(verifyChain(read).ok).toBe(true);
   });
 
   it('recognises a retry with the original revision after the stream has moved on', async () => {
@@ -162,10 +166,70 @@ describe('SqliteEventStore', () => {
     const first = await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
     await store.appendToStream(streamId, someEvents(1), { expectedRevision: 1n });
     expect(await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' })).toEqual(first);
+    expect(verifyChain(await store.readStream(streamId))).toMatchObject({ ok: true, eventsChecked: 3 });
     // The same ids one revision further on are not a retry.
     const partial = [events[1], ...someEvents(1)];
     const error = await store.appendToStream(streamId, partial, { expectedRevision: 0n }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamRevisionConflictError);
+  });
+
+  describe('hash chains in the file', () => {
+    it('keeps the chain across close and reopen, reading the last hash from the file', async () => {
+      const file = newFile();
+      const streamId = newStreamId();
+      const first = open(file);
+      await first.appendToStream(streamId, someEvents(2), { expectedRevision: 'no_stream' });
+      await first.close();
+
+      await open(file).appendToStream(streamId, someEvents(2), { expectedRevision: 1n });
+
+      const read = await open(file).readStream(streamId);
+      expect(verifyChain(read)).toMatchObject({ ok: true, eventsChecked: 4 });
+      expect(read[2].metadata.prevHash).toBe(read[1].metadata.hash);
+    });
+
+    it('finds a change made to the file behind the store\'s back', async () => {
+      const file = newFile();
+      const store = open(file);
+      const changed = newStreamId();
+      const shortened = newStreamId();
+      await store.appendToStream(changed, someEvents(4), { expectedRevision: 'no_stream' });
+      await store.appendToStream(shortened, someEvents(4), { expectedRevision: 'no_stream' });
+
+      const db = new Database(file);
+      try {
+        db.prepare("UPDATE events SET data = json_set(data, '$.n', 7) WHERE stream_id = ? AND revision = 2").run(changed);
+        db.prepare('DELETE FROM events WHERE stream_id = ? AND revision = 1').run(shortened);
+      } finally {
+        db.close();
+      }
+
+      expect(verifyChain(await store.readStream(changed))).toMatchObject({ ok: false, firstBadRevision: 2n, problem: { code: 'HASH_MISMATCH' } });
+      expect(verifyChain(await store.readStream(shortened))).toMatchObject({ ok: false, firstBadRevision: 1n, problem: { code: 'REVISION_GAP' } });
+    });
+
+    it('appends to a stream written before events were chained, starting from the genesis value (verifyChain reports the old events)', async () => {
+      const file = newFile();
+      const store = open(file);
+      const streamId = newStreamId();
+      const [legacy] = someEvents(1);
+      const db = new Database(file);
+      try {
+        db.prepare(
+          'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, 0, ?, ?, ?, ?)',
+        ).run(legacy.id, streamId, legacy.type, JSON.stringify(legacy.data), JSON.stringify(legacy.metadata), new Date().toISOString());
+        db.prepare('INSERT INTO streams (stream_id, revision) VALUES (?, 0)').run(streamId);
+      } finally {
+        db.close();
+      }
+
+      await store.appendToStream(streamId, someEvents(1), { expectedRevision: 0n });
+
+      const read = await store.readStream(streamId);
+      expect(read[1].metadata.prevHash).toBe(GENESIS_HASH);
+      expect(verifyChain(read)).toMatchObject({ ok: false, firstBadRevision: 0n, problem: { code: 'UNCHAINED' } });
+      expect(verifyChain(read.slice(1), { after: { revision: 0n, hash: GENESIS_HASH } }).ok).toBe(true);
+    });
   });
 
   it('rejects an event id stored elsewhere, or repeated in one append, with DuplicateEventIdError', async () => {

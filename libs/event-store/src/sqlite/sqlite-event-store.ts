@@ -18,6 +18,7 @@ import type {
 } from '../event-store.port';
 import { normaliseEventsToAppend } from '../event-validation';
 import { type CurrentRevision, expectationHolds, NO_STREAM_REVISION } from '../expected-revision';
+import { chainEvents, GENESIS_HASH, prevHashAfter } from '../integrity/hash-chain';
 import { withSqliteFailuresMapped } from './sqlite-failures';
 import { applyPragmas, ensureSchema } from './sqlite-schema';
 import { SqliteAllSubscription } from './sqlite-subscription';
@@ -59,6 +60,7 @@ const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, data, meta
  * The embedded event store: one SQLite file in WAL mode. Positions are the `events.position` sequence
  * (commit = prepare). Several processes may share the file: appends serialise on SQLite's write lock
  * (BEGIN IMMEDIATE + busy_timeout), and subscriptions poll for appends made by other processes.
+ * Each append chains its events (metadata `prevHash`/`hash`, integrity/hash-chain.ts) inside its transaction.
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
@@ -71,6 +73,7 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStreamRevision: Database.Statement<[string], bigint>;
   private readonly selectPlaceOfEvent: Database.Statement<[string], StoredPlace>;
   private readonly selectPositionAtRevision: Database.Statement<[string, bigint], bigint>;
+  private readonly selectHashAtRevision: Database.Statement<[string, bigint], unknown>;
   private readonly insertEvent: Database.Statement<[string, string, bigint, string, string, string, string]>;
   private readonly upsertStreamRevision: Database.Statement<[string, bigint]>;
   private readonly selectStreamWindow: Database.Statement<[string, bigint, bigint], EventRow>;
@@ -111,6 +114,9 @@ export class SqliteEventStore implements EventStore {
     this.selectPlaceOfEvent = db.prepare<[string], StoredPlace>('SELECT stream_id, revision, position FROM events WHERE event_id = ?');
     this.selectPositionAtRevision = db
       .prepare<[string, bigint], bigint>('SELECT position FROM events WHERE stream_id = ? AND revision = ?')
+      .pluck();
+    this.selectHashAtRevision = db
+      .prepare<[string, bigint], unknown>("SELECT json_extract(metadata, '$.hash') FROM events WHERE stream_id = ? AND revision = ?")
       .pluck();
     this.insertEvent = db.prepare(
       'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -239,10 +245,14 @@ export class SqliteEventStore implements EventStore {
       throw new DuplicateEventIdError(eventId, streamId, { streamId: place.stream_id, revision: place.revision });
     }
 
+    // The store owns prevHash and hash: chained here, under the write lock, on the stream's last stored event.
+    const prevHash = current === undefined ? GENESIS_HASH : prevHashAfter(this.selectHashAtRevision.get(streamId, current));
+    const chained = chainEvents(streamId, (current ?? NO_STREAM_REVISION) + 1n, prevHash, events);
+
     const recordedAt = new Date().toISOString();
     let revision = current ?? NO_STREAM_REVISION;
     let position = 0n;
-    for (const event of events) {
+    for (const event of chained) {
       revision += 1n;
       const inserted = this.insertEvent.run(
         event.id,

@@ -17,6 +17,7 @@ import type {
   ReadAllFrom,
   RecordedEvent,
 } from '../event-store.port';
+import { GENESIS_HASH, verifyChain } from '../integrity/hash-chain';
 import { comparePositions } from '../position';
 
 const WAIT_MS = 10_000;
@@ -163,7 +164,14 @@ export function describeEventStoreContract(name: string, makeStore: () => Promis
         expect(read.map((e) => e.type)).toEqual(['CardIssued', 'IdentityVerified', 'CardLinked']);
         expect(read.every((e) => e.streamId === streamId)).toBe(true);
         expect(read.map((e) => e.data)).toEqual(events.map((e) => e.data));
-        expect(read.map((e) => e.metadata)).toEqual(events.map((e) => e.metadata));
+        // The caller's metadata exactly, plus the chain the store adds (checked in 'hash chains' below).
+        expect(read.map((e) => e.metadata)).toEqual(
+          events.map((e, index) => ({
+            ...e.metadata,
+            prevHash: index === 0 ? GENESIS_HASH : read[index - 1].metadata.hash,
+            hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+          })),
+        );
         expectIncreasing(read.map((e) => e.position));
         expect(result.position).toEqual(read[2].position);
         for (const event of read) {
@@ -289,6 +297,107 @@ export function describeEventStoreContract(name: string, makeStore: () => Promis
       });
     });
 
+    describe('hash chains', () => {
+      /** The stream as stored, after checking that its chain verifies from the genesis value. */
+      async function verifiedStream(streamId: string): Promise<RecordedEvent[]> {
+        const read = await store.readStream(streamId);
+        expect(verifyChain(read)).toMatchObject({ ok: true, eventsChecked: read.length });
+        expect(read[0]?.metadata.prevHash).toBe(GENESIS_HASH);
+        return read;
+      }
+
+      it('chains a single-event append and a multi-event append to new streams from the genesis value', async () => {
+        const single = newStreamId();
+        const multi = newStreamId();
+        const events = someEvents(4);
+
+        await store.appendToStream(single, someEvents(1), { expectedRevision: 'no_stream' });
+        await store.appendToStream(multi, events, { expectedRevision: 'no_stream' });
+
+        const [only] = await verifiedStream(single);
+        expect(only.metadata.hash).toMatch(/^[0-9a-f]{64}$/);
+        const read = await verifiedStream(multi);
+        for (let i = 1; i < read.length; i += 1) expect(read[i].metadata.prevHash).toBe(read[i - 1].metadata.hash);
+        expect(read.map((e) => e.metadata.correlationId)).toEqual(events.map((e) => e.metadata.correlationId));
+      });
+
+      it("continues one stream's chain across appends with exact revisions, 'stream_exists' and 'any'", async () => {
+        const streamId = newStreamId();
+        const first = await store.appendToStream(streamId, someEvents(2), { expectedRevision: 'no_stream' });
+        const second = await store.appendToStream(streamId, someEvents(1), { expectedRevision: first.nextExpectedRevision });
+        await store.appendToStream(streamId, someEvents(3), { expectedRevision: 'any' });
+        await store.appendToStream(streamId, someEvents(1), { expectedRevision: 'stream_exists' });
+        const last = await store.appendToStream(streamId, someEvents(2));
+
+        const read = await verifiedStream(streamId);
+
+        expect(read).toHaveLength(9);
+        expect(last.nextExpectedRevision).toBe(8n);
+        // Each append starts from the hash of the event before it.
+        expect(read[2].metadata.prevHash).toBe(read[1].metadata.hash);
+        expect(read[3].metadata.prevHash).toBe(read[Number(second.nextExpectedRevision)].metadata.hash);
+      });
+
+      it("begins an 'any' append to a missing stream at the genesis value", async () => {
+        const streamId = newStreamId();
+        await store.appendToStream(streamId, someEvents(2), { expectedRevision: 'any' });
+        expect(await verifiedStream(streamId)).toHaveLength(2);
+      });
+
+      it('replaces prevHash and hash sent by the caller: the store owns them', async () => {
+        const streamId = newStreamId();
+        await store.appendToStream(streamId, someEvents(1), { expectedRevision: 'no_stream' });
+        const forged: EventToAppend[] = someEvents(2).map((e) => ({
+          ...e,
+          metadata: { ...e.metadata, prevHash: 'f'.repeat(64), hash: 'a'.repeat(64) },
+        }));
+        await store.appendToStream(streamId, forged, { expectedRevision: 0n });
+        const fresh = newStreamId();
+        await store.appendToStream(fresh, [{ ...forged[0], id: randomUUID() }], { expectedRevision: 'no_stream' });
+
+        const read = await verifiedStream(streamId);
+        expect(read[1].metadata.prevHash).toBe(read[0].metadata.hash);
+        expect(read.slice(1).map((e) => e.metadata.hash)).not.toContain('a'.repeat(64));
+        expect(read[1].metadata.correlationId).toBe(forged[0].metadata.correlationId);
+        expect((await verifiedStream(fresh))[0].metadata.prevHash).toBe(GENESIS_HASH);
+      });
+
+      it("keeps one unbroken chain when several appends with 'any' race on one stream", async () => {
+        const streamId = newStreamId();
+        await store.appendToStream(streamId, someEvents(1), { expectedRevision: 'no_stream' });
+        const batches = Array.from({ length: 6 }, () => someEvents(2, 'Racing'));
+
+        const results = await Promise.all(batches.map((events) => store.appendToStream(streamId, events, { expectedRevision: 'any' })));
+
+        const read = await verifiedStream(streamId);
+        expect(read).toHaveLength(13);
+        // Each append landed whole, in one place, and reported where.
+        batches.forEach((events, index) => {
+          const at = read.findIndex((e) => e.id === events[0].id);
+          expect(read.slice(at, at + 2).map((e) => e.id)).toEqual(events.map((e) => e.id));
+          expect(results[index].nextExpectedRevision).toBe(BigInt(at + 1));
+        });
+      });
+
+      it('answers an idempotent retry with the original result and leaves the chain as it was', async () => {
+        const streamId = newStreamId();
+        const events = someEvents(2);
+        const first = await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
+        const more = someEvents(2);
+        const second = await store.appendToStream(streamId, more, { expectedRevision: first.nextExpectedRevision });
+        const stored = await verifiedStream(streamId);
+
+        expect(await store.appendToStream(streamId, more, { expectedRevision: first.nextExpectedRevision })).toEqual(second);
+        expect(await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' })).toEqual(first);
+
+        expect(await verifiedStream(streamId)).toEqual(stored);
+        await store.appendToStream(streamId, someEvents(1), { expectedRevision: second.nextExpectedRevision });
+        const extended = await verifiedStream(streamId);
+        expect(extended).toHaveLength(5);
+        expect(extended[4].metadata.prevHash).toBe(stored[3].metadata.hash);
+      });
+    });
+
     describe('large streams', () => {
       const total = 2_500;
       const batch = 250;
@@ -307,9 +416,10 @@ export function describeEventStoreContract(name: string, makeStore: () => Promis
         }
       });
 
-      it('reads every event back, complete and in order', async () => {
+      it('reads every event back, complete, in order and chained', async () => {
         const read = await store.readStream(streamId);
         expect(read).toHaveLength(total);
+        expect(verifyChain(read)).toMatchObject({ ok: true, eventsChecked: total });
         expect(read.map((e) => e.id)).toEqual(appended.map((e) => e.id));
         expect(read.every((e, index) => e.revision === BigInt(index))).toBe(true);
         expectIncreasing(read.map((e) => e.position));

@@ -1,0 +1,301 @@
+/**
+ * Tamper-evident hash chains, one per stream. Every event the store appends carries in its metadata
+ * - `prevHash`: the `hash` of the event before it in the same stream, or GENESIS_HASH for revision 0;
+ * - `hash`: eventHash() of the event itself, which covers its `prevHash`.
+ * Changing, removing, inserting or reordering an event therefore breaks the chain at that place (verifyChain).
+ *
+ * The store owns these two fields: they are set where events are appended (chainEvents, called by both adapters
+ * inside their append), whatever the caller put there. Data and metadata are hashed in the JSON form the store
+ * keeps and returns, so encrypted personal data is hashed as stored (ciphertext), and erasing a customer's data
+ * key leaves the chain intact.
+ */
+import { createHash } from 'node:crypto';
+import type { EventToAppend, JsonObject, RecordedEvent } from '../event-store.port';
+import { canonicalize } from './jcs';
+
+/** The `prevHash` of a stream's first event: 64 hex zeros. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The metadata members the store owns. */
+export const PREV_HASH_FIELD = 'prevHash';
+export const HASH_FIELD = 'hash';
+
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+const MAX_HASHED_REVISION = BigInt(Number.MAX_SAFE_INTEGER);
+
+export interface EventHashInput {
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly type: string;
+  readonly data: JsonObject;
+  /** The event's metadata, with its `prevHash`; a `hash` member, if present, is left out of the hash. */
+  readonly metadata: JsonObject;
+}
+
+/** Whether `value` has the form of an event hash (lower-case hex SHA-256). */
+export function isEventHash(value: unknown): value is string {
+  return typeof value === 'string' && HASH_PATTERN.test(value);
+}
+
+/**
+ * The event's hash: lower-case hex SHA-256 of the UTF-8 bytes of the RFC 8785 canonical JSON of
+ * `{ streamId, revision, type, data, metadata }`, where `revision` is a JSON number and `metadata` is the event's
+ * metadata without its `hash` member (so it includes `prevHash`, which links the event to the one before).
+ */
+export function eventHash(input: EventHashInput): string {
+  const { streamId, revision, type, data, metadata } = input;
+  if (revision < 0n || revision > MAX_HASHED_REVISION) {
+    throw new RangeError(`eventHash: revision ${String(revision)} of ${streamId} is outside 0..2^53-1 and cannot be a JSON number exactly`);
+  }
+  if (typeof metadata[PREV_HASH_FIELD] !== 'string') {
+    throw new TypeError(`eventHash: the metadata of ${streamId}@${String(revision)} has no ${PREV_HASH_FIELD}`);
+  }
+  const hashed = canonicalize({ streamId, revision: Number(revision), type, data, metadata: withoutHash(metadata) });
+  return createHash('sha256').update(hashed, 'utf8').digest('hex');
+}
+
+/**
+ * Returns the events with `metadata.prevHash` and `metadata.hash` set, the first linked to `prevHash` (the hash of
+ * the stream's event at `firstRevision - 1`, or GENESIS_HASH when `firstRevision` is 0), each next one to the one
+ * before. Whatever `prevHash`/`hash` the caller sent is replaced. Data and metadata are returned in the JSON form
+ * the store keeps (as JSON.stringify writes them and JSON.parse reads them back), which is what is hashed, so the
+ * hash recomputed from a stored event is the same. The input is not modified.
+ */
+export function chainEvents(
+  streamId: string,
+  firstRevision: bigint,
+  prevHash: string,
+  events: readonly EventToAppend[],
+): EventToAppend[] {
+  if (!isEventHash(prevHash)) throw new TypeError(`chainEvents(${streamId}): prevHash "${prevHash}" is not a hex SHA-256`);
+  let previous = prevHash;
+  return events.map((event, index) => {
+    const revision = firstRevision + BigInt(index);
+    const data = asStoredJson(event.data, `data of event ${event.id} in ${streamId}`);
+    const metadata = withoutHash(asStoredJson(event.metadata, `metadata of event ${event.id} in ${streamId}`));
+    delete metadata[PREV_HASH_FIELD];
+    metadata[PREV_HASH_FIELD] = previous;
+    const hash = eventHash({ streamId, revision, type: event.type, data, metadata });
+    metadata[HASH_FIELD] = hash;
+    previous = hash;
+    return { id: event.id, type: event.type, data, metadata };
+  });
+}
+
+/**
+ * The `prevHash` for an event that follows one whose metadata `hash` member is `storedHash`: that hash, or
+ * GENESIS_HASH when there is no previous event or it carries no hash (written before streams were chained;
+ * verifyChain reports such events as UNCHAINED).
+ */
+export function prevHashAfter(storedHash: unknown): string {
+  return isEventHash(storedHash) ? storedHash : GENESIS_HASH;
+}
+
+export type ChainProblemCode =
+  /** The stream's first event is not at revision 0. */
+  | 'FIRST_REVISION_NOT_ZERO'
+  /** A revision is missing between two events. */
+  | 'REVISION_GAP'
+  /** An event's revision is not greater than the one before it. */
+  | 'REVISION_OUT_OF_ORDER'
+  /** An event carries no `prevHash` or no `hash`. */
+  | 'UNCHAINED'
+  /** An event's `prevHash` is not the previous event's `hash` (or, at revision 0, not GENESIS_HASH). */
+  | 'PREV_HASH_MISMATCH'
+  /** An event's `hash` is not the hash of its content. */
+  | 'HASH_MISMATCH'
+  /** An event's content cannot be hashed at all (not JSON, a lone surrogate, a revision beyond 2^53-1). */
+  | 'UNHASHABLE'
+  /** verifyChain was given events of more than one stream. */
+  | 'STREAM_MISMATCH';
+
+export interface ChainProblem {
+  readonly code: ChainProblemCode;
+  readonly message: string;
+}
+
+/** The last verified event of a stream: all a verifier keeps per stream, and where a later pass can resume. */
+export interface ChainLink {
+  readonly revision: bigint;
+  readonly hash: string;
+}
+
+export interface ChainFailure {
+  readonly streamId: string;
+  /** The first revision at which the stream cannot be trusted (for a gap: the missing revision). */
+  readonly firstBadRevision: bigint;
+  readonly problem: ChainProblem;
+}
+
+export interface ChainVerification {
+  readonly ok: boolean;
+  /** Events examined, including the one where the problem was found; events after it are not examined. */
+  readonly eventsChecked: number;
+  readonly firstBadRevision?: bigint;
+  readonly problem?: ChainProblem;
+  /** The last event verified good, if any (before the problem, when there is one): pass it as `after` to verify the events that follow. */
+  readonly head?: ChainLink;
+}
+
+/**
+ * Verifies hash chains one event at a time, in constant memory per stream (the last revision and hash), so it can
+ * follow a whole log in which streams are interleaved: feed every stream's events in ascending revision order.
+ * The first problem of a stream is recorded and the rest of that stream is skipped (after a break, no later
+ * link can be trusted).
+ */
+export class ChainVerifier {
+  private readonly heads = new Map<string, ChainLink>();
+  private readonly failed = new Map<string, ChainFailure>();
+  private checked = 0;
+
+  /** Events examined so far (events of streams that already failed are skipped and not counted). */
+  get eventsChecked(): number {
+    return this.checked;
+  }
+
+  /** True while no stream has failed. */
+  get ok(): boolean {
+    return this.failed.size === 0;
+  }
+
+  /** The first problem of each stream that has one, in the order they were found. */
+  failures(): ChainFailure[] {
+    return [...this.failed.values()];
+  }
+
+  failureOf(streamId: string): ChainFailure | undefined {
+    return this.failed.get(streamId);
+  }
+
+  /** The last event of `streamId` verified good. */
+  headOf(streamId: string): ChainLink | undefined {
+    return this.heads.get(streamId);
+  }
+
+  /** Continues a stream from a link verified earlier (a checkpoint): its next event must be at `link.revision + 1`. */
+  resumeAfter(streamId: string, link: ChainLink): void {
+    this.heads.set(streamId, { revision: link.revision, hash: link.hash });
+    this.failed.delete(streamId);
+  }
+
+  /**
+   * Checks the next event of its stream against that stream's last verified event. Returns the failure when this
+   * event is the first bad one of its stream, undefined otherwise (also for events of a stream that failed before,
+   * which are skipped).
+   */
+  check(event: RecordedEvent): ChainFailure | undefined {
+    const { streamId, revision } = event;
+    if (this.failed.has(streamId)) return undefined;
+    this.checked += 1;
+    const head = this.heads.get(streamId);
+    const found = problemWith(event, head);
+    if (found) {
+      const failure: ChainFailure = { streamId, firstBadRevision: found.firstBadRevision, problem: found.problem };
+      this.heads.delete(streamId);
+      this.failed.set(streamId, failure);
+      return failure;
+    }
+    this.heads.set(streamId, { revision, hash: event.metadata[HASH_FIELD] as string });
+    return undefined;
+  }
+}
+
+function problemWith(event: RecordedEvent, head: ChainLink | undefined): { firstBadRevision: bigint; problem: ChainProblem } | undefined {
+  const { streamId, revision, metadata } = event;
+  const at = `${streamId}@${String(revision)}`;
+  const bad = (code: ChainProblemCode, message: string, firstBadRevision = revision) => ({
+    firstBadRevision,
+    problem: { code, message },
+  });
+
+  const expected = head ? head.revision + 1n : 0n;
+  if (revision < expected) {
+    return bad('REVISION_OUT_OF_ORDER', `${at} follows revision ${String(expected - 1n)}: revisions must ascend one by one`);
+  }
+  if (revision > expected) {
+    return head
+      ? bad('REVISION_GAP', `${streamId}: revision ${String(expected)} is missing (revision ${String(head.revision)} is followed by ${String(revision)})`, expected)
+      : bad('FIRST_REVISION_NOT_ZERO', `${streamId}: the first event is at revision ${String(revision)}, revision 0 is missing`, 0n);
+  }
+
+  const prevHash = metadata[PREV_HASH_FIELD];
+  const hash = metadata[HASH_FIELD];
+  if (typeof prevHash !== 'string' || typeof hash !== 'string') {
+    const missing = [typeof prevHash !== 'string' ? PREV_HASH_FIELD : '', typeof hash !== 'string' ? HASH_FIELD : ''].filter(Boolean);
+    return bad('UNCHAINED', `${at} carries no ${missing.join(' and no ')} in its metadata`);
+  }
+  const expectedPrevHash = head ? head.hash : GENESIS_HASH;
+  if (prevHash !== expectedPrevHash) {
+    return bad(
+      'PREV_HASH_MISMATCH',
+      head
+        ? `${at}: prevHash ${prevHash} is not the hash of revision ${String(head.revision)} (${head.hash})`
+        : `${at}: prevHash ${prevHash} of the first event is not the genesis value`,
+    );
+  }
+  let recomputed: string;
+  try {
+    recomputed = eventHash({ streamId, revision, type: event.type, data: event.data, metadata });
+  } catch (error) {
+    return bad('UNHASHABLE', `${at} cannot be hashed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (recomputed !== hash) {
+    return bad('HASH_MISMATCH', `${at}: the stored hash ${hash} is not the hash of the event's content (${recomputed})`);
+  }
+  return undefined;
+}
+
+/**
+ * Verifies one stream's events, given in ascending revision order: revisions contiguous from 0 (or from
+ * `options.after.revision + 1`), each `prevHash` the hash before it (GENESIS_HASH, or `options.after.hash`, for
+ * the first), each `hash` recomputed from the event. Stops at the first problem. It cannot see events removed
+ * from the end of the stream: compare the head with one kept elsewhere for that.
+ */
+export function verifyChain(events: readonly RecordedEvent[], options: { readonly after?: ChainLink } = {}): ChainVerification {
+  const verifier = new ChainVerifier();
+  if (events.length === 0) return { ok: true, eventsChecked: 0, ...(options.after ? { head: options.after } : {}) };
+  const streamId = events[0].streamId;
+  if (options.after) verifier.resumeAfter(streamId, options.after);
+  for (const event of events) {
+    if (event.streamId !== streamId) {
+      return {
+        ok: false,
+        eventsChecked: verifier.eventsChecked + 1,
+        firstBadRevision: event.revision,
+        problem: { code: 'STREAM_MISMATCH', message: `event ${event.id} belongs to ${event.streamId}, not ${streamId}` },
+      };
+    }
+    const lastGood = verifier.headOf(streamId);
+    const failure = verifier.check(event);
+    if (failure) {
+      return {
+        ok: false,
+        eventsChecked: verifier.eventsChecked,
+        firstBadRevision: failure.firstBadRevision,
+        problem: failure.problem,
+        ...(lastGood ? { head: lastGood } : {}),
+      };
+    }
+  }
+  const head = verifier.headOf(streamId);
+  return { ok: true, eventsChecked: verifier.eventsChecked, ...(head ? { head } : {}) };
+}
+
+function withoutHash(metadata: JsonObject): JsonObject {
+  const copy: JsonObject = {};
+  for (const [name, value] of Object.entries(metadata)) {
+    if (name !== HASH_FIELD) copy[name] = value;
+  }
+  return copy;
+}
+
+/** The value as the store keeps it: what JSON.parse makes of JSON.stringify's text. Must be a JSON object. */
+function asStoredJson(value: JsonObject, what: string): JsonObject {
+  const text = JSON.stringify(value) as string | undefined;
+  if (text === undefined) throw new TypeError(`chainEvents: the ${what} is not JSON`);
+  const parsed = JSON.parse(text) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError(`chainEvents: the ${what} is not a JSON object`);
+  }
+  return parsed as JsonObject;
+}

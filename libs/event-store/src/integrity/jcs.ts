@@ -1,0 +1,102 @@
+/**
+ * RFC 8785 JSON Canonicalization Scheme (JCS): one exact text for a JSON value, so that its hash does not depend
+ * on who serialised it (member order, whitespace, number spelling).
+ *
+ * - objects: members sorted by their names compared as arrays of UTF-16 code units (not code points, not
+ *   locale), members whose value is `undefined` left out (as JSON.stringify does);
+ * - no whitespace anywhere;
+ * - strings (names and values) escaped as ECMAScript's JSON.stringify escapes them: `\"`, `\\`, `\b \f \n \r \t`,
+ *   other controls below U+0020 as `\u00xx` in lower case, everything else as is;
+ * - numbers as ECMAScript's Number-to-String (JSON.stringify of a finite number; -0 becomes "0").
+ *
+ * Anything JSON cannot hold without loss is a TypeError rather than silently changed: NaN and ±Infinity, bigint,
+ * functions, symbols, `undefined` at the top level or inside an array, strings with lone surrogates (RFC 8785
+ * §3.2.2.2 requires valid Unicode), and objects other than plain objects and arrays (a Date, a Map, a class
+ * instance: JSON.stringify would turn them into something else, or into nothing).
+ */
+export function canonicalize(value: unknown): string {
+  const parts: string[] = [];
+  write(value, parts, new Set<object>(), '$');
+  return parts.join('');
+}
+
+/** A surrogate half that is not part of a pair. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function write(value: unknown, out: string[], ancestors: Set<object>, path: string): void {
+  switch (typeof value) {
+    case 'string':
+      out.push(serialiseString(value, path));
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalize: ${path} is ${String(value)}, which JSON cannot hold`);
+      // JSON.stringify(-0) is "0", as RFC 8785 §3.2.2.3 requires.
+      out.push(JSON.stringify(value));
+      return;
+    case 'boolean':
+      out.push(value ? 'true' : 'false');
+      return;
+    case 'object':
+      if (value === null) {
+        out.push('null');
+        return;
+      }
+      writeContainer(value, out, ancestors, path);
+      return;
+    default:
+      // undefined, bigint, function, symbol
+      throw new TypeError(`canonicalize: ${path} is a ${typeof value}, which JSON cannot hold`);
+  }
+}
+
+function writeContainer(value: object, out: string[], ancestors: Set<object>, path: string): void {
+  if (ancestors.has(value)) throw new TypeError(`canonicalize: ${path} refers back to itself`);
+  ancestors.add(value);
+  if (Array.isArray(value)) {
+    out.push('[');
+    value.forEach((item, index) => {
+      if (index > 0) out.push(',');
+      write(item, out, ancestors, `${path}[${index}]`);
+    });
+    out.push(']');
+  } else {
+    if (!isPlainObject(value)) {
+      const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      throw new TypeError(`canonicalize: ${path} is a ${kind}, not a plain JSON object`);
+    }
+    const record = value as Record<string, unknown>;
+    const names = Object.keys(record)
+      .filter((name) => record[name] !== undefined)
+      .sort(compareUtf16);
+    out.push('{');
+    names.forEach((name, index) => {
+      if (index > 0) out.push(',');
+      out.push(serialiseString(name, `${path} (a member name)`), ':');
+      write(record[name], out, ancestors, `${path}.${name}`);
+    });
+    out.push('}');
+  }
+  ancestors.delete(value);
+}
+
+function serialiseString(value: string, path: string): string {
+  if (LONE_SURROGATE.test(value)) {
+    throw new TypeError(`canonicalize: ${path} holds a lone surrogate, which is not valid Unicode`);
+  }
+  // For well-formed strings, JSON.stringify escapes exactly as RFC 8785 §3.2.2.2 prescribes.
+  return JSON.stringify(value);
+}
+
+/**
+ * An object literal or JSON.parse result (or Object.create(null)): its prototype is an Object.prototype, of
+ * this realm or another (Jest runs tests in a vm context, Node's internals in the main one).
+ */
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+
+/** Orders strings by their UTF-16 code units, the order RFC 8785 §3.2.3 prescribes (what `<` on strings does). */
+function compareUtf16(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
