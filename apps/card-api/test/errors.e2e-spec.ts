@@ -75,6 +75,23 @@ describe('errors are problem+json with the right status, and lose nothing', () =
       expect(badIfMatch.body.errors[0].field).toBe('If-Match');
     });
 
+    it('text with a lone UTF-16 surrogate (valid JSON, not valid Unicode, unhashable) is a 400 naming the field', async () => {
+      const card = await issueDebitCard(t);
+      const lone = await t
+        .http()
+        .post(`/v1/cards/${card.cardId}/suspend`)
+        .set('content-type', 'application/json')
+        .send('{"reason":"lost \\ud800 card"}');
+      expect(lone.status).toBe(400);
+      expect(lone.headers['content-type']).toMatch(PROBLEM);
+      expect(lone.body.errors).toEqual([{ field: 'reason', reason: expect.stringMatching(/lone UTF-16 surrogate/) }]);
+      const nested = await t.http().post('/v1/customers').set('content-type', 'application/json').send(JSON.stringify({ ...CUSTOMER, address: { line1: 'x', city: '\udc00', country: 'CN' } }));
+      expect(nested.status).toBe(400);
+      expect(nested.body.errors[0].field).toBe('address.city');
+      // The pair it belongs in is fine.
+      await t.http().post(`/v1/cards/${card.cardId}/suspend`).send({ reason: 'lost 😀 card' }).expect(200);
+    });
+
     it('a DEBIT activation without card number and CVV2 is a 400 that spends no attempt', async () => {
       const card = await linkedDebitCard(t);
       const res = await t.http().post(`/v1/cards/${card.cardId}/activate`).send({ channel: 'APP' });

@@ -1,5 +1,6 @@
 // The public surface of the card domain. Test helpers live in ./testing and are imported from there on purpose.
 export * from './shared/domain-error';
+export * from './shared/unicode-text';
 export * from './shared/decider';
 export * from './customer/customer.types';
 export * from './customer/customer.decider';

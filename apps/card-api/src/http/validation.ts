@@ -1,5 +1,5 @@
 import { ParseUUIDPipe, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
-import type { FieldViolation } from '@cards/domain';
+import { LONE_SURROGATE_REASON, loneSurrogatePath, type FieldViolation } from '@cards/domain';
 import { InvalidRequestError } from '@cards/platform';
 
 /** Flattens class-validator's tree into "which field, and why" (nested fields as `address.city`). */
@@ -20,6 +20,10 @@ class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new InvalidRequestError([{ field: 'body', reason: 'must be a JSON object' }]);
+    }
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const field = loneSurrogatePath(value);
+      if (field !== null) throw new InvalidRequestError([{ field: field || metadata.type, reason: LONE_SURROGATE_REASON }]);
     }
     return super.transform(value, metadata);
   }

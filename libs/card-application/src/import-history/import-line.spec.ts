@@ -97,6 +97,11 @@ describe('checking a line of an import file', () => {
       expect(result.reason).not.toContain(PAN.slice(0, 8));
     });
 
+    it('text with a lone UTF-16 surrogate, which no event can hold', () => {
+      const result = refused(check('{"command":"SuspendCard","cardId":"c","reason":"lost \\ud800"}'));
+      expect(result).toMatchObject({ code: 'VALIDATION_FAILED', command: 'SuspendCard', errors: [{ field: 'reason', reason: expect.stringMatching(/lone UTF-16 surrogate/) }] });
+    });
+
     it('a line that is not an object', () => {
       expect(refused(check('[1,2]'))).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'line', reason: 'must be a JSON object' }] });
     });

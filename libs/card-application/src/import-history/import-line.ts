@@ -6,6 +6,8 @@ import {
   ID_TYPES,
   ISSUE_CHANNELS,
   LOCALES,
+  LONE_SURROGATE_REASON,
+  loneSurrogatePath,
   NOTIFICATION_CHANNELS,
   PRODUCTS,
   VERIFICATION_METHODS,
@@ -277,6 +279,11 @@ export function checkImportLine(text: string, context: LineCheckContext): LineCh
     return { ok: false, command: null, code: 'MALFORMED_JSON', reason: 'is not valid JSON: each line must be one JSON object' };
   }
   if (!isRecord(parsed)) return refusal(null, 'VALIDATION_FAILED', [{ field: 'line', reason: 'must be a JSON object' }]);
+  const unstorable = loneSurrogatePath(parsed);
+  if (unstorable !== null) {
+    const named = typeof parsed.command === 'string' && (IMPORT_COMMANDS as readonly string[]).includes(parsed.command) ? (parsed.command as ImportCommandName) : null;
+    return refusal(named, 'VALIDATION_FAILED', [{ field: unstorable, reason: LONE_SURROGATE_REASON }]);
+  }
 
   const command = parsed.command;
   if (typeof command !== 'string' || !(IMPORT_COMMANDS as readonly string[]).includes(command)) {
