@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { EVENT_STORE, type EventStore } from '@cards/event-store';
+import { EVENT_STORE, verifyChain, type EventStore } from '@cards/event-store';
 import { CUSTOMER, filesUnder, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { issueDebitCard, registerCustomer } from './support/lifecycle-steps';
 
@@ -76,6 +76,8 @@ describe('personal data: encrypted in the events, readable by the service, erasa
     const events = await t.app.get<EventStore>(EVENT_STORE).readStream(`customer-${erased}`);
     expect(events.map((e) => e.type)).toEqual(['CustomerRegistered', 'CustomerPersonalDataErased']);
     expect(events[1].metadata.actor).toEqual({ id: 'dpo', role: 'admin' });
+    // Their hash chain still verifies: the ciphertext was hashed as stored, and it is still there.
+    expect(verifyChain(events)).toMatchObject({ ok: true, eventsChecked: 2 });
     expect((await t.http().get(`/v1/cards/${card.cardId}`).expect(200)).body.status).toBe('ISSUED');
 
     // Nothing can be matched against an erased identity any more.
