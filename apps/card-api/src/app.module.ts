@@ -26,6 +26,7 @@ import { RegisterCustomerController } from './customers/register-customer/regist
 import { ChangeContactDetailsController } from './customers/change-contact-details/change-contact-details.controller';
 import { FindCustomersController } from './customers/find-customers/find-customers.controller';
 import { AccessLogController } from './customers/access-log/access-log.controller';
+import { AuditCardHistoryController, AuditCustomerHistoryController } from './audit/history/audit-history.controller';
 import { ErasePersonalDataController } from './customers/erase-personal-data/erase-personal-data.controller';
 import { SearchCardsController } from './cards/search-cards/search-cards.controller';
 import { CustomerCardsController } from './customers/customer-cards/customer-cards.controller';
@@ -59,6 +60,8 @@ export class AppModule {
         ChangeContactDetailsController,
         ErasePersonalDataController,
         AccessLogController,
+        AuditCardHistoryController,
+        AuditCustomerHistoryController,
         CustomerCardsController,
         SearchCardsController,
         IssueCardController,

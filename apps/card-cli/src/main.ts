@@ -1,6 +1,7 @@
 import { devCvv } from './dev-cvv';
 import { importCommand } from './import-history';
 import { rebuildProjections } from './projections';
+import { replayCommand } from './replay';
 import { piiCommand } from './rotate-master-key';
 import { serviceTokenSource } from './service-token';
 import { tokenCommand } from './token';
@@ -26,12 +27,16 @@ Commands:
                                  with the current one, in the running card-api, with a progress bar; prints
                                  what is left to do. Exit 0 done, 1 some keys could not be unwrapped, 2 could
                                  not run. Safe to repeat (libs/security/src/pii/README.md: Rotating the master key)
+  replay <cardId> | --customer <customerId> [--as-of ISO-8601 | --revision N] [--json] [--url URL] [--token TOKEN]
+                                 an auditor's replay: the card's (or customer's) state at that revision or as the
+                                 service knew it at that instant, with the events that made it (customers masked)
   dev-cvv <cardNumber> <MM/YY>   print the CVV2 of a test card under the development CVK in DATA_DIR
   help                           this text
 
 URL defaults to CARD_API_URL, else http://localhost:$PORT (3000).
-TOKEN (for import, projections rebuild and pii rotate-master-key) defaults to CARD_API_TOKEN; without one,
-card-cli signs an admin token itself with AUTH_JWT_SECRET or the development secret in DATA_DIR (default ./data).
+TOKEN defaults to CARD_API_TOKEN; without one, card-cli signs a short-lived token itself with AUTH_JWT_SECRET or
+the development secret in DATA_DIR (default ./data), in the role the command needs: admin for operations
+(import, projections rebuild, pii rotate-master-key), auditor for the audit commands (replay, verify, export).
 Run it with: npm run cli -- <command> [arguments]`;
 
 /**
@@ -46,7 +51,9 @@ export function parseArgs(args: readonly string[]): { positional: string[]; opti
     const arg = args[i];
     if (arg.startsWith('--')) {
       const [key, inline] = arg.slice(2).split('=', 2);
-      const value = inline ?? args[++i] ?? '';
+      // A flag without a value (--json) is followed by another option or nothing: it does not swallow that.
+      const next = args[i + 1];
+      const value = inline ?? (next !== undefined && !next.startsWith('--') ? args[++i] : '');
       options[key] = value;
       (lists[key] ??= []).push(value);
     } else {
@@ -87,6 +94,10 @@ async function main(argv: readonly string[]): Promise<number> {
       const { exitCode, message } = await piiCommand(positional, options);
       (exitCode === 2 ? process.stderr : process.stdout).write(`${message}\n`);
       return exitCode;
+    }
+    case 'replay': {
+      const { exitCode, output } = await replayCommand(positional, options, process.env);
+      return print(exitCode, output);
     }
     case 'dev-cvv': {
       const { output, exitCode } = devCvv(rest, process.env);

@@ -10,7 +10,7 @@ export class ServiceUnreachableError extends Error {
 
 const HINTS: Record<number, string> = {
   401: ' (card-cli sends the token from --token or CARD_API_TOKEN, else signs one with the secret in AUTH_JWT_SECRET or DATA_DIR: is it this service\'s?)',
-  403: ' (this command needs a token with the admin role)',
+  403: ' (the token lacks the role this command needs: admin for operations, auditor for audit commands)',
 };
 
 export class ServiceError extends Error {

@@ -19,11 +19,12 @@ const SELF_SIGNED_TTL_SECONDS = 300;
 
 /**
  * Where the operator commands (import, projections rebuild) get their token: --token, else CARD_API_TOKEN, else
- * (the embedded default, or AUTH_JWT_SECRET in the environment) an admin token card-cli signs itself with the
- * service's secret, so the README's commands need no extra step. The secret is looked up on the first request:
+ * (the embedded default, or AUTH_JWT_SECRET in the environment) a token card-cli signs itself with the
+ * service's secret, in the role the command needs (admin for operations, auditor for audit reads), so the
+ * README's commands need no extra step. The secret is looked up on the first request:
  * a NoTokenError then says what to do when there is none (e.g. the service verifies an identity provider's tokens).
  */
-export function serviceTokenSource(given: string | undefined, env: NodeJS.ProcessEnv): TokenSource {
+export function serviceTokenSource(given: string | undefined, env: NodeJS.ProcessEnv, role: 'admin' | 'auditor' = 'admin'): TokenSource {
   const token = given?.trim() || env.CARD_API_TOKEN?.trim();
   if (token) return async () => token;
   let minter: TokenMinter | undefined;
@@ -34,6 +35,6 @@ export function serviceTokenSource(given: string | undefined, env: NodeJS.Proces
       if (error instanceof NoTokenError) throw new NoTokenError(`${error.message} Pass a token with --token or CARD_API_TOKEN.`);
       throw error;
     }
-    return minter.mint({ subject: operator(), roles: ['admin'], ttlSeconds: SELF_SIGNED_TTL_SECONDS });
+    return minter.mint({ subject: operator(), roles: [role], ttlSeconds: SELF_SIGNED_TTL_SECONDS });
   };
 }

@@ -14,6 +14,7 @@ import { RegisterCustomerHandler } from './register-customer/register-customer.c
 import { AggregateRunner } from './shared/aggregate-runner';
 import { EVENT_CODEC } from './shared/event-codec';
 import { PersonalDataAccessLog } from './personal-data-access/personal-data-access-log';
+import { AuditHistory } from './audit/history/audit-history';
 import { FindCustomersHandler } from './customers-read-model/find-customers.query';
 import { SearchAccessLogHandler } from './personal-data-access/search-access-log.query';
 import { ChangeContactDetailsHandler } from './change-contact-details/change-contact-details.command';
@@ -53,11 +54,12 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     FindCustomersHandler,
     SearchAccessLogHandler,
     ReadYourWrites,
+    AuditHistory,
     PersonalDataAccessLog,
     ProcessAnalysis,
     CardNumberClaims,
     ImportHistory,
   ],
-  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog],
+  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog, AuditHistory],
 })
 export class CardApplicationModule {}

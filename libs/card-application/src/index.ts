@@ -37,3 +37,5 @@ export * from './customers-read-model/find-customers.query';
 export * from './personal-data-access/access-log.projection';
 export * from './personal-data-access/search-access-log.query';
 export * from './rotate-master-key/master-key-rotations';
+export * from './audit/history/audit-history';
+export * from './audit/history/audit-heads.projection';

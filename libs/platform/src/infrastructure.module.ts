@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import {
   accessLogProjection,
+  auditHeadsProjection,
   CARD_POLICY,
   CLOCK,
   customersProjection,
@@ -104,6 +105,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
             ...ALL_PROJECTIONS,
             customersProjection(new PersonalDataEventCodec(cipher), lookup),
             accessLogProjection,
+            auditHeadsProjection,
           ],
         },
       ],

@@ -81,6 +81,12 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('GET /v1/projections', 'State and lag of each projection', ['analyst', 'auditor', 'admin']),
   endpoint('POST /v1/projections/:name/rebuild', 'Rebuild a projection from position zero', ['admin']),
   endpoint('POST /v1/imports', 'Import card histories (JSON Lines)', ['admin']),
+  endpoint('GET /v1/audit/cards/:cardId/events', 'A card\'s events exactly as stored, with full metadata and hashes', ['auditor']),
+  endpoint('GET /v1/audit/cards/:cardId/state', 'A card\'s state replayed to a revision or an instant, with the events that made it', ['auditor']),
+  endpoint('GET /v1/audit/cards/:cardId/verification', 'Verify a card\'s hash chain against the latest signed checkpoint', ['auditor']),
+  endpoint('GET /v1/audit/customers/:customerId/events', 'A customer\'s events exactly as stored (personal data encrypted as stored)', ['auditor']),
+  endpoint('GET /v1/audit/customers/:customerId/state', 'A customer\'s state replayed to a revision or an instant (personal data masked)', ['auditor']),
+  endpoint('GET /v1/audit/customers/:customerId/verification', 'Verify a customer\'s hash chain against the latest signed checkpoint', ['auditor']),
   endpoint('GET /v1/access-log', 'Reads of personal data in clear across customers: filter by customer, reader, role, time', ['auditor', 'admin']),
   endpoint('GET /v1/customers/:customerId/access-log', 'Who read this customer\'s personal data in clear, and why', ['auditor', 'admin']),
   endpoint(
