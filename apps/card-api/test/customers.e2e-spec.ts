@@ -92,7 +92,7 @@ describe('customers: found by exact phone or id number, contact details changed 
     const newPhone = `1371111${String(serial).padStart(4, '0')}`;
     const res = await t
       .http(agent)
-      .patch(`/v1/customers/${customerId}/contact-details`)
+      .patch(`/v1/customers/${customerId}/contact`)
       .send({ phone: newPhone, email: 'wang.wu.new@example.org', preferredChannels: ['EMAIL'], locale: 'en' })
       .expect(200);
     expect(res.body).toEqual({
@@ -124,18 +124,18 @@ describe('customers: found by exact phone or id number, contact details changed 
     expect(read.body).toMatchObject({ phone: `+86${newPhone}`, email: 'wang.wu.new@example.org', name: '王五', idNumber: p.idNumber });
 
     // The same details again change nothing and record nothing.
-    const same = await t.http(agent).patch(`/v1/customers/${customerId}/contact-details`).send({ phone: newPhone }).expect(200);
+    const same = await t.http(agent).patch(`/v1/customers/${customerId}/contact`).send({ phone: newPhone }).expect(200);
     expect(same.body).toMatchObject({ changed: false, revision: 1 });
   });
 
   it('answers 400 naming the field, 404, 409 once erased, 412 for a stale If-Match, 403 for an analyst', async () => {
     const { customerId } = await register(person('赵六'));
-    const url = `/v1/customers/${customerId}/contact-details`;
+    const url = `/v1/customers/${customerId}/contact`;
     const bad = await t.http(agent).patch(url).send({ phone: '12345' }).expect(400);
     expect(bad.body.errors).toEqual([{ field: 'phone', reason: expect.any(String) }]);
     expect((await t.http(agent).patch(url).send({}).expect(400)).body.errors[0].field).toBe('body');
     expect((await t.http(agent).patch(url).send({ locale: 'fr' }).expect(400)).body.errors[0].field).toBe('locale');
-    await t.http(agent).patch(`/v1/customers/${randomUUID()}/contact-details`).send({ locale: 'en' }).expect(404);
+    await t.http(agent).patch(`/v1/customers/${randomUUID()}/contact`).send({ locale: 'en' }).expect(404);
     await t.http(agent).patch(url).set('If-Match', '"7"').send({ locale: 'en' }).expect(412);
     await t.http(analyst).patch(url).send({ locale: 'en' }).expect(403);
     await t.http(agent).patch(url).set('If-Match', '"0"').send({ locale: 'en' }).expect(200);

@@ -87,7 +87,7 @@ describe('privacy: nothing personal in clear in DATA_DIR, the logs or analysts\'
       const dispute = (await t.http(agent).post(`/v1/cards/${card.cardId}/disputes`).send({ reason: 'UNRECOGNIZED_ACTIVATION', description: 'Customer does not recognise it' }).expect(201)).body;
       await t.http().post(`/v1/cards/${card.cardId}/disputes/${dispute.disputeId}/resolution`).send({ outcome: 'REJECTED', note: 'Activated from the registered device' }).expect(200);
       const newPhone = `1366666${String(nextSeed() % 10000).padStart(4, '0')}`;
-      await t.http(agent).patch(`/v1/customers/${customerId}/contact-details`).send({ phone: newPhone }).expect(200);
+      await t.http(agent).patch(`/v1/customers/${customerId}/contact`).send({ phone: newPhone }).expect(200);
       await t.http(agent).post('/v1/customers/lookup').send({ phone: newPhone }).expect(200);
       await t.http(agent).get(`/v1/customers/${customerId}`).set('X-Access-Reason', 'customer called').expect(200);
       people.push({ customerId, name, idNumber, phone, newPhone, email, line1, cardNumber, cvv });
@@ -160,7 +160,7 @@ describe('privacy: nothing personal in clear in DATA_DIR, the logs or analysts\'
     }
     // The log is really there and names the requests that carried personal data, so the scan looked at something.
     const log = fs.readFileSync(t.logFile, 'utf8');
-    for (const route of ['/contact-details', '/identity-verifications', '/v1/customers/lookup', '/personal-data', '/activate']) expect(log).toContain(route);
+    for (const route of ['/contact', '/identity-verifications', '/v1/customers/lookup', '/personal-data', '/activate']) expect(log).toContain(route);
     expect(log).toContain(erased.customerId);
   });
 });

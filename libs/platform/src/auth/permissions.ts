@@ -41,7 +41,7 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   ),
   endpoint('GET /v1/customers/:customerId', 'One customer, from its stream (personal data)', ['issuer', 'agent', 'auditor']),
   endpoint(
-    'PATCH /v1/customers/:customerId/contact-details',
+    'PATCH /v1/customers/:customerId/contact',
     'Change a customer\'s phone, e-mail, address, channels or locale',
     ['issuer', 'agent'],
     'customers call the service desk to change them; the answer shows them masked',

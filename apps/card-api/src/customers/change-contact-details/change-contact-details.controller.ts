@@ -21,7 +21,7 @@ import { etagOf, RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
 import { PostalAddressRequest } from '../register-customer/register-customer.request';
 
-/** The body of PATCH /v1/customers/{id}/contact-details: only the fields given change. */
+/** The body of PATCH /v1/customers/{id}/contact: only the fields given change. */
 export class ChangeContactDetailsRequest {
   @ApiPropertyOptional({ example: '13900139000', description: 'E.164 (+8613900139000) or an 11-digit mainland mobile number' })
   @IsOptional()
@@ -57,7 +57,7 @@ export class ChangeContactDetailsRequest {
 }
 
 @ApiTags('customers')
-@Controller('v1/customers/:customerId/contact-details')
+@Controller('v1/customers/:customerId/contact')
 export class ChangeContactDetailsController {
   constructor(private readonly commands: CommandBus) {}
 
