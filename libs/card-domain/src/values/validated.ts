@@ -14,3 +14,19 @@ export interface Invalid {
 export function invalid(reason: string): Invalid {
   return { ok: false, reason };
 }
+
+/**
+ * The same, for checks whose failures the domain records: each failure also carries a reason code (a stable,
+ * upper-case name that goes into events, e.g. `ID_CHECK_CHARACTER_INVALID`) next to its reason for people.
+ */
+export type Checked<T extends object, Code extends string> = ({ readonly ok: true } & T) | Refused<Code>;
+
+export interface Refused<Code extends string> {
+  readonly ok: false;
+  readonly code: Code;
+  readonly reason: string;
+}
+
+export function refused<Code extends string>(code: Code, reason: string): Refused<Code> {
+  return { ok: false, code, reason };
+}
