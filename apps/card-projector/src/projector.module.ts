@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
+import { AuditCheckpointsModule } from '@cards/application';
 import {
   HealthController,
   InfrastructureModule,
@@ -17,7 +18,8 @@ export class ProjectorModule {
   static forRoot(config: AppConfig, logDestination?: DestinationStream): DynamicModule {
     return {
       module: ProjectorModule,
-      imports: [structuredLogging(config, logDestination), InfrastructureModule.forRoot(config)],
+      // The audit checkpoint loop runs where the projections run.
+      imports: [structuredLogging(config, logDestination), InfrastructureModule.forRoot(config), AuditCheckpointsModule],
       controllers: [HealthController, ProjectionsController],
       providers: [ProjectionsHost, { provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -38,7 +38,8 @@ function history(cardId: string, index: number): EventToAppend[] {
 function startProjector(dataDir: string): ChildProcess {
   return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/card-projector/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    // No audit checkpoint (the projector signs one every AUDIT_CHECKPOINT_EVERY events): the log must stay exactly the cards' events.
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', AUDIT_CHECKPOINT_EVERY: '10000000', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
 }

@@ -39,6 +39,7 @@ describe('card-projector runs the projections apart from card-api', () => {
       ['customers', true],
       ['personal-data-access', true],
       ['audit-heads', true],
+      ['reviews', true],
     ]);
     const theirs = (await api.http().get('/v1/projections').expect(200)).body.items;
     expect(theirs.every((p: { runsHere: boolean }) => !p.runsHere)).toBe(true);
