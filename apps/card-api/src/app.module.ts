@@ -5,6 +5,8 @@ import type { DestinationStream } from 'pino';
 import { CardApplicationModule } from '@cards/application';
 import { ImportsModule } from './imports/imports.module';
 import { MasterKeyRotationsModule } from './admin/master-key-rotations/master-key-rotations.module';
+import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
+import { AuditExportModule } from './audit/export/audit-export.module';
 import { ActivateCardController } from './cards/activate-card/activate-card.controller';
 import { DisputesController } from './cards/disputes/disputes.controller';
 import { GetCardController } from './cards/get-card/get-card.controller';
@@ -27,6 +29,8 @@ import { ChangeContactDetailsController } from './customers/change-contact-detai
 import { FindCustomersController } from './customers/find-customers/find-customers.controller';
 import { AccessLogController } from './customers/access-log/access-log.controller';
 import { AuditCardHistoryController, AuditCustomerHistoryController } from './audit/history/audit-history.controller';
+import { ReviewsController } from './reviews/reviews.controller';
+import { VerifyCustomerIdentityController } from './customers/verify-customer-identity/verify-customer-identity.controller';
 import { ErasePersonalDataController } from './customers/erase-personal-data/erase-personal-data.controller';
 import { SearchCardsController } from './cards/search-cards/search-cards.controller';
 import { CustomerCardsController } from './customers/customer-cards/customer-cards.controller';
@@ -51,6 +55,8 @@ export class AppModule {
         CardApplicationModule,
         ImportsModule,
         MasterKeyRotationsModule,
+        AuditIntegrityModule,
+        AuditExportModule,
       ],
       controllers: [
         HealthController,
@@ -58,6 +64,7 @@ export class AppModule {
         FindCustomersController,
         GetCustomerController,
         ChangeContactDetailsController,
+        VerifyCustomerIdentityController,
         ErasePersonalDataController,
         AccessLogController,
         AuditCardHistoryController,
@@ -73,6 +80,7 @@ export class AppModule {
         StatusChangesController,
         ProjectionsController,
         ReportsController,
+        ReviewsController,
       ],
       providers: [
         ProjectionsHost,

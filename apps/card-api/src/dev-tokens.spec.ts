@@ -48,6 +48,7 @@ describe('development tokens printed at start-up', () => {
       PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
       PII_MASTER_KEY: 'cd'.repeat(32),
       PII_LOOKUP_KEY: 'ef'.repeat(32),
+      AUDIT_SIGNING_KEY: '5e'.repeat(32),
       AUTH_JWT_SECRET: 'cd'.repeat(32),
     });
     expect(await developmentTokens(production, NOW)).toEqual([]);

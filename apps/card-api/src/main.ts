@@ -1,4 +1,4 @@
-import { ConfigurationError, describeEventStore, describeReadStore, loadAppConfig } from '@cards/platform';
+import { ConfigurationError, describeEventStore, describeIdentityProvider, describeReadStore, loadAppConfig } from '@cards/platform';
 import { createCardApi } from './app.factory';
 import { describeDevelopmentTokens, developmentTokens } from './dev-tokens';
 import { Logger } from 'nestjs-pino';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   if (config.generatedKeys.length > 0) {
     logger.warn(
       `Generated development keys (${config.generatedKeys.join(', ')}) in ${config.keysFile}. ` +
-        'Development only: in production set CARD_CVK, PAN_FINGERPRINT_KEY, PII_MASTER_KEY, PII_LOOKUP_KEY and AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY).',
+        'Development only: in production set CARD_CVK, PAN_FINGERPRINT_KEY, PII_MASTER_KEY, PII_LOOKUP_KEY, AUDIT_SIGNING_KEY and AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY).',
     );
   } else if (config.keysFile) {
     logger.log(`Using development keys from ${config.keysFile}`);
@@ -32,12 +32,18 @@ async function main(): Promise<void> {
   const issuer = devTokens.find((t) => t.role === 'issuer');
   const auth = issuer ? ` -H "Authorization: Bearer ${issuer.token}"` : ' -H "Authorization: Bearer $TOKEN"';
   logger.log(`card-api listening on ${url} (events: ${describeEventStore(config)}; read models: ${describeReadStore(config)})`);
+  if (config.identity.provider.url === undefined) {
+    logger.warn('FACE and FINGERPRINT verification is unavailable until IDENTITY_PROVIDER_URL is set (docs/identity.md); attempts are recorded as PROVIDER_UNAVAILABLE');
+  } else {
+    logger.log(`Identity provider: ${describeIdentityProvider(config.identity.provider)}`);
+  }
   process.stdout.write(
     [
       '',
       `  card-api is up on ${url}`,
       `  events:   ${describeEventStore(config)}`,
       `  reads:    ${describeReadStore(config)}${config.projectionsInProcess ? '' : ' (projections run in card-projector)'}`,
+      `  identity: ${describeIdentityProvider(config.identity.provider)}`,
       `  API docs: ${url}/docs`,
       `  try:      curl -s ${url}/health/ready`,
       `            curl -s -X POST ${url}/v1/customers${auth} -H 'content-type: application/json' \\`,

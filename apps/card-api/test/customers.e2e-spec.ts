@@ -56,6 +56,7 @@ describe('customers: found by exact phone or id number, contact details changed 
         idType: 'CN_RESIDENT_ID',
         idNumber: `${p.idNumber.slice(0, 6)}********${p.idNumber.slice(14)}`,
         phone: `${p.phone.slice(0, 3)}****${p.phone.slice(7)}`,
+        pendingPhone: null,
         email: `${p.email[0]}***@example.com`,
         hasAddress: false,
         preferredChannels: ['SMS', 'EMAIL'],
@@ -86,10 +87,11 @@ describe('customers: found by exact phone or id number, contact details changed 
     await lookup({ phone: '13800138000' }, auditor).expect(403);
   });
 
-  it('lets an agent change contact details: stored encrypted, answered masked, found by the new phone only', async () => {
+  it('lets an agent change contact details: stored encrypted, answered masked; a new phone waits for a new identity verification', async () => {
     const p = person('王五');
     const { customerId } = await register(p);
     const newPhone = `1371111${String(serial).padStart(4, '0')}`;
+    const masked = (phone: string) => `${phone.slice(0, 3)}****${phone.slice(7)}`;
     const res = await t
       .http(agent)
       .patch(`/v1/customers/${customerId}/contact`)
@@ -98,34 +100,47 @@ describe('customers: found by exact phone or id number, contact details changed 
     expect(res.body).toEqual({
       customerId,
       changed: true,
-      phone: `${newPhone.slice(0, 3)}****${newPhone.slice(7)}`,
+      phone: masked(p.phone),
+      pendingPhone: masked(newPhone),
       email: 'w***@example.org',
       hasAddress: false,
       preferredChannels: ['EMAIL'],
       locale: 'en',
       contactDetailsChangedAt: expect.any(String),
-      revision: 1,
+      revision: 2,
       position: expect.stringMatching(/^\d+$/),
     });
-    expect(res.headers.etag).toBe('"1"');
+    expect(res.headers.etag).toBe('"2"');
 
     const events = await t.app.get<EventStore>(EVENT_STORE).readStream(`customer-${customerId}`);
-    expect(events[1].type).toBe('CustomerContactDetailsChanged');
-    expect(events[1].data.phone).toMatchObject({ enc: 'v1' });
-    expect(JSON.stringify(events[1].data)).not.toContain(newPhone);
-    expect(events[1].metadata.actor).toEqual({ id: expect.stringMatching(/^agent-/), role: 'agent' });
+    expect(events.slice(1).map((e) => e.type)).toEqual(['CustomerContactDetailsChanged', 'CustomerPhoneChangeRequested']);
+    expect(events[1].data.email).toMatchObject({ enc: 'v1' });
+    expect(events[2].data.phone).toMatchObject({ enc: 'v1' });
+    expect(JSON.stringify(events.map((e) => e.data))).not.toContain(newPhone);
+    expect(events[2].metadata.actor).toEqual({ id: expect.stringMatching(/^agent-/), role: 'agent' });
 
-    const found = await lookup({ phone: newPhone, minPosition: res.body.position }).expect(200);
-    expect(found.body.items).toEqual([expect.objectContaining({ customerId, locale: 'en', preferredChannels: ['EMAIL'], contactDetailsChangedAt: res.body.contactDetailsChangedAt })]);
-    expect((await lookup({ phone: p.phone }).expect(200)).body.items).toEqual([]);
+    // Until the customer verifies again, the old phone is the one in use (and the one found).
+    const before = await lookup({ phone: p.phone, minPosition: res.body.position }).expect(200);
+    expect(before.body.items).toEqual([expect.objectContaining({ customerId, phone: masked(p.phone), pendingPhone: masked(newPhone), locale: 'en', preferredChannels: ['EMAIL'] })]);
+    expect((await lookup({ phone: newPhone }).expect(200)).body.items).toEqual([]);
     expect((await lookup({ email: p.email }).expect(200)).body.items).toEqual([]);
+    expect((await t.http().get(`/v1/customers/${customerId}`).expect(200)).body).toMatchObject({ phone: `+86${p.phone}`, pendingPhone: `+86${newPhone}` });
 
+    const failed = await t.http(agent).post(`/v1/customers/${customerId}/identity-verifications`).send({ method: 'ID_DOCUMENT', name: '冒名', idNumber: p.idNumber }).expect(200);
+    expect(failed.body).toMatchObject({ result: 'FAILED', reasons: ['NAME_MISMATCH'], phoneChanged: false, phone: masked(p.phone) });
+    const verified = await t.http(agent).post(`/v1/customers/${customerId}/identity-verifications`).send({ method: 'ID_DOCUMENT', name: '王五', idNumber: p.idNumber }).expect(200);
+    expect(verified.body).toMatchObject({ result: 'VERIFIED', reasons: [], phoneChanged: true, phone: masked(newPhone), pendingPhone: null });
+
+    const found = await lookup({ phone: newPhone, minPosition: verified.body.position }).expect(200);
+    expect(found.body.items).toEqual([expect.objectContaining({ customerId, phone: masked(newPhone), pendingPhone: null })]);
+    expect((await lookup({ phone: p.phone }).expect(200)).body.items).toEqual([]);
     const read = await t.http().get(`/v1/customers/${customerId}`).expect(200);
     expect(read.body).toMatchObject({ phone: `+86${newPhone}`, email: 'wang.wu.new@example.org', name: '王五', idNumber: p.idNumber });
+    expect(read.body).not.toHaveProperty('pendingPhone');
 
     // The same details again change nothing and record nothing.
     const same = await t.http(agent).patch(`/v1/customers/${customerId}/contact`).send({ phone: newPhone }).expect(200);
-    expect(same.body).toMatchObject({ changed: false, revision: 1 });
+    expect(same.body).toMatchObject({ changed: false, revision: verified.body.revision });
   });
 
   it('answers 400 naming the field, 404, 409 once erased, 412 for a stale If-Match, 403 for an analyst', async () => {

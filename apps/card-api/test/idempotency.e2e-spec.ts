@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, type EventStore } from '@cards/event-store';
-import { CUSTOMER, countEvents, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { CUSTOMER, countEvents, freshResidentId, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { issueDebitCard, linkedDebitCard, wrongCvv } from './support/lifecycle-steps';
+
+/** CUSTOMER with an id document of its own (one customer per id document). */
+const newCustomer = () => ({ ...CUSTOMER, idNumber: freshResidentId() });
 
 function countAllEvents(t: TestApp): Promise<number> {
   return countEvents(t.app.get<EventStore>(EVENT_STORE));
@@ -32,9 +35,10 @@ describe('Idempotency-Key: retries are answered the same and write nothing', () 
 
   it('the same key with another body is a 422, and writes nothing', async () => {
     const key = randomUUID();
-    await t.http().post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER).expect(201);
+    const customer = newCustomer();
+    await t.http().post('/v1/customers').set('Idempotency-Key', key).send(customer).expect(201);
     const events = await countAllEvents(t);
-    const other = await t.http().post('/v1/customers').set('Idempotency-Key', key).send({ ...CUSTOMER, name: '李四' });
+    const other = await t.http().post('/v1/customers').set('Idempotency-Key', key).send({ ...customer, name: '李四' });
     expect(other.status).toBe(422);
     expect(other.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
@@ -44,7 +48,7 @@ describe('Idempotency-Key: retries are answered the same and write nothing', () 
   it('a retried card command returns the same answer, not a 409, and the card stays where it was', async () => {
     const card = await issueDebitCard(t);
     const key = randomUUID();
-    const body = { method: 'ID_DOCUMENT', name: '张三', idNumber: '11010519491231002X' };
+    const body = { method: 'ID_DOCUMENT', name: '张三', idNumber: card.idNumber };
     const first = await t.http().post(`/v1/cards/${card.cardId}/identity-verifications`).set('Idempotency-Key', key).send(body).expect(200);
     const retry = await t.http().post(`/v1/cards/${card.cardId}/identity-verifications`).set('Idempotency-Key', key).send(body).expect(200);
     expect(retry.body).toEqual(first.body);
@@ -68,7 +72,8 @@ describe('Idempotency-Key: retries are answered the same and write nothing', () 
 
   it('concurrent requests with the same key register one customer', async () => {
     const key = randomUUID();
-    const answers = await Promise.all(Array.from({ length: 8 }, () => t.http().post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER)));
+    const customer = newCustomer();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => t.http().post('/v1/customers').set('Idempotency-Key', key).send(customer)));
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
     expect(new Set(answers.map((a) => a.body.customerId)).size).toBe(1);
     const store = t.app.get<EventStore>(EVENT_STORE);
@@ -79,11 +84,14 @@ describe('Idempotency-Key: retries are answered the same and write nothing', () 
     const key = randomUUID();
     const alice = await t.token({ roles: ['issuer'], sub: 'alice' });
     const bob = await t.token({ roles: ['issuer'], sub: 'bob' });
-    const first = await t.http(alice).post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER).expect(201);
-    const other = await t.http(bob).post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER).expect(201);
+    const customer = newCustomer();
+    const first = await t.http(alice).post('/v1/customers').set('Idempotency-Key', key).send(customer).expect(201);
+    // Bob's request runs for itself: it is not answered with Alice's customer, but meets the rule of one customer
+    // per id document, which names hers.
+    const other = await t.http(bob).post('/v1/customers').set('Idempotency-Key', key).send(customer).expect(409);
     expect(other.headers['idempotent-replayed']).toBeUndefined();
-    expect(other.body.customerId).not.toBe(first.body.customerId);
-    const again = await t.http(alice).post('/v1/customers').set('Idempotency-Key', key).send(CUSTOMER).expect(201);
+    expect(other.body).toMatchObject({ code: 'ID_NUMBER_ALREADY_REGISTERED', existingCustomerId: first.body.customerId });
+    const again = await t.http(alice).post('/v1/customers').set('Idempotency-Key', key).send(customer).expect(201);
     expect(again.body).toEqual(first.body);
   });
 

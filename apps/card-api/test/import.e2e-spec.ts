@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IMPORT_COMMANDS, ImportHistory } from '@cards/application';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cards/event-store';
-import { bearer, CUSTOMER, countEvents, filesUnder, futureExpiry, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { bearer, CUSTOMER, countEvents, filesUnder, freshResidentId, futureExpiry, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { historyFile, type HistoryFile } from './support/history-file';
 import { issueDebitCard, registerCustomer } from './support/lifecycle-steps';
 
@@ -145,8 +145,9 @@ describe('importing history: POST /v1/imports', () => {
     const customerId = randomUUID();
     const cardId = randomUUID();
     const badNumber = luhnCardNumber('411111', 16, nextSeed()).replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+    const idNumber = freshResidentId();
     const lines = [
-      line({ command: 'RegisterCustomer', occurredAt: '2024-05-01T08:00:00Z', customerId, ...CUSTOMER }),
+      line({ command: 'RegisterCustomer', occurredAt: '2024-05-01T08:00:00Z', customerId, ...CUSTOMER, idNumber }),
       line({ command: 'IssueCard', occurredAt: '2024-05-01T09:00:00Z', cardId, customerId, product: 'DEBIT', cardNumber: luhnCardNumber('411111', 16, nextSeed()), expiry: '12/26', channel: 'BRANCH' }),
       '',
       line({ command: 'FlyCard', occurredAt: '2024-05-01T10:00:00Z', cardId }),
@@ -154,7 +155,7 @@ describe('importing history: POST /v1/imports', () => {
       line({ command: 'ActivateCard', occurredAt: '2024-05-01T11:00:00Z', cardId, channel: 'APP' }),
       line({ command: 'IssueCard', occurredAt: '2024-05-01T12:00:00Z', cardId: randomUUID(), customerId, product: 'DEBIT', cardNumber: badNumber, expiry: '12/26', channel: 'BRANCH' }),
       `{"command":"LinkCard","cardId":"${cardId}","accountId":`,
-      line({ command: 'VerifyIdentity', occurredAt: '2024-05-02T09:00:00Z', cardId, method: 'ID_DOCUMENT', name: CUSTOMER.name, idNumber: CUSTOMER.idNumber }),
+      line({ command: 'VerifyIdentity', occurredAt: '2024-05-02T09:00:00Z', cardId, method: 'ID_DOCUMENT', name: CUSTOMER.name, idNumber }),
       line({ command: 'SuspendCard', occurredAt: '2024-05-02T08:00:00Z', cardId, reason: 'LOST' }),
       line({ command: 'LinkCard', occurredAt: '2024-05-03T09:00:00Z', cardId, accountId: 'ACC-9' }),
       line({ command: 'OpenDispute', occurredAt: '2024-05-03T10:00:00Z', cardId: randomUUID(), disputeId: randomUUID(), reason: 'FRAUD', description: 'x' }),

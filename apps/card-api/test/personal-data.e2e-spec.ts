@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { EVENT_STORE, verifyChain, type EventStore } from '@cards/event-store';
-import { CUSTOMER, filesUnder, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { CUSTOMER, filesUnder, freshResidentId, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { issueDebitCard, registerCustomer } from './support/lifecycle-steps';
 
 /** What a customer's personal data looks like as it is sent in. */
@@ -55,8 +55,10 @@ describe('personal data: encrypted in the events, readable by the service, erasa
   });
 
   it('erases one customer for good and leaves the others readable', async () => {
-    const erased = await registerCustomer(t, PERSON);
-    const kept = await registerCustomer(t, { ...PERSON, name: '李四' });
+    // One customer per id document: PERSON's is taken by the test above.
+    const erasedIdNumber = freshResidentId();
+    const erased = await registerCustomer(t, { ...PERSON, idNumber: erasedIdNumber });
+    const kept = await registerCustomer(t, { ...PERSON, idNumber: freshResidentId(), name: '李四' });
     const card = await issueDebitCard(t, erased);
 
     const analystOnly = await t.token({ roles: ['analyst'], sub: 'ana' });
@@ -81,7 +83,7 @@ describe('personal data: encrypted in the events, readable by the service, erasa
     expect((await t.http().get(`/v1/cards/${card.cardId}`).expect(200)).body.status).toBe('ISSUED');
 
     // Nothing can be matched against an erased identity any more.
-    const verify = await t.http().post(`/v1/cards/${card.cardId}/identity-verifications`).send({ method: 'ID_DOCUMENT', name: PERSON.name, idNumber: PERSON.idNumber });
+    const verify = await t.http().post(`/v1/cards/${card.cardId}/identity-verifications`).send({ method: 'ID_DOCUMENT', name: PERSON.name, idNumber: erasedIdNumber });
     expect(verify.body.result).toBe('FAILED');
   });
 

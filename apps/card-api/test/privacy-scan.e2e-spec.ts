@@ -88,6 +88,8 @@ describe('privacy: nothing personal in clear in DATA_DIR, the logs or analysts\'
       await t.http().post(`/v1/cards/${card.cardId}/disputes/${dispute.disputeId}/resolution`).send({ outcome: 'REJECTED', note: 'Activated from the registered device' }).expect(200);
       const newPhone = `1366666${String(nextSeed() % 10000).padStart(4, '0')}`;
       await t.http(agent).patch(`/v1/customers/${customerId}/contact`).send({ phone: newPhone }).expect(200);
+      // The new number takes effect once the customer proves who they are again.
+      await t.http(agent).post(`/v1/customers/${customerId}/identity-verifications`).send({ method: 'ID_DOCUMENT', name, idNumber }).expect(200);
       await t.http(agent).post('/v1/customers/lookup').send({ phone: newPhone }).expect(200);
       await t.http(agent).get(`/v1/customers/${customerId}`).set('X-Access-Reason', 'customer called').expect(200);
       people.push({ customerId, name, idNumber, phone, newPhone, email, line1, cardNumber, cvv });

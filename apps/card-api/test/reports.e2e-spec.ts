@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { freshResidentId, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 
 /**
  * The reports, checked against figures this test computes itself from the history it imports: a few hundred
@@ -50,10 +50,12 @@ function generate(seed: number, cardCount: number, now: number): { lines: string
     lines.push(JSON.stringify({ command, occurredAt: new Date(at).toISOString(), ...fields }));
 
   let customerId = '';
+  let idNumber = '';
   for (let i = 0; i < cardCount; i++) {
     if (i % 3 === 0) {
       customerId = randomUUID();
-      write('RegisterCustomer', from, { customerId, name: '张三', idType: 'CN_RESIDENT_ID', idNumber: '11010519491231002X', phone: '13800138000' });
+      idNumber = freshResidentId(); // one customer per id document
+      write('RegisterCustomer', from, { customerId, name: '张三', idType: 'CN_RESIDENT_ID', idNumber, phone: '13800138000' });
     }
     const cardId = randomUUID();
     const product = pick(PRODUCTS);
@@ -78,12 +80,12 @@ function generate(seed: number, cardCount: number, now: number): { lines: string
 
     if (random() < 0.2) {
       t += between(10 * 60_000, 2 * DAY);
-      write('VerifyIdentity', t, { cardId, method: 'ID_DOCUMENT', name: '李四', idNumber: '11010519491231002X' });
+      write('VerifyIdentity', t, { cardId, method: 'ID_DOCUMENT', name: '李四', idNumber });
       card.failures.push({ at: t, reasons: ['NAME_MISMATCH'] });
     }
     if (random() < 0.85) {
       t += between(30 * 60_000, 3 * DAY);
-      write('VerifyIdentity', t, { cardId, method: 'ID_DOCUMENT', name: '张三', idNumber: '11010519491231002X' });
+      write('VerifyIdentity', t, { cardId, method: 'ID_DOCUMENT', name: '张三', idNumber });
       card.verifiedAt = t;
       enter('IDENTITY_VERIFIED', t);
       if (random() < 0.8) {

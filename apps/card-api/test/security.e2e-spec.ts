@@ -16,7 +16,7 @@ import {
 } from '@cards/platform';
 import { ROLES, TokenMinter } from '@cards/security';
 import { createProjector, loadProjectorConfig } from '../../card-projector/src/projector.factory';
-import { CUSTOMER, httpClient, newDataDir, removeDataDir, startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app';
+import { CUSTOMER, freshResidentId, httpClient, newDataDir, removeDataDir, startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app';
 import { activeDebitCard } from './support/lifecycle-steps';
 
 const PROBLEM = /application\/problem\+json/;
@@ -191,7 +191,7 @@ describe('authentication and roles', () => {
 
     it('the X-Actor headers of old are ignored', async () => {
       const store = t.app.get<symbol, EventStore>(EVENT_STORE, { strict: false });
-      const customerId = (await t.http().post('/v1/customers').set('X-Actor-Id', 'root').set('X-Actor-Role', 'admin').send(CUSTOMER).expect(201)).body.customerId;
+      const customerId = (await t.http().post('/v1/customers').set('X-Actor-Id', 'root').set('X-Actor-Role', 'admin').send({ ...CUSTOMER, idNumber: freshResidentId() }).expect(201)).body.customerId;
       expect((await store.readStream(`customer-${customerId}`))[0].metadata.actor).toEqual({ id: 'e2e-tester', role: 'issuer' });
     });
   });

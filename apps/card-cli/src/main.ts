@@ -1,10 +1,12 @@
 import { devCvv } from './dev-cvv';
+import { exportCommand } from './export-audit';
 import { importCommand } from './import-history';
 import { rebuildProjections } from './projections';
-import { replayCommand } from './replay';
+import { replayCommand, verifyOne } from './replay';
 import { piiCommand } from './rotate-master-key';
 import { serviceTokenSource } from './service-token';
 import { tokenCommand } from './token';
+import { VERIFY_ALL_USAGE, verifyAllCommand } from './verify-all';
 
 const HELP = `card-cli: operator and auditor tools for the card lifecycle service
 
@@ -30,6 +32,18 @@ Commands:
   replay <cardId> | --customer <customerId> [--as-of ISO-8601 | --revision N] [--json] [--url URL] [--token TOKEN]
                                  an auditor's replay: the card's (or customer's) state at that revision or as the
                                  service knew it at that instant, with the events that made it (customers masked)
+  verify --card <cardId> | --customer <customerId> [--json] [--url URL] [--token TOKEN]
+                                 verify one card's (or customer's) hash chain and the head its latest signed
+                                 checkpoint holds. Exit 0 clean, 1 a problem (stream and revision named), 2 could
+                                 not run
+  verify --all [--url URL] [--token TOKEN]
+                                 verify the whole event store in the running card-api: every stream's hash chain,
+                                 every signed checkpoint and the heads it signed, with a progress bar; prints each
+                                 problem (stream, revision, code). Exit 0 clean, 1 problems found, 2 could not run
+  export [--from TIME] [--to TIME] [--from-position P] [--to-position P] [--format jsonl|csv] [--url URL] [--token TOKEN] > FILE
+                                 stream an audit export (events with their hashes, the signed checkpoints covering
+                                 them; docs/audit.md) from the running card-api to standard output, with progress
+                                 on a terminal; verify it with docs/verify_audit_export.py. Exit 0 complete, 2 not
   dev-cvv <cardNumber> <MM/YY>   print the CVV2 of a test card under the development CVK in DATA_DIR
   help                           this text
 
@@ -98,6 +112,32 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'replay': {
       const { exitCode, output } = await replayCommand(positional, options, process.env);
       return print(exitCode, output);
+    }
+    case 'verify': {
+      // One router for the ways to verify: --all (the whole store, a job in card-api); other scopes join here.
+      if (options.all !== undefined) {
+        const { exitCode, message } = await verifyAllCommand(positional, options, process.env);
+        (exitCode === 2 ? process.stderr : process.stdout).write(`${message}\n`);
+        return exitCode;
+      }
+      const one = options.card ? { kind: 'card' as const, id: options.card } : options.customer ? { kind: 'customer' as const, id: options.customer } : null;
+      if (one !== null) {
+        const { exitCode, output } = await verifyOne({
+          ...one,
+          json: options.json !== undefined,
+          ...(options.url && { url: options.url }),
+          token: serviceTokenSource(options.token, process.env, 'auditor'),
+        });
+        (exitCode === 2 ? process.stderr : process.stdout).write(`${output}\n`);
+        return exitCode;
+      }
+      return print(2, `${VERIFY_ALL_USAGE}\nusage: card-cli verify --card <cardId> | --customer <customerId> [--json] [--url URL] [--token TOKEN]`);
+    }
+    case 'export': {
+      // stdout carries the export: whatever card-cli has to say goes to stderr.
+      const { exitCode, message } = await exportCommand(positional, options, process.stdout, process.env);
+      process.stderr.write(`${message}\n`);
+      return exitCode;
     }
     case 'dev-cvv': {
       const { output, exitCode } = devCvv(rest, process.env);

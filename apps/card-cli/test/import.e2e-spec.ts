@@ -43,15 +43,15 @@ describe('card-cli import, against the running service', () => {
       new RegExp(`^.*history\\.jsonl: ${history.lines.length} lines: ${history.lines.length} applied, 0 already imported, 0 failed; ${history.eventCount} events written in [\\d.]+ s \\(\\d+ lines/s\\)$`),
     );
     expect(progress.text).toMatch(/\[#+\] 100\.0% \d+\/\d+ bytes, \d+ bytes\/s, \d+ lines\/s, applied 51, already 0, failed 0/);
-    // Every card's events, plus one claim per card number.
-    expect((await countEvents(store)) - before).toBe(history.eventCount + history.cards.length);
+    // Every card's and customer's events, plus the claims: card numbers, id documents, SIM counts.
+    expect((await countEvents(store)) - before).toBe(history.eventCount + history.claimEventCount);
     for (const card of history.cards) {
       expect((await t.http().get(`/v1/cards/${card.cardId}`).expect(200)).body.status).toBe(card.status);
     }
 
     const again = await importFile({ file, url, token, chunkLines: 500, progressOut: capturedOutput() });
     expect(again).toEqual({ exitCode: 0, message: expect.stringContaining(`: ${history.lines.length} lines: 0 applied, ${history.lines.length} already imported, 0 failed; 0 events written`) });
-    expect((await countEvents(store)) - before).toBe(history.eventCount + history.cards.length);
+    expect((await countEvents(store)) - before).toBe(history.eventCount + history.claimEventCount);
   });
 
   it('reports failed lines by their number in the file, across chunks, and exits 1', async () => {

@@ -56,7 +56,7 @@ describe('card-cli pii rotate-master-key: exit codes', () => {
 
     it('exits 2 with a token that is not an admin\'s', async () => {
       const result = await rotateMasterKey({ url, token: () => t.token({ roles: ['issuer', 'auditor'] }), progressOut: capturedOutput() });
-      expect(result).toEqual({ exitCode: 2, message: expect.stringMatching(/answered 403 ROLE_NOT_ALLOWED.*needs a token with the admin role/) });
+      expect(result).toEqual({ exitCode: 2, message: expect.stringMatching(/answered 403 ROLE_NOT_ALLOWED.*lacks the role this command needs: admin for operations/) });
     });
   });
 

@@ -40,7 +40,7 @@ describe('card-cli calls card-api with a token', () => {
     it('sends the token it is given instead (--token, else CARD_API_TOKEN), and says what to check when it is refused', async () => {
       const analyst = await t.token({ roles: ['analyst'] });
       const refused = await rebuildProjections({ url, name: 'cards', token: serviceTokenSource(undefined, { CARD_API_TOKEN: analyst }), progressOut: capturedOutput() });
-      expect(refused).toEqual({ exitCode: 2, message: expect.stringMatching(/^card-api answered 403 ROLE_NOT_ALLOWED: .*needs a token with the admin role/) });
+      expect(refused).toEqual({ exitCode: 2, message: expect.stringMatching(/^card-api answered 403 ROLE_NOT_ALLOWED: .*lacks the role this command needs: admin for operations/) });
       const wrong = await rebuildProjections({ url, token: serviceTokenSource('not.a-valid.token', { CARD_API_TOKEN: analyst }), progressOut: capturedOutput() });
       expect(wrong).toEqual({ exitCode: 2, message: expect.stringMatching(/^card-api answered 401 INVALID_TOKEN: .*--token or CARD_API_TOKEN/) });
     });

@@ -8,12 +8,17 @@ import { GetCustomerHandler } from './get-customer/get-customer.query';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { CardNumberClaims } from './issue-card/card-number-claims';
 import { IssueCardHandler } from './issue-card/issue-card.command';
+import { SimQuota } from './issue-card/sim-quota';
 import { ImportHistory } from './import-history/import-history.service';
 import { LinkCardHandler } from './link-card/link-card.command';
+import { IdNumberRegistry } from './register-customer/id-number-registry';
 import { RegisterCustomerHandler } from './register-customer/register-customer.command';
 import { AggregateRunner } from './shared/aggregate-runner';
 import { EVENT_CODEC } from './shared/event-codec';
 import { PersonalDataAccessLog } from './personal-data-access/personal-data-access-log';
+import { DecideIdentityReviewHandler, ListReviewsHandler, RecordReviewContactAttemptHandler } from './reviews/reviews';
+import { BiometricCheck } from './verify-identity/biometric-check';
+import { VerifyCustomerIdentityHandler } from './verify-identity/verify-customer-identity.command';
 import { AuditHistory } from './audit/history/audit-history';
 import { FindCustomersHandler } from './customers-read-model/find-customers.query';
 import { SearchAccessLogHandler } from './personal-data-access/search-access-log.query';
@@ -29,7 +34,8 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
 
 /**
  * Command and query handlers. The ports they need (EVENT_STORE, CLOCK, CARD_POLICY, PanFingerprinter,
- * CARD_VERIFICATION) are provided by the app that imports this module, through a global infrastructure module.
+ * CARD_VERIFICATION, IDENTITY_PROVIDER, LookupHasher, MAX_SIMS_PER_ID) are provided by the app that imports this
+ * module, through a global infrastructure module.
  */
 @Module({
   imports: [CqrsModule],
@@ -40,6 +46,8 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     IdempotencyStore,
     RegisterCustomerHandler,
     ChangeContactDetailsHandler,
+    BiometricCheck,
+    VerifyCustomerIdentityHandler,
     EraseCustomerPersonalDataHandler,
     IssueCardHandler,
     VerifyIdentityHandler,
@@ -53,11 +61,16 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     SearchCardsHandler,
     FindCustomersHandler,
     SearchAccessLogHandler,
+    ListReviewsHandler,
+    RecordReviewContactAttemptHandler,
+    DecideIdentityReviewHandler,
     ReadYourWrites,
     AuditHistory,
     PersonalDataAccessLog,
     ProcessAnalysis,
     CardNumberClaims,
+    IdNumberRegistry,
+    SimQuota,
     ImportHistory,
   ],
   exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog, AuditHistory],

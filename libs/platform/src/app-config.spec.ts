@@ -20,9 +20,9 @@ describe('loadAppConfig', () => {
       eventStore: { kind: 'sqlite' },
       readStore: { kind: 'sqlite' },
       logLevel: 'info',
-      identityMatchScoreThreshold: 0.8,
     });
-    expect([...config.generatedKeys].sort()).toEqual(['AUTH_JWT_SECRET', 'CARD_CVK', 'PAN_FINGERPRINT_KEY', 'PII_LOOKUP_KEY', 'PII_MASTER_KEY']);
+    expect([...config.generatedKeys].sort()).toEqual(['AUDIT_SIGNING_KEY', 'AUTH_JWT_SECRET', 'CARD_CVK', 'PAN_FINGERPRINT_KEY', 'PII_LOOKUP_KEY', 'PII_MASTER_KEY']);
+    expect(config.audit).toEqual({ checkpointEvery: 1000, formerPublicKeysPem: [] });
     expect(fs.existsSync(path.join(dataDir, 'secrets.json'))).toBe(true);
     expect(loadAppConfig({ DATA_DIR: dataDir }).keys).toEqual(config.keys);
     expect(config.auth).toEqual({ algorithm: 'HS256', secret: config.keys.authJwtSecret, source: 'data-dir' });
@@ -47,6 +47,7 @@ describe('loadAppConfig', () => {
       PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
       PII_MASTER_KEY: 'cd'.repeat(32),
       PII_LOOKUP_KEY: 'ef'.repeat(32),
+      AUDIT_SIGNING_KEY: '5e'.repeat(32),
       AUTH_JWT_SECRET: 'cd'.repeat(32),
     });
     expect(config.production).toBe(true);
@@ -82,6 +83,7 @@ describe('loadAppConfig', () => {
         PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
       PII_MASTER_KEY: 'cd'.repeat(32),
       PII_LOOKUP_KEY: 'ef'.repeat(32),
+      AUDIT_SIGNING_KEY: '5e'.repeat(32),
         AUTH_JWT_PUBLIC_KEY: edPublicKey,
       });
       expect(config.auth.algorithm).toBe('EdDSA');
@@ -111,6 +113,24 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('reads how often to sign audit checkpoints and the former audit public keys, and refuses bad ones', () => {
+    const former = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const config = loadAppConfig({ DATA_DIR: dataDir, AUDIT_CHECKPOINT_EVERY: '250', AUDIT_PUBLIC_KEYS: former.trim().replace(/\n/g, '\\n') });
+    expect(config.audit).toEqual({ checkpointEvery: 250, formerPublicKeysPem: [former] });
+    const refused = (env: Record<string, string>): string => {
+      try {
+        loadAppConfig({ DATA_DIR: dataDir, ...env });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    expect(refused({ AUDIT_CHECKPOINT_EVERY: '0' })).toMatch(/AUDIT_CHECKPOINT_EVERY must be a whole number of events from 1 to 10000000/);
+    expect(refused({ AUDIT_CHECKPOINT_EVERY: '1.5' })).toMatch(/AUDIT_CHECKPOINT_EVERY must be a whole number/);
+    expect(refused({ AUDIT_PUBLIC_KEYS: 'not a key' })).toMatch(/AUDIT_PUBLIC_KEYS must hold one or more PEM public keys/);
+    expect(refused({ AUDIT_SIGNING_KEY: 'ab'.repeat(16) })).toMatch(/AUDIT_SIGNING_KEY must be an Ed25519 private key.*got a value of 32 characters/);
+  });
+
   it('reads the rate limits and the CORS origins, and refuses bad ones', () => {
     const config = loadAppConfig({
       DATA_DIR: dataDir,
@@ -130,6 +150,17 @@ describe('loadAppConfig', () => {
     }
   });
 
+  it('reads MAX_SIMS_PER_ID (default 5) and refuses anything but a whole number from 1 to 1000', () => {
+    expect(loadAppConfig({ DATA_DIR: dataDir }).maxSimsPerId).toBe(5);
+    expect(loadAppConfig({ DATA_DIR: dataDir, MAX_SIMS_PER_ID: ' 3 ' }).maxSimsPerId).toBe(3);
+    expect(loadAppConfig({ DATA_DIR: dataDir, MAX_SIMS_PER_ID: '1000' }).maxSimsPerId).toBe(1000);
+    for (const bad of ['0', '-1', '2.5', 'five', '1e3', '1001']) {
+      expect(() => loadAppConfig({ DATA_DIR: dataDir, MAX_SIMS_PER_ID: bad })).toThrow(
+        `MAX_SIMS_PER_ID must be a whole number from 1 to 1000 (the active or pending SIM cards one id number may hold), not "${bad}"`,
+      );
+    }
+  });
+
   it('reports every bad variable at once', () => {
     try {
       loadAppConfig({
@@ -138,14 +169,14 @@ describe('loadAppConfig', () => {
         EVENT_STORE: 'postgres',
         READ_STORE: 'mongodb',
         LOG_LEVEL: 'loud',
-        IDENTITY_MATCH_SCORE_THRESHOLD: '2',
+        IDENTITY_FACE_PASS_SCORE: '2',
         CARD_CVK: 'not-hex',
       });
       throw new Error('expected a ConfigurationError');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigurationError);
       const message = (error as Error).message;
-      for (const name of ['PORT', 'EVENT_STORE', 'MONGODB_URL', 'LOG_LEVEL', 'IDENTITY_MATCH_SCORE_THRESHOLD', 'CARD_CVK']) {
+      for (const name of ['PORT', 'EVENT_STORE', 'MONGODB_URL', 'LOG_LEVEL', 'IDENTITY_FACE_PASS_SCORE', 'CARD_CVK']) {
         expect(message).toContain(name);
       }
       expect(message).not.toContain('not-hex');

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseStuckCardSlas, type StuckCardSlas } from '@cards/application';
-import { publicKeyAlgorithm, resolveSecretKeys, type SecretKeys, type TokenVerificationKey } from '@cards/security';
+import { DEFAULT_MAX_SIMS_PER_ID, parseStuckCardSlas, type StuckCardSlas } from '@cards/application';
+import { auditPublicKeysFrom, publicKeyAlgorithm, resolveSecretKeys, type SecretKeys, type TokenVerificationKey } from '@cards/security';
 import { DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from './auth/security-settings';
+import { parseIdentityConfig, type IdentityConfig } from './identity/identity-config';
 
 /**
  * How bearer tokens are verified: HS256 with AUTH_JWT_SECRET, or RS256 / EdDSA with AUTH_JWT_PUBLIC_KEY.
@@ -23,7 +24,10 @@ export interface AppConfig {
   readonly generatedKeys: readonly string[];
   readonly keysFile?: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  readonly identityMatchScoreThreshold: number;
+  /** The biometric provider (FACE, FINGERPRINT) and the score thresholds per method: IDENTITY_PROVIDER_*, IDENTITY_*_SCORE. */
+  readonly identity: IdentityConfig;
+  /** Real-name rule: active or pending SIM cards one id number may hold, across customers (MAX_SIMS_PER_ID). */
+  readonly maxSimsPerId: number;
   /** Run the projectors inside card-api (the embedded default) or leave them to card-projector. */
   readonly projectionsInProcess: boolean;
   /** How long a query with `minPosition` waits for the read models before answering 503. */
@@ -35,7 +39,18 @@ export interface AppConfig {
   readonly rateLimit: { readonly perMinute: number; readonly perIpPerMinute: number };
   /** Browser origins allowed to call the API (CORS); empty: CORS is off. */
   readonly corsOrigins: readonly string[];
+  /** Signed audit checkpoints (the signing key itself is `keys.auditSigningKey`). */
+  readonly audit: AuditConfig;
 }
+
+export interface AuditConfig {
+  /** Sign a checkpoint every this many events (AUDIT_CHECKPOINT_EVERY). */
+  readonly checkpointEvery: number;
+  /** PEM public keys of former signing keys (AUDIT_PUBLIC_KEYS), so that the checkpoints they signed still verify. */
+  readonly formerPublicKeysPem: readonly string[];
+}
+
+export const DEFAULT_AUDIT_CHECKPOINT_EVERY = 1000;
 
 export class ConfigurationError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -85,8 +100,8 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
   const logLevel = (value('LOG_LEVEL') ?? 'info') as AppConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
-  const threshold = Number(value('IDENTITY_MATCH_SCORE_THRESHOLD') ?? '0.8');
-  if (!(threshold >= 0 && threshold <= 1)) problems.push('IDENTITY_MATCH_SCORE_THRESHOLD must be a number from 0 to 1');
+  const identity = parseIdentityConfig(value, production, problems);
+  const maxSimsPerId = parseMaxSimsPerId(value('MAX_SIMS_PER_ID'), problems);
 
   const inProcess = (value('PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(inProcess)) problems.push('PROJECTIONS_IN_PROCESS must be "true" or "false"');
@@ -115,6 +130,7 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
   const perMinute = positiveInteger('RATE_LIMIT_PER_MINUTE', value('RATE_LIMIT_PER_MINUTE'), DEFAULT_RATE_LIMIT_PER_MINUTE, problems);
   const perIpPerMinute = positiveInteger('RATE_LIMIT_PER_IP_PER_MINUTE', value('RATE_LIMIT_PER_IP_PER_MINUTE'), DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE, problems);
   const corsOrigins = parseCorsOrigins(value('CORS_ORIGINS'), problems);
+  const audit = parseAuditConfig(value('AUDIT_CHECKPOINT_EVERY'), value('AUDIT_PUBLIC_KEYS'), problems);
 
   let keys: SecretKeys | undefined;
   let generatedKeys: readonly string[] = [];
@@ -144,13 +160,15 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
     generatedKeys,
     ...(keysFile !== undefined && { keysFile }),
     logLevel,
-    identityMatchScoreThreshold: threshold,
+    identity,
+    maxSimsPerId,
     projectionsInProcess: inProcess !== 'false',
     readYourWritesTimeoutMs,
     stuckCardSlas: stuck.slas,
     auth,
     rateLimit: { perMinute, perIpPerMinute },
     corsOrigins,
+    audit,
   };
 }
 
@@ -181,6 +199,17 @@ function positiveInteger(name: string, given: string | undefined, fallback: numb
   return n;
 }
 
+export const MAX_SIMS_PER_ID_LIMIT = 1000;
+
+function parseMaxSimsPerId(given: string | undefined, problems: string[]): number {
+  if (given === undefined) return DEFAULT_MAX_SIMS_PER_ID;
+  if (/^\d+$/.test(given) && Number(given) >= 1 && Number(given) <= MAX_SIMS_PER_ID_LIMIT) return Number(given);
+  problems.push(
+    `MAX_SIMS_PER_ID must be a whole number from 1 to ${MAX_SIMS_PER_ID_LIMIT} (the active or pending SIM cards one id number may hold), not "${given.slice(0, 40)}"`,
+  );
+  return DEFAULT_MAX_SIMS_PER_ID;
+}
+
 /** `https://app.example.com,http://localhost:5173`: origins only (scheme, host, optional port), no wildcard. */
 function parseCorsOrigins(given: string | undefined, problems: string[]): string[] {
   if (given === undefined) return [];
@@ -195,4 +224,21 @@ function parseCorsOrigins(given: string | undefined, problems: string[]): string
     return [];
   }
   return [...new Set(origins.map((o) => o.toLowerCase()))];
+}
+
+function parseAuditConfig(every: string | undefined, formerKeys: string | undefined, problems: string[]): AuditConfig {
+  let checkpointEvery = DEFAULT_AUDIT_CHECKPOINT_EVERY;
+  if (every !== undefined) {
+    if (/^\d+$/.test(every) && Number(every) >= 1 && Number(every) <= 10_000_000) checkpointEvery = Number(every);
+    else problems.push('AUDIT_CHECKPOINT_EVERY must be a whole number of events from 1 to 10000000');
+  }
+  let formerPublicKeysPem: string[] = [];
+  if (formerKeys !== undefined) {
+    try {
+      formerPublicKeysPem = auditPublicKeysFrom(formerKeys).map((key) => key.export({ type: 'spki', format: 'pem' }).toString());
+    } catch (error) {
+      problems.push(`AUDIT_PUBLIC_KEYS ${(error as Error).message}`);
+    }
+  }
+  return { checkpointEvery, formerPublicKeysPem };
 }

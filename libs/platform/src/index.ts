@@ -10,6 +10,7 @@ export * from './http/problem-details.filter';
 export * from './http/replayed-response';
 export * from './http/request-ids';
 export * from './logging';
+export * from './identity';
 export * from './http/fastify-adapter';
 export * from './http/http-security';
 export * from './auth/permissions';

@@ -2,10 +2,19 @@ import * as path from 'node:path';
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import {
   accessLogProjection,
+  AUDIT_CHECKPOINT_SETTINGS,
+  AUDIT_KEYS,
+  AUDIT_PUBLIC_KEYS,
+  auditKeysFrom,
+  type AuditKeys,
+  type AuditCheckpointSettings,
   auditHeadsProjection,
+  reviewsProjection,
   CARD_POLICY,
   CLOCK,
   customersProjection,
+  IDENTITY_PROVIDER,
+  MAX_SIMS_PER_ID,
   PersonalDataEventCodec,
   READ_YOUR_WRITES_TIMEOUT_MS,
   STUCK_CARD_SLAS,
@@ -27,6 +36,7 @@ import {
   type DataKeyStore,
 } from '@cards/security';
 import type { AppConfig } from './app-config';
+import { identityProviderFor } from './identity/not-configured-identity-provider';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -87,8 +97,12 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: CLOCK, useValue: systemClock },
         {
           provide: CARD_POLICY,
-          useValue: { identityMatchScoreThreshold: config.identityMatchScoreThreshold } satisfies CardPolicy,
+          useValue: {
+            identityScoreThresholds: config.identity.thresholds,
+          } satisfies CardPolicy,
         },
+        { provide: MAX_SIMS_PER_ID, useValue: config.maxSimsPerId },
+        { provide: IDENTITY_PROVIDER, useFactory: () => identityProviderFor(config.identity.provider) },
         { provide: PanFingerprinter, useValue: new PanFingerprinter(config.keys.panFingerprintKey) },
         { provide: CARD_VERIFICATION, useValue: new VisaCvvCardVerification(config.keys.cardCvk) },
         { provide: DATA_KEY_STORE, useFactory: () => openDataKeyStore(config) },
@@ -98,6 +112,12 @@ export class InfrastructureModule implements OnApplicationShutdown {
           useFactory: (store: DataKeyStore) => new PersonalDataCipher({ store, ring: MasterKeyRing.parse(config.keys.piiMasterKey) }),
         },
         { provide: LookupHasher, useValue: new LookupHasher(config.keys.piiLookupKey) },
+        { provide: AUDIT_KEYS, useValue: auditKeysFrom(config.keys.auditSigningKey, config.audit.formerPublicKeysPem) },
+        { provide: AUDIT_PUBLIC_KEYS, inject: [AUDIT_KEYS], useFactory: (keys: AuditKeys) => keys.verificationKeys },
+        {
+          provide: AUDIT_CHECKPOINT_SETTINGS,
+          useValue: { every: config.audit.checkpointEvery, runLoop: config.projectionsInProcess } satisfies AuditCheckpointSettings,
+        },
         {
           provide: PROJECTIONS,
           inject: [PersonalDataCipher, LookupHasher],
@@ -106,10 +126,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
             customersProjection(new PersonalDataEventCodec(cipher), lookup),
             accessLogProjection,
             auditHeadsProjection,
+            reviewsProjection,
           ],
         },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, MAX_SIMS_PER_ID, IDENTITY_PROVIDER, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS, AUDIT_KEYS, AUDIT_PUBLIC_KEYS, AUDIT_CHECKPOINT_SETTINGS],
     };
   }
 

@@ -5,5 +5,6 @@ export type { VisaCvvInput } from './visa-cvv';
 export { PanFingerprinter, maskPan } from './pan-fingerprint';
 export { SECRETS_FILE_NAME, resolveSecretKeys } from './keys';
 export type { ResolveSecretKeysOptions, ResolvedSecretKeys, SecretKeys } from './keys';
+export { auditPublicKeysFrom, auditSigningKeyFrom, generateAuditSigningKey, isAuditSigningKey } from './audit-signing-key';
 export * from './auth';
 export * from './pii';

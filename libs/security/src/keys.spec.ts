@@ -8,8 +8,9 @@ const PAN_KEY = 'a1b2c3d4'.repeat(8);
 const JWT_SECRET = 'jwt-secret-of-at-least-32-bytes!';
 const PII_KEY = 'c0ffee11'.repeat(8);
 const LOOKUP_KEY = 'beef0022'.repeat(8);
-const ALL = { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, AUTH_JWT_SECRET: JWT_SECRET, PII_MASTER_KEY: PII_KEY, PII_LOOKUP_KEY: LOOKUP_KEY };
-const ALL_KEYS = { cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: JWT_SECRET, piiMasterKey: PII_KEY, piiLookupKey: LOOKUP_KEY };
+const AUDIT_KEY = '5eed0033'.repeat(8);
+const ALL = { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, AUTH_JWT_SECRET: JWT_SECRET, PII_MASTER_KEY: PII_KEY, PII_LOOKUP_KEY: LOOKUP_KEY, AUDIT_SIGNING_KEY: AUDIT_KEY };
+const ALL_KEYS = { cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: JWT_SECRET, piiMasterKey: PII_KEY, piiLookupKey: LOOKUP_KEY, auditSigningKey: AUDIT_KEY };
 
 describe('resolveSecretKeys', () => {
   let dir: string;
@@ -34,7 +35,7 @@ describe('resolveSecretKeys', () => {
 
     it('refuses to start without them, naming every missing variable', () => {
       expect(() => resolveSecretKeys({ env: {}, dataDir: dataDir(), production: true })).toThrow(
-        'Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY, AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY), PII_MASTER_KEY, PII_LOOKUP_KEY. ' +
+        'Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY, AUTH_JWT_SECRET (or AUTH_JWT_PUBLIC_KEY), PII_MASTER_KEY, PII_LOOKUP_KEY, AUDIT_SIGNING_KEY. ' +
           'Set them in the environment (see README, Configuration).',
       );
       expect(fs.existsSync(dataDir())).toBe(false);
@@ -42,14 +43,14 @@ describe('resolveSecretKeys', () => {
 
     it('needs no token secret when tokens are verified with a public key', () => {
       const result = resolveSecretKeys({
-        env: { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, PII_MASTER_KEY: PII_KEY, PII_LOOKUP_KEY: LOOKUP_KEY, AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' },
+        env: { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY, PII_MASTER_KEY: PII_KEY, PII_LOOKUP_KEY: LOOKUP_KEY, AUDIT_SIGNING_KEY: AUDIT_KEY, AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' },
         dataDir: dataDir(),
         production: true,
       });
-      expect(result).toEqual({ keys: { cardCvk: CVK, panFingerprintKey: PAN_KEY, piiMasterKey: PII_KEY, piiLookupKey: LOOKUP_KEY }, generated: [], loadedFrom: 'env' });
+      expect(result).toEqual({ keys: { cardCvk: CVK, panFingerprintKey: PAN_KEY, piiMasterKey: PII_KEY, piiLookupKey: LOOKUP_KEY, auditSigningKey: AUDIT_KEY }, generated: [], loadedFrom: 'env' });
       expect(result.keys.authJwtSecret).toBeUndefined();
       expect(() => resolveSecretKeys({ env: { AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' }, dataDir: dataDir(), production: true })).toThrow(
-        /^Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY, PII_MASTER_KEY, PII_LOOKUP_KEY\./,
+        /^Missing required secrets in production: CARD_CVK, PAN_FINGERPRINT_KEY, PII_MASTER_KEY, PII_LOOKUP_KEY, AUDIT_SIGNING_KEY\./,
       );
     });
 
@@ -75,7 +76,7 @@ describe('resolveSecretKeys', () => {
   describe('in development', () => {
     it('generates every key into <dataDir>/secrets.json (mode 0600), and loads the same keys next time', () => {
       const first = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
-      expect(first.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY']);
+      expect(first.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY', 'AUDIT_SIGNING_KEY']);
       expect(first.loadedFrom).toBe('file');
       expect(first.file).toBe(secretsFile());
       expect(first.keys.cardCvk).toMatch(/^[0-9A-F]{32}$/);
@@ -108,7 +109,7 @@ describe('resolveSecretKeys', () => {
 
     it('generates no token secret when tokens are verified with a public key', () => {
       const result = resolveSecretKeys({ env: { AUTH_JWT_PUBLIC_KEY: '/etc/cards/idp.pem' }, dataDir: dataDir(), production: false });
-      expect(result.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY']);
+      expect(result.generated).toEqual(['CARD_CVK', 'PAN_FINGERPRINT_KEY', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY', 'AUDIT_SIGNING_KEY']);
       expect(result.keys.authJwtSecret).toBeUndefined();
       expect(JSON.parse(fs.readFileSync(secretsFile(), 'utf8')).AUTH_JWT_SECRET).toBeUndefined();
     });
@@ -117,8 +118,8 @@ describe('resolveSecretKeys', () => {
       fs.mkdirSync(dataDir(), { recursive: true });
       fs.writeFileSync(secretsFile(), JSON.stringify({ CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY }), { mode: 0o600 });
       const result = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
-      expect(result.generated).toEqual(['AUTH_JWT_SECRET', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY']);
-      expect(result.keys).toEqual({ cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: expect.stringMatching(/^[0-9a-f]{64}$/), piiMasterKey: expect.stringMatching(/^[0-9a-f]{64}$/), piiLookupKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(result.generated).toEqual(['AUTH_JWT_SECRET', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY', 'AUDIT_SIGNING_KEY']);
+      expect(result.keys).toEqual({ cardCvk: CVK, panFingerprintKey: PAN_KEY, authJwtSecret: expect.stringMatching(/^[0-9a-f]{64}$/), piiMasterKey: expect.stringMatching(/^[0-9a-f]{64}$/), piiLookupKey: expect.stringMatching(/^[0-9a-f]{64}$/), auditSigningKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
       expect(resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false }).keys).toEqual(result.keys);
     });
 
@@ -130,7 +131,7 @@ describe('resolveSecretKeys', () => {
       expect(all).toEqual({ keys: ALL_KEYS, generated: [], loadedFrom: 'env' });
 
       const one = resolveSecretKeys({ env: { CARD_CVK: CVK }, dataDir: dataDir(), production: false });
-      expect(one.keys).toEqual({ cardCvk: CVK, panFingerprintKey: generated.keys.panFingerprintKey, authJwtSecret: generated.keys.authJwtSecret, piiMasterKey: generated.keys.piiMasterKey, piiLookupKey: generated.keys.piiLookupKey });
+      expect(one.keys).toEqual({ cardCvk: CVK, panFingerprintKey: generated.keys.panFingerprintKey, authJwtSecret: generated.keys.authJwtSecret, piiMasterKey: generated.keys.piiMasterKey, piiLookupKey: generated.keys.piiLookupKey, auditSigningKey: generated.keys.auditSigningKey });
       expect(one.loadedFrom).toBe('mixed');
       expect(one.generated).toEqual([]);
 
@@ -138,7 +139,7 @@ describe('resolveSecretKeys', () => {
     });
 
     it('generates only what the environment lacks, and never writes an environment key to disk', () => {
-      const result = resolveSecretKeys({ env: { CARD_CVK: CVK, AUTH_JWT_SECRET: JWT_SECRET, PII_MASTER_KEY: PII_KEY, PII_LOOKUP_KEY: LOOKUP_KEY }, dataDir: dataDir(), production: false });
+      const result = resolveSecretKeys({ env: { CARD_CVK: CVK, AUTH_JWT_SECRET: JWT_SECRET, PII_MASTER_KEY: PII_KEY, PII_LOOKUP_KEY: LOOKUP_KEY, AUDIT_SIGNING_KEY: AUDIT_KEY }, dataDir: dataDir(), production: false });
       expect(result.generated).toEqual(['PAN_FINGERPRINT_KEY']);
       expect(result.loadedFrom).toBe('mixed');
       expect(result.keys.cardCvk).toBe(CVK);
@@ -153,7 +154,7 @@ describe('resolveSecretKeys', () => {
       fs.writeFileSync(secretsFile(), JSON.stringify({ CARD_CVK: CVK }), { mode: 0o600 });
       const result = resolveSecretKeys({ env: {}, dataDir: dataDir(), production: false });
       expect(result.keys.cardCvk).toBe(CVK);
-      expect(result.generated).toEqual(['PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY']);
+      expect(result.generated).toEqual(['PAN_FINGERPRINT_KEY', 'AUTH_JWT_SECRET', 'PII_MASTER_KEY', 'PII_LOOKUP_KEY', 'AUDIT_SIGNING_KEY']);
       expect(JSON.parse(fs.readFileSync(secretsFile(), 'utf8'))).toMatchObject({ CARD_CVK: CVK, PAN_FINGERPRINT_KEY: result.keys.panFingerprintKey });
     });
 
@@ -181,6 +182,7 @@ describe('resolveSecretKeys', () => {
       ['PAN_FINGERPRINT_KEY', { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: `${PAN_KEY}a` }, /^PAN_FINGERPRINT_KEY must be at least 64 hexadecimal characters, an even number/],
       ['PAN_FINGERPRINT_KEY', { CARD_CVK: CVK, PAN_FINGERPRINT_KEY: PAN_KEY.replace('a', 'x') }, /^PAN_FINGERPRINT_KEY must be at least 64 hexadecimal characters/],
       ['AUTH_JWT_SECRET', { ...ALL, AUTH_JWT_SECRET: 'short-secret-of-31-bytes-000000' }, /^AUTH_JWT_SECRET must be at least 32 bytes \(e\.g\. 64 hexadecimal characters\); got a value of 31 characters/],
+      ['AUDIT_SIGNING_KEY', { ...ALL, AUDIT_SIGNING_KEY: AUDIT_KEY.slice(0, 62) }, /^AUDIT_SIGNING_KEY must be an Ed25519 private key: PKCS#8 PEM text .* or 64 hexadecimal characters/],
     ])('rejects an invalid %s with a clear error that does not contain it', (_name, env, message) => {
       for (const production of [true, false]) {
         let error: Error | undefined;
@@ -197,11 +199,11 @@ describe('resolveSecretKeys', () => {
 
     it('accepts either case and surrounding whitespace', () => {
       const result = resolveSecretKeys({
-        env: { CARD_CVK: ` ${CVK.toLowerCase()}\n`, PAN_FINGERPRINT_KEY: PAN_KEY.toUpperCase(), AUTH_JWT_SECRET: ` ${JWT_SECRET} `, PII_MASTER_KEY: ` ${PII_KEY.toUpperCase()} `, PII_LOOKUP_KEY: LOOKUP_KEY },
+        env: { CARD_CVK: ` ${CVK.toLowerCase()}\n`, PAN_FINGERPRINT_KEY: PAN_KEY.toUpperCase(), AUTH_JWT_SECRET: ` ${JWT_SECRET} `, PII_MASTER_KEY: ` ${PII_KEY.toUpperCase()} `, PII_LOOKUP_KEY: LOOKUP_KEY, AUDIT_SIGNING_KEY: ` ${AUDIT_KEY.toUpperCase()} ` },
         dataDir: dataDir(),
         production: true,
       });
-      expect(result.keys).toEqual({ cardCvk: CVK.toLowerCase(), panFingerprintKey: PAN_KEY.toUpperCase(), authJwtSecret: JWT_SECRET, piiMasterKey: PII_KEY.toUpperCase(), piiLookupKey: LOOKUP_KEY });
+      expect(result.keys).toEqual({ cardCvk: CVK.toLowerCase(), panFingerprintKey: PAN_KEY.toUpperCase(), authJwtSecret: JWT_SECRET, piiMasterKey: PII_KEY.toUpperCase(), piiLookupKey: LOOKUP_KEY, auditSigningKey: AUDIT_KEY.toUpperCase() });
     });
   });
 });

@@ -6,6 +6,7 @@ import {
   InvalidCursorError,
   ProcessAnalysis,
   ReadYourWrites,
+  reviewsProjection,
   WAITING_STAGES,
   type ActivationGrouping,
   type WaitingStage,
@@ -17,6 +18,7 @@ import { cardsProjection, disputesProjection, verificationFailuresProjection } f
 const CARDS = cardsProjection.name;
 const DISPUTES = disputesProjection.name;
 const VERIFICATION_FAILURES = verificationFailuresProjection.name;
+const REVIEWS = reviewsProjection.name;
 import { PagedReadQuery } from '../read-side/read-query.request';
 
 const RANGE_DOC =
@@ -120,11 +122,21 @@ export class ReportsController {
   }
 
   @Get('verification-failures')
-  @ApiOkResponse({ description: 'Failed identity verifications in the range, by reason and by method' })
+  @ApiOkResponse({ description: 'Failed identity verifications in the range, by reason, by method and by both; and how the reviews requested in the range ended' })
   async verificationFailures(@Query() q: ReportRangeRequest) {
-    await this.readYourWrites.ensure(q.minPosition, [VERIFICATION_FAILURES]);
+    await this.readYourWrites.ensure(q.minPosition, [VERIFICATION_FAILURES, REVIEWS]);
     const { byReason, ...report } = await this.analysis.verificationFailures(range(q));
     return { ...report, byReason, ...paged(Object.entries(byReason).map(([reason, count]) => ({ reason, count })), q) };
+  }
+
+  @Get('reviews')
+  @ApiOkResponse({
+    description:
+      'Identity reviews requested in the range: by outcome (OPEN, APPROVED, REJECTED, CLOSED), reason and method, approval rate, time to decision, contact attempts; and the reviews open now with their age',
+  })
+  async reviews(@Query() q: ReportRangeRequest) {
+    await this.readYourWrites.ensure(q.minPosition, [REVIEWS]);
+    return this.analysis.reviews(range(q));
   }
 
   @Get('disputes')

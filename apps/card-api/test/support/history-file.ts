@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { luhnCardNumber, nextSeed } from './test-app';
+import { freshPassportNumber, freshResidentId, luhnCardNumber, nextSeed } from './test-app';
 
 export interface ImportedCard {
   readonly cardId: string;
@@ -22,6 +22,11 @@ export interface HistoryFile {
   readonly times: readonly string[];
   /** Events its lines cause (a dispute resolved UPHELD also cancels the card). */
   readonly eventCount: number;
+  /**
+   * Events the import writes besides those, to claim streams: one card-number claim per card, one id-document claim
+   * per customer, one count per SIM card and one release per SIM card cancelled (docs/identity.md, "Real-name rules").
+   */
+  readonly claimEventCount: number;
 }
 
 type Line = Record<string, unknown> & { command: string };
@@ -29,8 +34,8 @@ type Line = Record<string, unknown> & { command: string };
 /**
  * About fifty lines covering every command of the import: three customers and nine cards of every product,
  * through verification (one failed attempt), linking, activation, suspension, reinstatement, disputes resolved
- * both ways, and cancellation. Ids and card numbers are new on every call; times start at `start` and step
- * forward by `stepMinutes`.
+ * both ways, and cancellation. Ids, id numbers and card numbers are new on every call; times start at `start` and
+ * step forward by `stepMinutes`.
  */
 export function historyFile(start = '2025-03-03T01:00:00.000Z', stepMinutes = 53): HistoryFile {
   const lines: Line[] = [];
@@ -50,14 +55,16 @@ export function historyFile(start = '2025-03-03T01:00:00.000Z', stepMinutes = 53
   const zhang = randomUUID();
   const li = randomUUID();
   const wang = randomUUID();
-  add({ command: 'RegisterCustomer', customerId: zhang, name: '张三', idType: 'CN_RESIDENT_ID', idNumber: '11010519491231002X', phone: '13800138000', email: 'zhang.san@example.com', preferredChannels: ['SMS', 'EMAIL'], locale: 'zh-CN' });
-  add({ command: 'RegisterCustomer', customerId: li, name: 'Li Si', idType: 'PASSPORT', idNumber: 'E12345678', phone: '+447911123456', locale: 'en' });
-  add({ command: 'RegisterCustomer', customerId: wang, name: 'Wang Wu', idType: 'PASSPORT', idNumber: 'G98765432', phone: '13900139000', address: { line1: '南京路 100 号', city: '上海', country: 'CN' } });
+  // One customer per id document: each file has documents of its own.
+  const [zhangId, liId, wangId] = [freshResidentId(), freshPassportNumber(), freshPassportNumber()];
+  add({ command: 'RegisterCustomer', customerId: zhang, name: '张三', idType: 'CN_RESIDENT_ID', idNumber: zhangId, phone: '13800138000', email: 'zhang.san@example.com', preferredChannels: ['SMS', 'EMAIL'], locale: 'zh-CN' });
+  add({ command: 'RegisterCustomer', customerId: li, name: 'Li Si', idType: 'PASSPORT', idNumber: liId, phone: '+447911123456', locale: 'en' });
+  add({ command: 'RegisterCustomer', customerId: wang, name: 'Wang Wu', idType: 'PASSPORT', idNumber: wangId, phone: '13900139000', address: { line1: '南京路 100 号', city: '上海', country: 'CN' } });
 
   const identity: Record<string, { name: string; idNumber: string }> = {
-    [zhang]: { name: '张 三', idNumber: '11010519491231002x' },
-    [li]: { name: 'Li Si', idNumber: 'E12345678' },
-    [wang]: { name: 'Wang Wu', idNumber: 'G98765432' },
+    [zhang]: { name: '张 三', idNumber: zhangId.toLowerCase() },
+    [li]: { name: 'Li Si', idNumber: liId },
+    [wang]: { name: 'Wang Wu', idNumber: wangId },
   };
 
   const issue = (customerId: string, product: string, channel: string, extra: Record<string, unknown> = {}) => {
@@ -146,5 +153,7 @@ export function historyFile(start = '2025-03-03T01:00:00.000Z', stepMinutes = 53
   ends(k9, 'CANCELLED');
 
   const json = lines.map((line) => JSON.stringify(line));
-  return { lines: json, text: `${json.join('\n')}\n`, customerIds: [zhang, li, wang], cards, times, eventCount };
+  const sims = cards.filter((card) => card.product === 'SIM');
+  const claimEventCount = cards.length + 3 + sims.length + sims.filter((card) => card.status === 'CANCELLED').length;
+  return { lines: json, text: `${json.join('\n')}\n`, customerIds: [zhang, li, wang], cards, times, eventCount, claimEventCount };
 }

@@ -1,18 +1,34 @@
 import { expect } from '@jest/globals';
-import { CUSTOMER, cvv2For, futureExpiry, luhnCardNumber, nextSeed, type TestApp } from './test-app';
+import { CUSTOMER, cvv2For, freshResidentId, futureExpiry, luhnCardNumber, nextSeed, type TestApp } from './test-app';
 
 export interface IssuedCard {
   readonly cardId: string;
   readonly customerId: string;
+  /** The id number its customer registered with (what identity verification must present). */
+  readonly idNumber: string;
   readonly cardNumber: string;
   readonly expiry: string;
   readonly cvv: string;
 }
 
+/** The id number each customer registered through registerCustomer was given. */
+const registeredIdNumbers = new Map<string, string>();
+
+/**
+ * Registers CUSTOMER with an id number of its own (one customer per id document), unless `overrides` names one.
+ * `idNumberOf` gives it back.
+ */
 export async function registerCustomer(t: TestApp, overrides: Record<string, unknown> = {}): Promise<string> {
-  const res = await t.http().post('/v1/customers').send({ ...CUSTOMER, ...overrides });
+  const body = { ...CUSTOMER, idNumber: freshResidentId(), ...overrides };
+  const res = await t.http().post('/v1/customers').send(body);
   expect(res.status).toBe(201);
+  registeredIdNumbers.set(res.body.customerId as string, body.idNumber as string);
   return res.body.customerId as string;
+}
+
+/** The id number a customer was registered with by registerCustomer (CUSTOMER's for one registered otherwise). */
+export function idNumberOf(customerId: string): string {
+  return registeredIdNumbers.get(customerId) ?? CUSTOMER.idNumber;
 }
 
 export async function issueDebitCard(t: TestApp, customerId?: string): Promise<IssuedCard> {
@@ -21,7 +37,7 @@ export async function issueDebitCard(t: TestApp, customerId?: string): Promise<I
   const expiry = futureExpiry();
   const res = await t.http().post('/v1/cards').send({ customerId: owner, product: 'DEBIT', cardNumber, expiry, channel: 'BRANCH', branchId: 'BJ-001' });
   expect(res.status).toBe(201);
-  return { cardId: res.body.cardId, customerId: owner, cardNumber, expiry, cvv: cvv2For(t.config, cardNumber, expiry) };
+  return { cardId: res.body.cardId, customerId: owner, idNumber: idNumberOf(owner), cardNumber, expiry, cvv: cvv2For(t.config, cardNumber, expiry) };
 }
 
 /** Issue → verify → link: a card ready to activate. */
@@ -30,7 +46,7 @@ export async function linkedDebitCard(t: TestApp): Promise<IssuedCard> {
   const verified = await t
     .http()
     .post(`/v1/cards/${card.cardId}/identity-verifications`)
-    .send({ method: 'ID_DOCUMENT', name: CUSTOMER.name, idNumber: CUSTOMER.idNumber });
+    .send({ method: 'ID_DOCUMENT', name: CUSTOMER.name, idNumber: card.idNumber });
   expect(verified.body.result).toBe('VERIFIED');
   const linked = await t.http().post(`/v1/cards/${card.cardId}/link`).send({ accountId: 'ACC-1001' });
   expect(linked.status).toBe(200);

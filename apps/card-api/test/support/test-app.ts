@@ -6,6 +6,7 @@ import pino from 'pino';
 import request from 'supertest';
 import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@cards/event-store';
+import { residentIdCheckCharacter } from '@cards/domain';
 import { computeVisaCvv, ROLES, TokenMinter } from '@cards/security';
 import { createCardApi } from '../../src/app.factory';
 import { loadAppConfig, type AppConfig } from '@cards/platform';
@@ -127,6 +128,28 @@ export function futureExpiry(yearsAhead = 3): string {
   return `12/${String(year).slice(2)}`;
 }
 
+/**
+ * A valid mainland resident id (Beijing Chaoyang, GB 11643-1999 check character) that no other call in this test
+ * process gives: the service registers one customer per id document, so every registration needs its own.
+ */
+export function freshResidentId(): string {
+  const n = ++residentIdCounter;
+  const birth = new Date(Date.UTC(1950, 0, 1) + (Math.floor(n / 1000) % 18_000) * 86_400_000);
+  const first17 = `110105${birth.toISOString().slice(0, 10).replace(/-/g, '')}${String(n % 1000).padStart(3, '0')}`;
+  return first17 + residentIdCheckCharacter(first17);
+}
+let residentIdCounter = Math.floor(Math.random() * 1_000_000);
+
+/** A passport number ('E' and eight digits) that no other call in this test process gives. */
+export function freshPassportNumber(): string {
+  return `E${String(++passportCounter % 100_000_000).padStart(8, '0')}`;
+}
+let passportCounter = Math.floor(Math.random() * 50_000_000);
+
+/**
+ * A customer to register. Its id number is registered once per data directory: send `{ ...CUSTOMER, idNumber:
+ * freshResidentId() }` (or use registerCustomer in lifecycle-steps.ts) to register more than one.
+ */
 export const CUSTOMER = {
   name: '张三',
   idType: 'CN_RESIDENT_ID',

@@ -18,6 +18,8 @@ export interface CustomerSummaryDocument {
   readonly idType: string;
   readonly idNumber: string;
   readonly phone: string;
+  /** A new phone number, masked, waiting for the customer to verify their identity again; null when none. */
+  readonly pendingPhone: string | null;
   readonly email: string | null;
   readonly hasAddress: boolean;
   readonly preferredChannels: string[];
@@ -73,6 +75,7 @@ export function customersProjection(codec: EventCodec, lookup: LookupHasher): Pr
             idType: d.idType,
             idNumber: maskIdNumber(d.idNumber),
             phone: maskPhone(d.phone),
+            pendingPhone: null,
             email: d.email === undefined ? null : maskEmail(d.email),
             hasAddress: d.address !== undefined,
             preferredChannels: [...d.preferredChannels],
@@ -100,6 +103,22 @@ export function customersProjection(codec: EventCodec, lookup: LookupHasher): Pr
             contactDetailsChangedAt: d.changedAt,
           });
         }
+        case 'CustomerPhoneChangeRequested': {
+          const current = (await view.get(CUSTOMERS, customerId)) as unknown as CustomerSummaryDocument | null;
+          if (current === null) return [];
+          return upsert({ pendingPhone: current.personalDataErasedAt !== null ? null : maskPhone(e.data.phone) });
+        }
+        case 'CustomerPhoneChanged': {
+          const current = (await view.get(CUSTOMERS, customerId)) as unknown as CustomerSummaryDocument | null;
+          if (current === null) return [];
+          const erased = current.personalDataErasedAt !== null;
+          return upsert({
+            phone: erased ? ERASED : maskPhone(e.data.phone),
+            phoneHash: erased ? null : lookup.hashOrNull('phone', e.data.phone),
+            pendingPhone: null,
+            contactDetailsChangedAt: e.data.changedAt,
+          });
+        }
         case 'CustomerPersonalDataErased': {
           const current = (await view.get(CUSTOMERS, customerId)) as unknown as CustomerSummaryDocument | null;
           if (current === null) return [];
@@ -107,6 +126,7 @@ export function customersProjection(codec: EventCodec, lookup: LookupHasher): Pr
             name: ERASED,
             idNumber: ERASED,
             phone: ERASED,
+            pendingPhone: null,
             email: current.email === null ? null : ERASED,
             hasAddress: false,
             personalDataErasedAt: e.data.erasedAt,

@@ -44,7 +44,7 @@ export interface ImportReport {
   /** Lines an earlier import already wrote: nothing new was written for them. */
   readonly alreadyImported: number;
   readonly failed: readonly FailedLine[];
-  /** Events written to card and customer streams (the card-number claims are not counted). */
+  /** Events written to card and customer streams (claims of card numbers and id documents, SIM counts are not counted). */
   readonly eventsWritten: number;
   /** Global position of the last event this import wrote or found already imported: a `minPosition` for reads. */
   readonly position: Position | null;

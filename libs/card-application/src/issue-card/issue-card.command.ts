@@ -17,6 +17,7 @@ import type { CardCommandOutcome } from '../shared/card-outcome';
 import type { CommandContext } from '../shared/command-context';
 import { customerStream } from '../shared/streams';
 import { CardNumberClaims } from './card-number-claims';
+import { SimQuota } from './sim-quota';
 
 export interface IssueCardInput {
   readonly customerId: string;
@@ -45,6 +46,7 @@ export class IssueCardHandler implements ICommandHandler<IssueCardCommand, CardC
     private readonly cards: CardCommandExecutor,
     private readonly runner: AggregateRunner,
     private readonly claims: CardNumberClaims,
+    private readonly simQuota: SimQuota,
     @Inject(PanFingerprinter) private readonly fingerprinter: PanFingerprinter,
   ) {}
 
@@ -79,7 +81,17 @@ export class IssueCardHandler implements ICommandHandler<IssueCardCommand, CardC
       // Decided once before claiming, so that a refused issue (unknown customer, expiry in the past…) never
       // holds the number; the runner then decides it for real.
       cardDecider.decide(command, card);
-      await this.claims.claim({ panFingerprint, cardId, derivedCardId, ctx, now, channel: input.channel });
+      // Real-name rule: a SIM counts against its holder's id number before the card exists. A number already
+      // issued is refused by its claim after that; the count is then given back at once (and were that to fail,
+      // it lapses once it is clearly orphaned), so a refused issue holds neither the number nor a slot.
+      const simHolder = input.product === 'SIM' && customer.state.exists ? customer.state : undefined;
+      if (simHolder) await this.simQuota.count({ cardId, customerId: input.customerId, idNumber: simHolder.idNumber, ctx, now, channel: input.channel });
+      try {
+        await this.claims.claim({ panFingerprint, cardId, derivedCardId, ctx, now, channel: input.channel });
+      } catch (error) {
+        if (simHolder && error instanceof DomainError) await this.simQuota.giveBack(cardId, simHolder.idNumber, ctx, now);
+        throw error;
+      }
       return command;
     });
   }

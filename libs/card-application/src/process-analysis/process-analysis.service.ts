@@ -14,6 +14,7 @@ import {
   type SortKey,
   type VerificationFailureDocument,
 } from '@cards/read-store';
+import { REVIEWS, type ReviewDocument } from '../reviews/reviews.projection';
 import { CLOCK, type Clock } from '../shared/clock';
 import { decodeCursor, encodeCursor, queryFingerprint, type Page } from '../read-side/paging';
 import {
@@ -24,6 +25,7 @@ import {
   funnelReport,
   parseIsoDuration,
   parseReportRange,
+  reviewsReport,
   stageDurationsReport,
   verificationFailuresReport,
   type ActivationGrouping,
@@ -109,7 +111,16 @@ export class ProcessAnalysis {
   async verificationFailures(input: RangeInput) {
     const { from, to } = this.range(input);
     const failures = this.scan<VerificationFailureDocument>(VERIFICATION_FAILURES, { failedAt: { $gte: from, $lt: to } });
-    return verificationFailuresReport(failures, { from, to });
+    const reviews = this.scan<ReviewDocument>(REVIEWS, { requestedAt: { $gte: from, $lt: to } });
+    return verificationFailuresReport(failures, { from, to }, reviews);
+  }
+
+  /** Identity reviews requested in the range, how they ended and how long they took; and the queue as it stands. */
+  async reviews(input: RangeInput) {
+    const { from, to } = this.range(input);
+    const inRange = this.scan<ReviewDocument>(REVIEWS, { requestedAt: { $gte: from, $lt: to } });
+    const open = this.scan<ReviewDocument>(REVIEWS, { status: 'OPEN' });
+    return reviewsReport(inRange, open, { from, to, now: this.clock.now().toISOString() });
   }
 
   async disputes(input: RangeInput) {

@@ -25,3 +25,4 @@ export {
 export * from './bottlenecks-report';
 export * from './verification-failures-report';
 export * from './disputes-report';
+export * from './reviews-report';

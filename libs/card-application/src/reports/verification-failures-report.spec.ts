@@ -1,4 +1,26 @@
+import { VERIFICATION_FAILURE_REASONS } from '@cards/domain';
+import type { ReviewDocument, ReviewStatus } from '../reviews/reviews.projection';
 import { verificationFailuresReport } from './verification-failures-report';
+
+function reviewDocument(): ReviewDocument {
+  return {
+    _id: 'r',
+    reviewId: 'r',
+    cardId: 'c',
+    method: 'ID_DOCUMENT',
+    reasons: ['VERIFICATION_LOCKED'],
+    differences: ['NAME_MISMATCH'],
+    matchScore: null,
+    status: 'OPEN',
+    requestedBy: 'clerk',
+    requestedAt: '2026-11-01T00:00:00Z',
+    contactAttempts: [],
+    decidedBy: null,
+    decidedAt: null,
+    decisionNote: null,
+    durationSeconds: null,
+  };
+}
 import { parameterErrorFrom, streamed, verificationFailure } from './testing/report-fixtures';
 
 describe('verificationFailuresReport', () => {
@@ -17,14 +39,30 @@ describe('verificationFailuresReport', () => {
     const report = await verificationFailuresReport(streamed(failures), { from: '2026-11-01', to: '2026-12-01' });
 
     // then
+    const zero = (keys: readonly string[]) => Object.fromEntries(keys.map((key) => [key, 0]));
+    const noReasons = zero(VERIFICATION_FAILURE_REASONS);
     expect(report).toEqual({
       from: '2026-11-01T00:00:00.000Z',
       to: '2026-12-01T00:00:00.000Z',
       total: 4,
       failuresWithReason: 3,
-      byReason: { NAME_MISMATCH: 2, ID_NUMBER_MISMATCH: 1, LOW_MATCH_SCORE: 1 },
-      byMethod: { ID_DOCUMENT: 2, FACE: 2, FINGERPRINT: 0 },
+      byReason: { ...noReasons, NAME_MISMATCH: 2, ID_NUMBER_MISMATCH: 1, LOW_MATCH_SCORE: 1 },
+      byMethod: { ID_DOCUMENT: 2, FACE: 2, FINGERPRINT: 0, BRANCH_STAFF: 0 },
+      byMethodAndReason: {
+        ID_DOCUMENT: { ...noReasons, NAME_MISMATCH: 1, ID_NUMBER_MISMATCH: 1 },
+        FACE: { ...noReasons, LOW_MATCH_SCORE: 1, NAME_MISMATCH: 1 },
+        FINGERPRINT: noReasons,
+        BRANCH_STAFF: noReasons,
+      },
+      reviewOutcomes: { OPEN: 0, APPROVED: 0, REJECTED: 0, CLOSED: 0 },
     });
+  });
+
+  it('gives the outcome of the reviews requested in the range', async () => {
+    const review = (status: ReviewStatus, requestedAt: string) => ({ ...reviewDocument(), status, requestedAt });
+    const reviews = [review('APPROVED', '2026-11-02T00:00:00Z'), review('REJECTED', '2026-11-03T00:00:00Z'), review('OPEN', '2026-11-04T00:00:00Z'), review('APPROVED', '2026-10-04T00:00:00Z')];
+    const report = await verificationFailuresReport([], { from: '2026-11-01', to: '2026-12-01' }, reviews);
+    expect(report.reviewOutcomes).toEqual({ OPEN: 1, APPROVED: 1, REJECTED: 1, CLOSED: 0 });
   });
 
   it('refuses an unreadable range', async () => {

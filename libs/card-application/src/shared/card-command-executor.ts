@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { cardDecider, type CardCommand, type CardState } from '@cards/domain';
+import { SimQuota } from '../issue-card/sim-quota';
 import { AggregateRunner } from './aggregate-runner';
 import type { CommandContext } from './command-context';
 import { toCardOutcome, type CardCommandOutcome } from './card-outcome';
@@ -8,7 +9,7 @@ import { cardStream } from './streams';
 /** Runs a command against one card's stream and answers with the card as it now is. */
 @Injectable()
 export class CardCommandExecutor {
-  constructor(private readonly runner: AggregateRunner) {}
+  constructor(private readonly runner: AggregateRunner, private readonly simQuota: SimQuota) {}
 
   async execute(
     cardId: string,
@@ -16,6 +17,15 @@ export class CardCommandExecutor {
     makeCommand: (state: CardState, now: string) => CardCommand | Promise<CardCommand>,
   ): Promise<CardCommandOutcome> {
     const result = await this.runner.execute(cardStream(cardId), cardDecider, ctx, makeCommand);
-    return toCardOutcome(cardId, result);
+    const outcome = toCardOutcome(cardId, result);
+    // A cancelled SIM gives its slot back under the real-name rule, whichever command cancelled it (CancelCard, an
+    // upheld dispute…), after the card's own append. Best effort, and done again by a retry answered from the
+    // events (it changes nothing once done): should it never happen (a crash in between), the next SIM issue for
+    // the id number finds the card cancelled and releases it then.
+    const cancelled = outcome.newEvents.find((event) => event.type === 'CardCancelled');
+    if (cancelled && outcome.card.product === 'SIM') {
+      await this.simQuota.releaseCancelled(cardId, outcome.card.customerId, ctx, cancelled.data.cancelledAt);
+    }
+    return outcome;
   }
 }

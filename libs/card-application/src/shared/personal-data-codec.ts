@@ -7,6 +7,8 @@ import type { DomainEventShape, EventCodec } from './event-codec';
 const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   CustomerRegistered: ['name', 'idNumber', 'phone', 'email', 'address'],
   CustomerContactDetailsChanged: ['phone', 'email', 'address'],
+  CustomerPhoneChangeRequested: ['phone'],
+  CustomerPhoneChanged: ['phone'],
 };
 
 /**

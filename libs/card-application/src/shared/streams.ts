@@ -6,3 +6,13 @@ export const customerStream = (customerId: string): string => `customer-${custom
  * `card-…`: projections read every `card-<id>` stream as a card.
  */
 export const cardNumberClaimStream = (panFingerprint: string): string => `pan-claim-${panFingerprint}`;
+/**
+ * Who holds an id document: `IdNumberClaimed { customerId }` / `IdNumberReleased`, keyed by the lookup hash
+ * (PII_LOOKUP_KEY) of `<idType>:<idNumber>`, so the name reveals nothing without the key.
+ */
+export const idNumberRegistryStream = (idDocumentHash: string): string => `id-registry-${idDocumentHash}`;
+/**
+ * The SIM cards counted against one id number, whatever the document type (real-name rule): `SimCardCounted` /
+ * `SimCardReleased`, keyed by the lookup hash of the id number.
+ */
+export const simQuotaStream = (idNumberHash: string): string => `sim-quota-${idNumberHash}`;

@@ -6,6 +6,9 @@ import {
   CANCELLED_AT,
   CARD_HISTORIES,
   CARD_ID,
+  CLERK,
+  REVIEWER,
+  REVIEW_ID,
   CUSTOMER_ID,
   DISPUTED_AT,
   DISPUTE_ID,
@@ -22,10 +25,14 @@ import {
   cardLinked,
   cardReinstated,
   cardSuspended,
+  decideIdentityReview,
+  identityReviewRequested,
+  identityVerificationFailed,
   identityVerified,
   issueCard,
   linkCard,
   openDispute,
+  recordReviewContactAttempt,
   reinstateCard,
   resolveDispute,
   suspendCard,
@@ -33,7 +40,7 @@ import {
 } from '../testing/card-fixtures';
 import { DeciderSpecification } from '../testing/decider-spec';
 import { cardDecider } from './card.decider';
-import type { CardCommand, CardEvent, Product } from './card.types';
+import { MAX_IDENTITY_VERIFICATION_FAILURES, type CardCommand, type CardEvent, type Product, type VerificationFailureReason, type VerifyIdentity } from './card.types';
 
 const spec = DeciderSpecification.for(cardDecider);
 const [issued] = CARD_HISTORIES.ISSUED.map((h) => h.events);
@@ -122,63 +129,179 @@ describe('cardDecider', () => {
   });
 
   describe('VerifyIdentity', () => {
-    it('verifies matching documents', () => {
+    const doc = (presented: VerifyIdentity['presented'], overrides: Partial<VerifyIdentity> = {}) => verifyIdentity({ presented, ...overrides });
+    const face = (score: number) => verifyIdentity({ method: 'FACE', presented: {}, biometric: { outcome: 'SCORED', score, providerReference: 'prov-1' } });
+    const failedWith = (reasons: VerificationFailureReason[]): CardEvent[] => [{ type: 'IdentityVerificationFailed', data: { method: 'ID_DOCUMENT', reasons, failedAt: NOW } }];
+
+    it('verifies matching documents, however the name and the final X are written', () => {
       spec
         .given(issued)
-        .when(verifyIdentity({ name: '张 三', idNumber: '11010519491231002x' }))
+        .when(doc({ name: '张 三', idNumber: '11010519491231002x' }))
         .then([{ type: 'IdentityVerified', data: { method: 'ID_DOCUMENT', verifiedAt: NOW } }]);
     });
 
-    it('records a match score given with an ID document but does not judge it', () => {
-      spec
-        .given(issued)
-        .when(verifyIdentity({ matchScore: 0.1 }))
-        .then([{ type: 'IdentityVerified', data: { method: 'ID_DOCUMENT', matchScore: 0.1, verifiedAt: NOW } }]);
+    it.each([
+      ['another name', { name: '李四', idNumber: '11010519491231002X' }, ['NAME_MISMATCH']],
+      ['another person\'s valid id', { name: '张三', idNumber: '110105194912310038' }, ['ID_NUMBER_MISMATCH']],
+      ['a wrong check character', { name: '张三', idNumber: '110105194912310020' }, ['ID_NUMBER_MISMATCH', 'ID_CHECK_CHARACTER_INVALID']],
+      ['an impossible birth date', { name: '张三', idNumber: '110105194913310029' }, ['ID_NUMBER_MISMATCH', 'ID_BIRTH_DATE_INVALID']],
+      ['a region that is no province', { name: '张三', idNumber: '99010519491231002X' }, ['ID_NUMBER_MISMATCH', 'ID_REGION_INVALID']],
+      ['a malformed number', { name: '张三', idNumber: '12345' }, ['ID_NUMBER_MISMATCH', 'ID_FORMAT_INVALID']],
+    ] as const)('fails a resident id with %s, giving a reason code per failed check', (_label, presented, reasons) => {
+      const events = cardDecider.decide(doc(presented), fold(cardDecider, issued));
+      expect(events).toEqual([{ type: 'IdentityVerificationFailed', data: { method: 'ID_DOCUMENT', reasons: expect.arrayContaining([...reasons]), failedAt: NOW } }]);
+      expect((events[0].data as { reasons: string[] }).reasons).toHaveLength(reasons.length);
     });
 
-    it('verifies a face at the threshold', () => {
-      spec
+    it('sends the card to review when name and id match but the printed birth date differs', () => {
+      const state = spec
         .given(issued)
-        .when(verifyIdentity({ method: 'FACE', matchScore: 0.8 }))
-        .then([{ type: 'IdentityVerified', data: { method: 'FACE', matchScore: 0.8, verifiedAt: NOW } }]);
-    });
-
-    it('records every reason of a failure, and the card stays ISSUED', () => {
-      const command = verifyIdentity({ method: 'FINGERPRINT', name: '李四', idNumber: '110105194912310021', matchScore: 0.79 });
-      spec
-        .given(issued)
-        .when(command)
+        .when(doc({ name: '张三', idNumber: '11010519491231002X', birthDate: '1949-12-30' }))
         .then([
           {
-            type: 'IdentityVerificationFailed',
-            data: {
-              method: 'FINGERPRINT',
-              reasons: ['NAME_MISMATCH', 'ID_NUMBER_MISMATCH', 'LOW_MATCH_SCORE'],
-              matchScore: 0.79,
-              failedAt: NOW,
-            },
+            type: 'IdentityReviewRequested',
+            data: { reviewId: REVIEW_ID, method: 'ID_DOCUMENT', reasons: ['BIRTH_DATE_MISMATCH'], differences: ['BIRTH_DATE_MISMATCH'], requestedBy: CLERK, requestedAt: NOW },
           },
         ]);
-      expect(spec.given(issued).when(command).thenState()).toMatchObject({ status: 'ISSUED', identityVerificationFailures: 1 });
+      expect(fold(cardDecider, [...issued, ...state])).toMatchObject({ status: 'IDENTITY_REVIEW', openReview: { reviewId: REVIEW_ID, requestedBy: CLERK, contactAttempts: 0 } });
     });
 
-    it('allows another try after a failure', () => {
+    it('fails outright when the birth date differs and something else does too', () => {
+      spec.given(issued).when(doc({ name: '李四', idNumber: '11010519491231002X', birthDate: '1949-12-30' })).then(failedWith(['NAME_MISMATCH', 'BIRTH_DATE_MISMATCH']));
+    });
+
+    describe('passports with a machine-readable zone', () => {
+      const passportHolder = { name: 'Anna Maria Eriksson', idType: 'PASSPORT', idNumber: 'L898902C3', birthDate: '1974-08-12' };
+      const MRZ = 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10';
+      const passport = (presented: VerifyIdentity['presented']) => verifyIdentity({ registered: passportHolder, presented, now: '2011-01-01T00:00:00.000Z' });
+
+      it('verifies when the check digits hold and the zone agrees with what was presented and registered', () => {
+        spec
+          .given(issued)
+          .when(passport({ name: 'Anna Maria Eriksson', idNumber: 'l898902c3', mrz: MRZ }))
+          .then([{ type: 'IdentityVerified', data: { method: 'ID_DOCUMENT', verifiedAt: '2011-01-01T00:00:00.000Z' } }]);
+      });
+
+      it('fails on a broken check digit, and on a zone that names someone else', () => {
+        const broken = MRZ.replace('L898902C36', 'L898902C37');
+        expect(cardDecider.decide(passport({ name: 'Anna Maria Eriksson', idNumber: 'L898902C3', mrz: broken }), fold(cardDecider, issued))[0]).toMatchObject({
+          type: 'IdentityVerificationFailed',
+          data: { reasons: ['MRZ_CHECK_DIGIT_INVALID'] },
+        });
+        expect(cardDecider.decide(passport({ name: 'Anna Maria Eriksson', idNumber: 'X12345678', mrz: MRZ }), fold(cardDecider, issued))[0]).toMatchObject({
+          type: 'IdentityVerificationFailed',
+          data: { reasons: ['ID_NUMBER_MISMATCH', 'MRZ_MISMATCH'] },
+        });
+      });
+
+      it('refuses a zone for a customer who registered a resident id', () => {
+        expect(violations(issued, doc({ name: '张三', idNumber: '11010519491231002X', mrz: MRZ }))).toEqual([
+          { field: 'mrz', reason: 'is read from passports only: this customer registered another id type' },
+        ]);
+      });
+    });
+
+    describe('FACE and FINGERPRINT through the provider', () => {
+      it('verifies at the pass threshold, reviews between the thresholds, fails below the review threshold', () => {
+        spec.given(issued).when(face(0.8)).then([{ type: 'IdentityVerified', data: { method: 'FACE', matchScore: 0.8, providerReference: 'prov-1', verifiedAt: NOW } }]);
+        expect(cardDecider.decide(face(0.7), fold(cardDecider, issued))).toEqual([
+          {
+            type: 'IdentityReviewRequested',
+            data: { reviewId: REVIEW_ID, method: 'FACE', reasons: ['SCORE_IN_REVIEW_BAND'], differences: ['SCORE_IN_REVIEW_BAND'], matchScore: 0.7, requestedBy: CLERK, requestedAt: NOW },
+          },
+        ]);
+        spec
+          .given(issued)
+          .when(face(0.59))
+          .then([{ type: 'IdentityVerificationFailed', data: { method: 'FACE', reasons: ['LOW_MATCH_SCORE'], matchScore: 0.59, providerReference: 'prov-1', failedAt: NOW } }]);
+      });
+
+      it('records a provider that could not answer without holding it against the customer', () => {
+        const events = spec
+          .given(issued)
+          .when(verifyIdentity({ method: 'FINGERPRINT', presented: {}, biometric: { outcome: 'UNAVAILABLE', reason: 'TIMEOUT' } }))
+          .then([{ type: 'IdentityVerificationUnavailable', data: { method: 'FINGERPRINT', reason: 'TIMEOUT', at: NOW } }]);
+        expect(fold(cardDecider, [...issued, ...events])).toMatchObject({ status: 'ISSUED', identityVerificationFailures: 0 });
+      });
+
+      it('requires the sample (the provider\'s answer) and a score within 0..1', () => {
+        expect(violations(issued, verifyIdentity({ method: 'FACE', presented: {} }))).toEqual([{ field: 'sample', reason: 'is required for FACE verification' }]);
+        expect(violations(issued, face(1.5))).toEqual([{ field: 'matchScore', reason: 'must be a number from 0 to 1' }]);
+      });
+    });
+
+    it('BRANCH_STAFF: verified on the staff member\'s word, recorded with their id; the document must still match', () => {
       spec
-        .given([...issued, { type: 'IdentityVerificationFailed', data: { method: 'ID_DOCUMENT', reasons: ['NAME_MISMATCH'], failedAt: VERIFIED_AT } }])
-        .when(verifyIdentity())
-        .then([{ type: 'IdentityVerified', data: { method: 'ID_DOCUMENT', verifiedAt: NOW } }]);
-    });
-
-    it.each(['FACE', 'FINGERPRINT'] as const)('requires a match score for %s', (method) => {
-      expect(violations(issued, verifyIdentity({ method }))).toEqual([
-        { field: 'matchScore', reason: 'is required for FACE and FINGERPRINT verification' },
+        .given(issued)
+        .when(doc({ name: '张三', idNumber: '11010519491231002X' }, { method: 'BRANCH_STAFF', attestedBy: 'staff-0042' }))
+        .then([{ type: 'IdentityVerified', data: { method: 'BRANCH_STAFF', attestedBy: 'staff-0042', verifiedAt: NOW } }]);
+      expect(violations(issued, doc({ name: '张三', idNumber: '11010519491231002X' }, { method: 'BRANCH_STAFF' }))).toEqual([
+        { field: 'staffId', reason: 'is required: the member of staff who saw the original document' },
       ]);
     });
 
-    it.each([-0.01, 1.01, Number.NaN])('refuses the match score %p', (matchScore) => {
-      expect(violations(issued, verifyIdentity({ method: 'FACE', matchScore }))).toEqual([
-        { field: 'matchScore', reason: 'must be a number from 0 to 1' },
+    it('names every missing field of a document check at once', () => {
+      expect(violations(issued, doc({}))).toEqual([
+        { field: 'name', reason: 'is required for ID_DOCUMENT verification' },
+        { field: 'idNumber', reason: 'is required for ID_DOCUMENT verification' },
       ]);
+    });
+
+    it(`locks the card on the ${MAX_IDENTITY_VERIFICATION_FAILURES}rd failure and opens a review with what failed`, () => {
+      const twoFailures = [...issued, ...Array.from({ length: MAX_IDENTITY_VERIFICATION_FAILURES - 1 }, () => identityVerificationFailed())];
+      const events = spec
+        .given(twoFailures)
+        .when(doc({ name: '王五', idNumber: '11010519491231002X' }))
+        .then([
+          { type: 'IdentityVerificationFailed', data: { method: 'ID_DOCUMENT', reasons: ['NAME_MISMATCH'], failedAt: NOW } },
+          { type: 'IdentityVerificationLocked', data: { failures: MAX_IDENTITY_VERIFICATION_FAILURES, lockedAt: NOW } },
+          {
+            type: 'IdentityReviewRequested',
+            data: { reviewId: REVIEW_ID, method: 'ID_DOCUMENT', reasons: ['VERIFICATION_LOCKED'], differences: ['NAME_MISMATCH'], requestedBy: CLERK, requestedAt: NOW },
+          },
+        ]);
+      const locked = [...twoFailures, ...events];
+      expect(fold(cardDecider, locked)).toMatchObject({ status: 'VERIFICATION_LOCKED', openReview: { reviewId: REVIEW_ID } });
+      spec.given(locked).when(verifyIdentity()).thenThrows('TRANSITION_NOT_ALLOWED');
+    });
+  });
+
+  describe('reviews', () => {
+    const inReview = [...issued, identityReviewRequested()];
+
+    it('records contact attempts with the customer on the open review', () => {
+      const events = spec
+        .given(inReview)
+        .when(recordReviewContactAttempt({ channel: 'PHONE', outcome: 'NO_ANSWER', note: ' called twice ' }))
+        .then([{ type: 'ReviewContactAttemptRecorded', data: { reviewId: REVIEW_ID, channel: 'PHONE', outcome: 'NO_ANSWER', note: 'called twice', recordedBy: REVIEWER, recordedAt: NOW } }]);
+      expect(fold(cardDecider, [...inReview, ...events])).toMatchObject({ status: 'IDENTITY_REVIEW', openReview: { contactAttempts: 1 } });
+    });
+
+    it('approval verifies the identity (naming the review); rejection sends the card back to ISSUED with a fresh count', () => {
+      const approved = spec
+        .given(inReview)
+        .when(decideIdentityReview({ decision: 'APPROVE', note: 'Birth date typo in our records' }))
+        .then([
+          { type: 'IdentityReviewDecided', data: { reviewId: REVIEW_ID, decision: 'APPROVE', note: 'Birth date typo in our records', decidedBy: REVIEWER, decidedAt: NOW } },
+          { type: 'IdentityVerified', data: { method: 'ID_DOCUMENT', reviewId: REVIEW_ID, verifiedAt: NOW } },
+        ]);
+      expect(fold(cardDecider, [...inReview, ...approved])).toMatchObject({ status: 'IDENTITY_VERIFIED' });
+      expect(fold(cardDecider, [...inReview, ...approved])).not.toHaveProperty('openReview');
+
+      const locked = CARD_HISTORIES.VERIFICATION_LOCKED[0].events;
+      const rejected = cardDecider.decide(decideIdentityReview({ decision: 'REJECT', note: 'Could not reach the customer' }), fold(cardDecider, locked));
+      expect(rejected.map((e) => e.type)).toEqual(['IdentityReviewDecided', 'IdentityVerificationFailed']);
+      expect(rejected[1].data).toMatchObject({ reasons: ['REVIEW_REJECTED'], reviewId: REVIEW_ID });
+      expect(fold(cardDecider, [...locked, ...rejected])).toMatchObject({ status: 'ISSUED', identityVerificationFailures: 0 });
+    });
+
+    it('is decided by someone other than who asked for it (403), needs a note, and names the open review', () => {
+      const error = spec.given(inReview).when(decideIdentityReview({ decidedBy: CLERK })).thenThrows('REVIEWER_MUST_DIFFER');
+      expect(error.kind).toBe('forbidden');
+      expect(violations(inReview, decideIdentityReview({ note: ' ' }))).toEqual([{ field: 'note', reason: 'is required' }]);
+      expect(violations(inReview, decideIdentityReview({ decision: 'MAYBE' as never }))).toEqual([{ field: 'decision', reason: 'must be one of APPROVE, REJECT' }]);
+      spec.given(inReview).when(decideIdentityReview({ reviewId: 'r-other' })).thenThrows('REVIEW_NOT_FOUND');
+      spec.given(inReview).when(recordReviewContactAttempt({ reviewId: 'r-other' })).thenThrows('REVIEW_NOT_FOUND');
     });
   });
 

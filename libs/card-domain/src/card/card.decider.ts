@@ -2,16 +2,18 @@ import type { Decider } from '../shared/decider';
 import { DomainError, ValidationFailed, type FieldViolation } from '../shared/domain-error';
 import { without, withoutUndefined } from '../shared/without-undefined';
 import { isExpiryInPast, parseExpiry } from '../values/expiry';
-import { idNumbersMatch } from '../values/id-number';
-import { namesMatch } from '../values/person-name';
+import { assessIdentity } from './identity-assessment';
 import {
   ACTIVATION_CHANNELS,
   CVV_RETRY_LIMIT,
   DISPUTE_OUTCOMES,
   DISPUTE_REASONS,
   DISPUTE_UPHELD,
+  CONTACT_ATTEMPT_CHANNELS,
+  CONTACT_ATTEMPT_OUTCOMES,
   MAX_ACTIVATION_ATTEMPTS,
-  VERIFICATION_METHODS,
+  MAX_IDENTITY_VERIFICATION_FAILURES,
+  REVIEW_DECISIONS,
   type ActivateCard,
   type ActivationFailureReason,
   type CancelCard,
@@ -19,14 +21,15 @@ import {
   type CardCommandType,
   type CardEvent,
   type CardState,
+  type DecideIdentityReview,
   type IssueCard,
   type IssuedCardState,
   type LinkCard,
   type OpenDispute,
+  type RecordReviewContactAttempt,
   type ReinstateCard,
   type ResolveDispute,
   type SuspendCard,
-  type VerificationFailureReason,
   type VerifyIdentity,
 } from './card.types';
 import { allowedCommands, isAllowed, type LifecycleStatus } from './lifecycle';
@@ -124,36 +127,126 @@ function issueCard(command: IssueCard): CardEvent[] {
   ];
 }
 
-function verifyIdentity(command: VerifyIdentity): CardEvent[] {
+function verifyIdentity(command: VerifyIdentity, card: IssuedCardState): CardEvent[] {
+  const assessment = assessIdentity(command);
+  const at = command.now;
+  const score = assessment.score;
+  const reference = assessment.providerReference;
+  switch (assessment.kind) {
+    case 'unavailable':
+      return [{ type: 'IdentityVerificationUnavailable', data: { method: command.method, reason: assessment.unavailableReason, at } }];
+    case 'verified':
+      return [
+        {
+          type: 'IdentityVerified',
+          data: withoutUndefined({ method: command.method, matchScore: score, providerReference: reference, attestedBy: assessment.attestedBy, verifiedAt: at }),
+        },
+      ];
+    case 'review':
+      return [
+        {
+          type: 'IdentityReviewRequested',
+          data: withoutUndefined({
+            reviewId: command.reviewId,
+            method: command.method,
+            reasons: assessment.reviewReasons,
+            differences: [...assessment.reviewReasons],
+            matchScore: score,
+            requestedBy: command.requestedBy,
+            requestedAt: at,
+          }),
+        },
+      ];
+    case 'failed': {
+      const events: CardEvent[] = [
+        {
+          type: 'IdentityVerificationFailed',
+          data: withoutUndefined({ method: command.method, reasons: assessment.reasons, matchScore: score, providerReference: reference, failedAt: at }),
+        },
+      ];
+      const failures = card.identityVerificationFailures + 1;
+      if (failures >= MAX_IDENTITY_VERIFICATION_FAILURES) {
+        events.push(
+          { type: 'IdentityVerificationLocked', data: { failures, lockedAt: at } },
+          {
+            type: 'IdentityReviewRequested',
+            data: {
+              reviewId: command.reviewId,
+              method: command.method,
+              reasons: ['VERIFICATION_LOCKED'],
+              differences: [...new Set(assessment.reasons)],
+              requestedBy: command.requestedBy,
+              requestedAt: at,
+            },
+          },
+        );
+      }
+      return events;
+    }
+  }
+}
+
+/** The review named by a review command, which must be the card's open one. */
+function openReviewOf(card: IssuedCardState, reviewId: string) {
+  if (card.openReview === undefined || card.openReview.reviewId !== reviewId) {
+    throw new DomainError('not_found', 'REVIEW_NOT_FOUND', 'This card has no open review with this id', { reviewId });
+  }
+  return card.openReview;
+}
+
+function recordReviewContactAttempt(command: RecordReviewContactAttempt, card: IssuedCardState): CardEvent[] {
   const violations: FieldViolation[] = [];
-  if (!includes(VERIFICATION_METHODS, command.method)) {
-    violations.push({ field: 'method', reason: `must be one of ${VERIFICATION_METHODS.join(', ')}` });
+  if (!includes(CONTACT_ATTEMPT_CHANNELS, command.channel)) {
+    violations.push({ field: 'channel', reason: `must be one of ${CONTACT_ATTEMPT_CHANNELS.join(', ')}` });
   }
-  const biometric = command.method === 'FACE' || command.method === 'FINGERPRINT';
-  const score = command.matchScore;
-  if (score === undefined) {
-    if (biometric) violations.push({ field: 'matchScore', reason: 'is required for FACE and FINGERPRINT verification' });
-  } else if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1) {
-    violations.push({ field: 'matchScore', reason: 'must be a number from 0 to 1' });
+  if (!includes(CONTACT_ATTEMPT_OUTCOMES, command.outcome)) {
+    violations.push({ field: 'outcome', reason: `must be one of ${CONTACT_ATTEMPT_OUTCOMES.join(', ')}` });
   }
-  if (trimmed(command.name).length === 0) violations.push({ field: 'name', reason: 'is required' });
-  if (trimmed(command.idNumber).length === 0) violations.push({ field: 'idNumber', reason: 'is required' });
+  const note = trimmed(command.note);
+  if ([...note].length > NOTE_MAX_LENGTH) violations.push({ field: 'note', reason: `must be at most ${NOTE_MAX_LENGTH} characters` });
   failIfAny(violations);
+  openReviewOf(card, command.reviewId);
+  return [
+    {
+      type: 'ReviewContactAttemptRecorded',
+      data: withoutUndefined({
+        reviewId: command.reviewId,
+        channel: command.channel,
+        outcome: command.outcome,
+        note: note.length > 0 ? note : undefined,
+        recordedBy: command.recordedBy,
+        recordedAt: command.now,
+      }),
+    },
+  ];
+}
 
-  const reasons: VerificationFailureReason[] = [];
-  if (!namesMatch(command.name, command.registered.name)) reasons.push('NAME_MISMATCH');
-  if (!idNumbersMatch(command.idNumber, command.registered.idNumber)) reasons.push('ID_NUMBER_MISMATCH');
-  if (biometric && score !== undefined && score < command.matchScoreThreshold) reasons.push('LOW_MATCH_SCORE');
-
-  if (reasons.length > 0) {
-    return [
-      {
-        type: 'IdentityVerificationFailed',
-        data: withoutUndefined({ method: command.method, reasons, matchScore: score, failedAt: command.now }),
-      },
-    ];
+function decideIdentityReview(command: DecideIdentityReview, card: IssuedCardState): CardEvent[] {
+  const violations: FieldViolation[] = [];
+  if (!includes(REVIEW_DECISIONS, command.decision)) {
+    violations.push({ field: 'decision', reason: `must be one of ${REVIEW_DECISIONS.join(', ')}` });
   }
-  return [{ type: 'IdentityVerified', data: withoutUndefined({ method: command.method, matchScore: score, verifiedAt: command.now }) }];
+  const note = requiredText('note', command.note, NOTE_MAX_LENGTH, violations);
+  failIfAny(violations);
+  const review = openReviewOf(card, command.reviewId);
+  // Four eyes: whoever sent the card to review does not also decide it.
+  if (review.requestedBy === command.decidedBy) {
+    throw new DomainError('forbidden', 'REVIEWER_MUST_DIFFER', 'The review must be decided by someone other than who asked for it', {
+      reviewId: review.reviewId,
+      requestedBy: review.requestedBy,
+    });
+  }
+  const decided: CardEvent = {
+    type: 'IdentityReviewDecided',
+    data: { reviewId: review.reviewId, decision: command.decision, note, decidedBy: command.decidedBy, decidedAt: command.now },
+  };
+  if (command.decision === 'APPROVE') {
+    return [decided, { type: 'IdentityVerified', data: { method: review.method, reviewId: review.reviewId, verifiedAt: command.now } }];
+  }
+  return [
+    decided,
+    { type: 'IdentityVerificationFailed', data: { method: review.method, reasons: ['REVIEW_REJECTED'], reviewId: review.reviewId, failedAt: command.now } },
+  ];
 }
 
 function linkCard(command: LinkCard): CardEvent[] {
@@ -263,7 +356,11 @@ function decide(command: CardCommand, state: CardState): CardEvent[] {
 
   switch (command.type) {
     case 'VerifyIdentity':
-      return verifyIdentity(command);
+      return verifyIdentity(command, state);
+    case 'RecordReviewContactAttempt':
+      return recordReviewContactAttempt(command, state);
+    case 'DecideIdentityReview':
+      return decideIdentityReview(command, state);
     case 'LinkCard':
       return linkCard(command);
     case 'ActivateCard':
@@ -301,12 +398,33 @@ function evolve(state: CardState, event: CardEvent): CardState {
   switch (event.type) {
     case 'IdentityVerified':
       return {
-        ...state,
+        ...without(state, 'openReview'),
         status: 'IDENTITY_VERIFIED',
         timestamps: { ...state.timestamps, identityVerifiedAt: event.data.verifiedAt },
       };
     case 'IdentityVerificationFailed':
-      return { ...state, identityVerificationFailures: state.identityVerificationFailures + 1 };
+      // A rejected review closes it and starts the count again; any other failure counts.
+      return event.data.reviewId !== undefined
+        ? { ...without(state, 'openReview'), status: 'ISSUED', identityVerificationFailures: 0 }
+        : { ...state, identityVerificationFailures: state.identityVerificationFailures + 1 };
+    case 'IdentityVerificationLocked':
+      return { ...state, status: 'VERIFICATION_LOCKED' };
+    case 'IdentityReviewRequested':
+      return {
+        ...state,
+        // A lock keeps its own status; otherwise the card now waits for the review.
+        status: state.status === 'VERIFICATION_LOCKED' ? 'VERIFICATION_LOCKED' : 'IDENTITY_REVIEW',
+        openReview: {
+          reviewId: event.data.reviewId,
+          method: event.data.method,
+          reasons: [...event.data.reasons],
+          requestedBy: event.data.requestedBy,
+          requestedAt: event.data.requestedAt,
+          contactAttempts: 0,
+        },
+      };
+    case 'ReviewContactAttemptRecorded':
+      return state.openReview === undefined ? state : { ...state, openReview: { ...state.openReview, contactAttempts: state.openReview.contactAttempts + 1 } };
     case 'CardLinked':
       return {
         ...state,

@@ -1,8 +1,18 @@
 import { DomainError } from '../shared/domain-error';
 import { fold } from '../shared/decider';
-import { CARD_HISTORIES, SAMPLE_COMMANDS, activationAttemptFailed, activateCard, resolveDispute, verifyIdentity, type CardHistory } from '../testing/card-fixtures';
+import {
+  CARD_HISTORIES,
+  SAMPLE_COMMANDS,
+  activationAttemptFailed,
+  activateCard,
+  decideIdentityReview,
+  identityVerificationFailed,
+  resolveDispute,
+  verifyIdentity,
+  type CardHistory,
+} from '../testing/card-fixtures';
 import { cardDecider } from './card.decider';
-import { CARD_STATUSES, MAX_ACTIVATION_ATTEMPTS, type CardCommand, type CardEvent, type CardStatus } from './card.types';
+import { CARD_STATUSES, MAX_ACTIVATION_ATTEMPTS, MAX_IDENTITY_VERIFICATION_FAILURES, type CardCommand, type CardEvent, type CardStatus } from './card.types';
 import {
   CARD_COMMAND_TYPES,
   CARD_LIFECYCLE,
@@ -29,7 +39,21 @@ function statusAfter(events: readonly CardEvent[]): LifecycleStatus {
 const SCENARIOS: Record<string, { extraHistory?: readonly CardEvent[]; command: () => CardCommand }> = {
   'IssueCard → ISSUED': { command: SAMPLE_COMMANDS.IssueCard },
   'VerifyIdentity → IDENTITY_VERIFIED': { command: SAMPLE_COMMANDS.VerifyIdentity },
-  'VerifyIdentity → ISSUED (on failure)': { command: () => verifyIdentity({ name: '李四' }) },
+  'VerifyIdentity → ISSUED (on failure)': { command: () => verifyIdentity({ presented: { name: '李四', idNumber: '11010519491231002X' } }) },
+  'VerifyIdentity → VERIFICATION_LOCKED (on the 3rd failure)': {
+    extraHistory: Array.from({ length: MAX_IDENTITY_VERIFICATION_FAILURES - 1 }, () => identityVerificationFailed()),
+    command: () => verifyIdentity({ presented: { name: '李四', idNumber: '11010519491231002X' } }),
+  },
+  'VerifyIdentity → IDENTITY_REVIEW (when a difference needs a person)': {
+    command: () => verifyIdentity({ presented: { name: '张三', idNumber: '11010519491231002X', birthDate: '1949-12-30' } }),
+  },
+  'VerifyIdentity → ISSUED (when the provider is unavailable)': {
+    command: () => verifyIdentity({ method: 'FACE', presented: {}, biometric: { outcome: 'UNAVAILABLE', reason: 'TIMEOUT' } }),
+  },
+  'RecordReviewContactAttempt → IDENTITY_REVIEW': { command: SAMPLE_COMMANDS.RecordReviewContactAttempt },
+  'RecordReviewContactAttempt → VERIFICATION_LOCKED': { command: SAMPLE_COMMANDS.RecordReviewContactAttempt },
+  'DecideIdentityReview → IDENTITY_VERIFIED (APPROVE)': { command: () => decideIdentityReview({ decision: 'APPROVE' }) },
+  'DecideIdentityReview → ISSUED (REJECT)': { command: () => decideIdentityReview({ decision: 'REJECT' }) },
   'LinkCard → LINKED': { command: SAMPLE_COMMANDS.LinkCard },
   'ActivateCard → ACTIVE': { command: SAMPLE_COMMANDS.ActivateCard },
   'ActivateCard → LINKED (on a failed possession proof)': {
@@ -66,7 +90,7 @@ describe('the lifecycle table', () => {
   it('lets a reinstated card return to any status a suspension can come from, and a rejected dispute to ACTIVE or SUSPENDED', () => {
     const reinstate = CARD_LIFECYCLE.find((row) => row.command === 'ReinstateCard')!;
     const rejected = CARD_LIFECYCLE.find((row) => row.outcome === 'REJECTED')!;
-    expect(targetStatuses(reinstate)).toEqual(['ISSUED', 'IDENTITY_VERIFIED', 'LINKED', 'ACTIVE']);
+    expect(targetStatuses(reinstate)).toEqual(['ISSUED', 'IDENTITY_REVIEW', 'VERIFICATION_LOCKED', 'IDENTITY_VERIFIED', 'LINKED', 'ACTIVE']);
     expect(targetStatuses(rejected)).toEqual(['ACTIVE', 'SUSPENDED']);
   });
 

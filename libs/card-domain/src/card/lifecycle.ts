@@ -3,6 +3,7 @@ import {
   CVV_RETRY_LIMIT,
   DISPUTE_UPHELD,
   MAX_ACTIVATION_ATTEMPTS,
+  MAX_IDENTITY_VERIFICATION_FAILURES,
   type CardCommandType,
   type CardEventType,
   type CardStatus,
@@ -16,6 +17,8 @@ export const LIFECYCLE_STATUSES: readonly LifecycleStatus[] = ['NONE', ...CARD_S
 const COMMANDS: Readonly<Record<CardCommandType, true>> = {
   IssueCard: true,
   VerifyIdentity: true,
+  RecordReviewContactAttempt: true,
+  DecideIdentityReview: true,
   LinkCard: true,
   ActivateCard: true,
   SuspendCard: true,
@@ -62,7 +65,9 @@ function ordinal(n: number): string {
   return `${n}${teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th')}`;
 }
 
-const LIVE_BEFORE_ACTIVATION: readonly CardStatus[] = ['ISSUED', 'IDENTITY_VERIFIED', 'LINKED'];
+const LIVE_BEFORE_ACTIVATION: readonly CardStatus[] = ['ISSUED', 'IDENTITY_REVIEW', 'VERIFICATION_LOCKED', 'IDENTITY_VERIFIED', 'LINKED'];
+/** Where a review of the card's identity is open. */
+const UNDER_REVIEW: readonly CardStatus[] = ['IDENTITY_REVIEW', 'VERIFICATION_LOCKED'];
 
 /** THE rule: every transition a card may make. The decider refuses anything not listed; docs/lifecycle.md is generated from it. */
 export const CARD_LIFECYCLE: readonly LifecycleTransition[] = [
@@ -78,7 +83,7 @@ export const CARD_LIFECYCLE: readonly LifecycleTransition[] = [
     from: ['ISSUED'],
     target: { kind: 'status', status: 'IDENTITY_VERIFIED' },
     events: ['IdentityVerified'],
-    note: 'Name and id number match the registered customer; FACE and FINGERPRINT also need a match score at or above the threshold.',
+    note: 'Every check of the method passes (docs/identity.md): the document against the registered customer, a biometric score at or above the pass threshold, or a member of staff who saw the original.',
   }),
   transition({
     command: 'VerifyIdentity',
@@ -86,7 +91,56 @@ export const CARD_LIFECYCLE: readonly LifecycleTransition[] = [
     target: { kind: 'status', status: 'ISSUED' },
     outcome: 'on failure',
     events: ['IdentityVerificationFailed'],
-    note: 'Records the reasons (NAME_MISMATCH, ID_NUMBER_MISMATCH, LOW_MATCH_SCORE); the customer may try again.',
+    note: 'Records a reason code per failed check; the customer may try again.',
+  }),
+  transition({
+    command: 'VerifyIdentity',
+    from: ['ISSUED'],
+    target: { kind: 'status', status: 'VERIFICATION_LOCKED' },
+    outcome: `on the ${ordinal(MAX_IDENTITY_VERIFICATION_FAILURES)} failure`,
+    events: ['IdentityVerificationFailed', 'IdentityVerificationLocked', 'IdentityReviewRequested'],
+    note: 'Locked until a person decides the review it opens.',
+  }),
+  transition({
+    command: 'VerifyIdentity',
+    from: ['ISSUED'],
+    target: { kind: 'status', status: 'IDENTITY_REVIEW' },
+    outcome: 'when a difference needs a person',
+    events: ['IdentityReviewRequested'],
+    note: 'E.g. name and id number match but the birth date differs, or a biometric score between the review and pass thresholds.',
+  }),
+  transition({
+    command: 'VerifyIdentity',
+    from: ['ISSUED'],
+    target: { kind: 'status', status: 'ISSUED' },
+    outcome: 'when the provider is unavailable',
+    events: ['IdentityVerificationUnavailable'],
+    note: 'Recorded, but not counted against the customer.',
+  }),
+  ...UNDER_REVIEW.map((status) =>
+    transition({
+      command: 'RecordReviewContactAttempt',
+      from: [status],
+      target: { kind: 'status', status },
+      events: ['ReviewContactAttemptRecorded'],
+      note: 'A call or message to the customer about the open review, and its outcome.',
+    }),
+  ),
+  transition({
+    command: 'DecideIdentityReview',
+    from: UNDER_REVIEW,
+    target: { kind: 'status', status: 'IDENTITY_VERIFIED' },
+    outcome: 'APPROVE',
+    events: ['IdentityReviewDecided', 'IdentityVerified'],
+    note: 'By someone other than who asked for the review.',
+  }),
+  transition({
+    command: 'DecideIdentityReview',
+    from: UNDER_REVIEW,
+    target: { kind: 'status', status: 'ISSUED' },
+    outcome: 'REJECT',
+    events: ['IdentityReviewDecided', 'IdentityVerificationFailed'],
+    note: 'The failure count starts again: the customer may try anew.',
   }),
   transition({
     command: 'LinkCard',

@@ -2,7 +2,7 @@ import { DomainError, ValidationFailed } from '../shared/domain-error';
 import { fold } from '../shared/decider';
 import { DeciderSpecification } from '../testing/decider-spec';
 import { customerDecider } from './customer.decider';
-import type { ChangeContactDetails, CustomerRegistered, RegisterCustomer } from './customer.types';
+import type { ChangeContactDetails, CustomerEvent, CustomerRegistered, RegisterCustomer, VerifyCustomerIdentity } from './customer.types';
 
 const NOW = '2025-06-01T09:00:00.000Z';
 const CUSTOMER_ID = 'c3f5a3a0-1f0e-4a4b-8c55-0c0a3c1d2e11';
@@ -192,11 +192,12 @@ describe('customer decider: changing contact details', () => {
   const LATER = '2026-03-01T10:00:00.000Z';
   const change = (fields: Omit<ChangeContactDetails, 'type' | 'now'>): ChangeContactDetails => ({ type: 'ChangeContactDetails', now: LATER, ...fields });
 
-  it('given a registered customer, when the phone and channels change, then only those are recorded, normalised', () => {
-    spec
+  it('given a registered customer, when the phone changes, then the new number waits for a new identity verification', () => {
+    const events = spec
       .given([registered])
       .when(change({ phone: '139 0013 9000', preferredChannels: ['SMS'], email: undefined }))
-      .then([{ type: 'CustomerContactDetailsChanged', data: { phone: '+8613900139000', changedAt: LATER } }]);
+      .then([{ type: 'CustomerPhoneChangeRequested', data: { phone: '+8613900139000', requestedAt: LATER } }]);
+    expect(fold(customerDecider, [registered, ...events])).toMatchObject({ phone: '+8613800138000', pendingPhone: '+8613900139000', pendingPhoneSince: LATER });
   });
 
   it('given a registered customer, when e-mail, address, channels and locale change, then the state holds them', () => {
@@ -233,5 +234,56 @@ describe('customer decider: changing contact details', () => {
       .given([registered, { type: 'CustomerPersonalDataErased', data: { reason: 'PIPL', erasedAt: NOW } }])
       .when(change({ phone: '13900139000' }))
       .thenThrows('CUSTOMER_PERSONAL_DATA_ERASED');
+  });
+});
+
+describe('customer decider: verifying the customer\'s identity again (a phone change waits for it)', () => {
+  const LATER = '2026-03-01T10:00:00.000Z';
+  const THRESHOLDS = { FACE: { pass: 0.8, review: 0.6 }, FINGERPRINT: { pass: 0.9, review: 0.75 } };
+  const verify = (overrides: Partial<VerifyCustomerIdentity> = {}): VerifyCustomerIdentity => ({
+    type: 'VerifyCustomerIdentity',
+    method: 'ID_DOCUMENT',
+    presented: { name: '张三', idNumber: '11010519491231002X' },
+    thresholds: THRESHOLDS,
+    requestedBy: 'agent-1',
+    now: LATER,
+    ...overrides,
+  });
+  const pending: CustomerEvent = { type: 'CustomerPhoneChangeRequested', data: { phone: '+8613900139000', requestedAt: NOW } };
+
+  it('given a pending phone, when the identity is verified, then the new phone takes effect', () => {
+    const events = spec
+      .given([registered, pending])
+      .when(verify())
+      .then([
+        { type: 'CustomerIdentityVerified', data: { method: 'ID_DOCUMENT', verifiedAt: LATER } },
+        { type: 'CustomerPhoneChanged', data: { phone: '+8613900139000', changedAt: LATER } },
+      ]);
+    const state = fold(customerDecider, [registered, pending, ...events]);
+    expect(state).toMatchObject({ phone: '+8613900139000', identityVerifiedAt: LATER });
+    expect(state).not.toHaveProperty('pendingPhone');
+  });
+
+  it('given a pending phone, when the verification fails, then the old phone stays and the reasons are recorded', () => {
+    spec
+      .given([registered, pending])
+      .when(verify({ presented: { name: '李四', idNumber: '11010519491231002X' } }))
+      .then([{ type: 'CustomerIdentityVerificationFailed', data: { method: 'ID_DOCUMENT', reasons: ['NAME_MISMATCH'], failedAt: LATER } }]);
+  });
+
+  it('what would go to review for a card fails here; a provider that cannot answer is recorded as such', () => {
+    spec
+      .given([registered])
+      .when(verify({ method: 'FACE', presented: {}, biometric: { outcome: 'SCORED', score: 0.7, providerReference: 'p' } }))
+      .then([{ type: 'CustomerIdentityVerificationFailed', data: { method: 'FACE', reasons: ['LOW_MATCH_SCORE'], matchScore: 0.7, failedAt: LATER } }]);
+    spec
+      .given([registered])
+      .when(verify({ method: 'FACE', presented: {}, biometric: { outcome: 'UNAVAILABLE', reason: 'TIMEOUT' } }))
+      .then([{ type: 'CustomerIdentityVerificationUnavailable', data: { method: 'FACE', reason: 'TIMEOUT', at: LATER } }]);
+  });
+
+  it('refuses an unknown customer and an erased one', () => {
+    spec.given([]).when(verify()).thenThrows('CUSTOMER_NOT_FOUND');
+    spec.given([registered, { type: 'CustomerPersonalDataErased', data: { reason: 'PIPL', erasedAt: NOW } }]).when(verify()).thenThrows('CUSTOMER_PERSONAL_DATA_ERASED');
   });
 });

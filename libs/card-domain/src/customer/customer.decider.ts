@@ -11,14 +11,15 @@ import {
   NOTIFICATION_CHANNELS,
   type ChangeContactDetails,
   type CustomerCommand,
-  type CustomerContactDetailsChanged,
   type CustomerEvent,
   type CustomerRegistered,
   type CustomerState,
   type NotificationChannel,
   type PostalAddress,
   type RegisterCustomer,
+  type VerifyCustomerIdentity,
 } from './customer.types';
+import { assessIdentity } from '../card/identity-assessment';
 
 const NAME_MAX_LENGTH = 100;
 const DEFAULT_CHANNELS: readonly NotificationChannel[] = ['SMS'];
@@ -158,7 +159,7 @@ type RegisteredCustomer = Extract<CustomerState, { exists: true }>;
 
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-function changeContactDetails(command: ChangeContactDetails, state: RegisteredCustomer): CustomerContactDetailsChanged[] {
+function changeContactDetails(command: ChangeContactDetails, state: RegisteredCustomer): CustomerEvent[] {
   if (state.personalDataErasedAt !== undefined) {
     throw new DomainError(
       'conflict',
@@ -200,14 +201,64 @@ function changeContactDetails(command: ChangeContactDetails, state: RegisteredCu
 
   // Only what really changes is recorded; asking for the details the customer already has records nothing.
   const changed = withoutUndefined({
-    phone: phone !== undefined && phone !== state.phone ? phone : undefined,
     email: email !== undefined && email !== state.email ? email : undefined,
     address: address !== undefined && !sameJson(address, state.address) ? address : undefined,
     preferredChannels: preferredChannels !== undefined && !sameJson(preferredChannels, state.preferredChannels) ? preferredChannels : undefined,
     locale: command.locale !== undefined && command.locale !== state.locale ? command.locale : undefined,
   });
-  if (Object.keys(changed).length === 0) return [];
-  return [{ type: 'CustomerContactDetailsChanged', data: { ...changed, changedAt: command.now } }];
+  const events: CustomerEvent[] = [];
+  if (Object.keys(changed).length > 0) events.push({ type: 'CustomerContactDetailsChanged', data: { ...changed, changedAt: command.now } });
+  // A new phone number waits for the customer to prove who they are again: a stolen session must not be able
+  // to redirect the SMS codes and notices of someone else's cards.
+  if (phone !== undefined && phone !== state.phone && phone !== state.pendingPhone) {
+    events.push({ type: 'CustomerPhoneChangeRequested', data: { phone, requestedAt: command.now } });
+  }
+  return events;
+}
+
+function verifyCustomerIdentity(command: VerifyCustomerIdentity, state: RegisteredCustomer): CustomerEvent[] {
+  if (state.personalDataErasedAt !== undefined) {
+    throw new DomainError('conflict', 'CUSTOMER_PERSONAL_DATA_ERASED', 'This customer\'s personal data was erased: there is nothing to verify against', {
+      customerId: state.customerId,
+    });
+  }
+  const assessment = assessIdentity({
+    type: 'VerifyIdentity',
+    method: command.method,
+    presented: command.presented,
+    registered: { name: state.name, idType: state.idType, idNumber: state.idNumber },
+    ...(command.biometric !== undefined && { biometric: command.biometric }),
+    ...(command.attestedBy !== undefined && { attestedBy: command.attestedBy }),
+    thresholds: command.thresholds,
+    reviewId: '',
+    requestedBy: command.requestedBy,
+    now: command.now,
+  });
+  const at = command.now;
+  switch (assessment.kind) {
+    case 'unavailable':
+      return [{ type: 'CustomerIdentityVerificationUnavailable', data: { method: command.method, reason: assessment.unavailableReason, at } }];
+    case 'verified': {
+      const events: CustomerEvent[] = [
+        {
+          type: 'CustomerIdentityVerified',
+          data: withoutUndefined({ method: command.method, matchScore: assessment.score, providerReference: assessment.providerReference, attestedBy: assessment.attestedBy, verifiedAt: at }),
+        },
+      ];
+      if (state.pendingPhone !== undefined) events.push({ type: 'CustomerPhoneChanged', data: { phone: state.pendingPhone, changedAt: at } });
+      return events;
+    }
+    // A customer's own re-verification has no review: what would go to a person for a card fails here, with the
+    // difference as its reason, and the customer can try another method.
+    case 'review':
+    case 'failed': {
+      const reasons =
+        assessment.kind === 'failed'
+          ? assessment.reasons
+          : assessment.reviewReasons.map((reason) => (reason === 'SCORE_IN_REVIEW_BAND' ? 'LOW_MATCH_SCORE' : 'BIRTH_DATE_MISMATCH'));
+      return [{ type: 'CustomerIdentityVerificationFailed', data: withoutUndefined({ method: command.method, reasons, matchScore: assessment.score, failedAt: at }) }];
+    }
+  }
 }
 
 export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerState> = {
@@ -230,6 +281,11 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
           throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
         }
         return changeContactDetails(command, state);
+      case 'VerifyCustomerIdentity':
+        if (!state.exists) {
+          throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
+        }
+        return verifyCustomerIdentity(command, state);
       case 'EraseCustomerPersonalData': {
         if (!state.exists) {
           throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
@@ -259,9 +315,18 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
           contactDetailsChangedAt: changedAt,
         };
       }
+      case 'CustomerPhoneChangeRequested':
+        return state.exists ? { ...state, pendingPhone: event.data.phone, pendingPhoneSince: event.data.requestedAt } : state;
+      case 'CustomerIdentityVerified':
+        return state.exists ? { ...state, identityVerifiedAt: event.data.verifiedAt } : state;
+      case 'CustomerPhoneChanged': {
+        if (!state.exists) return state;
+        const { pendingPhone: _pending, pendingPhoneSince: _since, ...rest } = state;
+        return { ...rest, phone: event.data.phone, contactDetailsChangedAt: event.data.changedAt };
+      }
       case 'CustomerPersonalDataErased': {
         if (!state.exists) return state;
-        const { address: _address, email, ...kept } = state;
+        const { address: _address, email, pendingPhone: _pending, pendingPhoneSince: _since, ...kept } = state;
         return {
           ...kept,
           name: ERASED,

@@ -1,3 +1,4 @@
+import type { BiometricMethod, BiometricResult, PresentedIdentity, ScoreThresholds, VerificationFailureReason, VerificationMethod } from '../card/card.types';
 export const ID_TYPES = ['CN_RESIDENT_ID', 'PASSPORT'] as const;
 export type IdType = (typeof ID_TYPES)[number];
 
@@ -55,7 +56,21 @@ export interface ChangeContactDetails {
   readonly locale?: Locale;
   readonly now: string;
 }
-export type CustomerCommand = RegisterCustomer | ChangeContactDetails | EraseCustomerPersonalData;
+/**
+ * The customer proves who they are again (the same methods as a card's verification), e.g. to confirm a new
+ * phone number. The handler fills in what the registry holds and what the provider said; the domain assesses.
+ */
+export interface VerifyCustomerIdentity {
+  readonly type: 'VerifyCustomerIdentity';
+  readonly method: VerificationMethod;
+  readonly presented: PresentedIdentity;
+  readonly biometric?: BiometricResult;
+  readonly attestedBy?: string;
+  readonly thresholds: Readonly<Record<BiometricMethod, ScoreThresholds>>;
+  readonly requestedBy: string;
+  readonly now: string;
+}
+export type CustomerCommand = RegisterCustomer | ChangeContactDetails | VerifyCustomerIdentity | EraseCustomerPersonalData;
 
 // ---- events ----
 export interface CustomerRegistered {
@@ -88,11 +103,47 @@ export interface CustomerContactDetailsChanged {
     readonly changedAt: string;
   };
 }
+/** A new phone number waits for the customer to verify their identity again; notifications keep the old one. */
+export interface CustomerPhoneChangeRequested {
+  readonly type: 'CustomerPhoneChangeRequested';
+  readonly data: { readonly phone: string; readonly requestedAt: string };
+}
+export interface CustomerIdentityVerified {
+  readonly type: 'CustomerIdentityVerified';
+  readonly data: {
+    readonly method: VerificationMethod;
+    readonly matchScore?: number;
+    readonly providerReference?: string;
+    readonly attestedBy?: string;
+    readonly verifiedAt: string;
+  };
+}
+export interface CustomerIdentityVerificationFailed {
+  readonly type: 'CustomerIdentityVerificationFailed';
+  readonly data: { readonly method: VerificationMethod; readonly reasons: VerificationFailureReason[]; readonly matchScore?: number; readonly failedAt: string };
+}
+export interface CustomerIdentityVerificationUnavailable {
+  readonly type: 'CustomerIdentityVerificationUnavailable';
+  readonly data: { readonly method: VerificationMethod; readonly reason: string; readonly at: string };
+}
+/** The pending phone number takes effect (after a successful identity verification). */
+export interface CustomerPhoneChanged {
+  readonly type: 'CustomerPhoneChanged';
+  readonly data: { readonly phone: string; readonly changedAt: string };
+}
 export interface CustomerPersonalDataErased {
   readonly type: 'CustomerPersonalDataErased';
   readonly data: { readonly reason: string; readonly erasedAt: string };
 }
-export type CustomerEvent = CustomerRegistered | CustomerContactDetailsChanged | CustomerPersonalDataErased;
+export type CustomerEvent =
+  | CustomerRegistered
+  | CustomerContactDetailsChanged
+  | CustomerPhoneChangeRequested
+  | CustomerIdentityVerified
+  | CustomerIdentityVerificationFailed
+  | CustomerIdentityVerificationUnavailable
+  | CustomerPhoneChanged
+  | CustomerPersonalDataErased;
 
 // ---- state ----
 export type CustomerState =
@@ -111,6 +162,11 @@ export type CustomerState =
       readonly registeredAt: string;
       /** When the contact details last changed, if ever. */
       readonly contactDetailsChangedAt?: string;
+      /** A new phone number waiting for the customer to verify their identity again; `phone` stays in use until then. */
+      readonly pendingPhone?: string;
+      readonly pendingPhoneSince?: string;
+      /** When the customer last verified their identity (after registration). */
+      readonly identityVerifiedAt?: string;
       /** Set once the customer's personal data was erased; the personal fields then read '[erased]'. */
       readonly personalDataErasedAt?: string;
     };

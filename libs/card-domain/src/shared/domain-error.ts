@@ -5,6 +5,7 @@
  */
 export type DomainErrorKind =
   | 'invalid' // malformed or impossible input (HTTP 400)
+  | 'forbidden' // allowed to the caller's role, but not to this caller here, e.g. deciding their own review (HTTP 403)
   | 'not_found' // the thing referred to does not exist (HTTP 404)
   | 'conflict' // the lifecycle forbids it now, or it already exists (HTTP 409)
   | 'rejected'; // well-formed and allowed, but the business refuses it, e.g. a wrong CVV2 (HTTP 422)

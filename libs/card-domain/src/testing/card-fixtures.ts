@@ -5,15 +5,17 @@ import type {
   CardCommandType,
   CardEvent,
   CardStatus,
+  DecideIdentityReview,
   IssueCard,
   LinkCard,
   OpenDispute,
+  RecordReviewContactAttempt,
   ReinstateCard,
   ResolveDispute,
   SuspendCard,
   VerifyIdentity,
 } from '../card/card.types';
-import { MAX_ACTIVATION_ATTEMPTS } from '../card/card.types';
+import { MAX_ACTIVATION_ATTEMPTS, MAX_IDENTITY_VERIFICATION_FAILURES } from '../card/card.types';
 
 /** Times of a card's story, a few minutes apart, so each stage's timestamp is recognisable in assertions. */
 export const ISSUED_AT = '2025-06-01T09:00:00.000Z';
@@ -30,7 +32,12 @@ export const CARD_ID = '7b0c1e1e-5c47-4c7a-9d1a-2f2f7c1b9a01';
 export const CUSTOMER_ID = 'c3f5a3a0-1f0e-4a4b-8c55-0c0a3c1d2e11';
 export const ACCOUNT_ID = 'acc-6222020000001234';
 export const DISPUTE_ID = 'd-2025-0001';
-export const REGISTERED = { name: '张三', idNumber: '11010519491231002X' } as const;
+export const REGISTERED = { name: '张三', idType: 'CN_RESIDENT_ID', idNumber: '11010519491231002X' } as const;
+export const REVIEW_ID = 'r-2025-0001';
+/** Who sent the card to review (the branch clerk), and the reviewer who decides (someone else). */
+export const CLERK = 'clerk-1';
+export const REVIEWER = 'reviewer-2';
+export const THRESHOLDS = { FACE: { pass: 0.8, review: 0.6 }, FINGERPRINT: { pass: 0.9, review: 0.75 } } as const;
 
 // ---- commands (happy path unless overridden) ----
 
@@ -53,13 +60,22 @@ export function verifyIdentity(overrides: Partial<VerifyIdentity> = {}): VerifyI
   return {
     type: 'VerifyIdentity',
     method: 'ID_DOCUMENT',
-    name: REGISTERED.name,
-    idNumber: REGISTERED.idNumber,
+    presented: { name: REGISTERED.name, idNumber: REGISTERED.idNumber },
     registered: REGISTERED,
-    matchScoreThreshold: 0.8,
+    thresholds: THRESHOLDS,
+    reviewId: REVIEW_ID,
+    requestedBy: CLERK,
     now: NOW,
     ...overrides,
   };
+}
+
+export function recordReviewContactAttempt(overrides: Partial<RecordReviewContactAttempt> = {}): RecordReviewContactAttempt {
+  return { type: 'RecordReviewContactAttempt', reviewId: REVIEW_ID, channel: 'PHONE', outcome: 'REACHED', note: 'Confirmed the birth date', recordedBy: REVIEWER, now: NOW, ...overrides };
+}
+
+export function decideIdentityReview(overrides: Partial<DecideIdentityReview> = {}): DecideIdentityReview {
+  return { type: 'DecideIdentityReview', reviewId: REVIEW_ID, decision: 'APPROVE', note: 'Original document seen', decidedBy: REVIEWER, now: NOW, ...overrides };
 }
 
 export function linkCard(overrides: Partial<LinkCard> = {}): LinkCard {
@@ -101,6 +117,8 @@ export function resolveDispute(overrides: Partial<ResolveDispute> = {}): Resolve
 export const SAMPLE_COMMANDS: { readonly [K in CardCommandType]: () => Extract<CardCommand, { type: K }> } = {
   IssueCard: () => issueCard(),
   VerifyIdentity: () => verifyIdentity(),
+  RecordReviewContactAttempt: () => recordReviewContactAttempt(),
+  DecideIdentityReview: () => decideIdentityReview(),
   LinkCard: () => linkCard(),
   ActivateCard: () => activateCard(),
   SuspendCard: () => suspendCard(),
@@ -142,6 +160,19 @@ export const activationAttemptFailed = (attempt: number): CardEvent => ({
   data: { channel: 'APP', reason: 'CVV_MISMATCH', attempt, attemptsLeft: MAX_ACTIVATION_ATTEMPTS - attempt, failedAt: LINKED_AT },
 });
 
+export const identityVerificationFailed = (): CardEvent => ({
+  type: 'IdentityVerificationFailed',
+  data: { method: 'ID_DOCUMENT', reasons: ['NAME_MISMATCH'], failedAt: VERIFIED_AT },
+});
+export const identityReviewRequested = (reasons: ('BIRTH_DATE_MISMATCH' | 'SCORE_IN_REVIEW_BAND' | 'VERIFICATION_LOCKED')[] = ['BIRTH_DATE_MISMATCH']): CardEvent => ({
+  type: 'IdentityReviewRequested',
+  data: { reviewId: REVIEW_ID, method: 'ID_DOCUMENT', reasons, differences: reasons, requestedBy: CLERK, requestedAt: VERIFIED_AT },
+});
+export const identityVerificationLocked = (): CardEvent => ({
+  type: 'IdentityVerificationLocked',
+  data: { failures: MAX_IDENTITY_VERIFICATION_FAILURES, lockedAt: VERIFIED_AT },
+});
+
 /** A way a card can have reached a status: its events and the statuses it went through (last = current). */
 export interface CardHistory {
   readonly label: string;
@@ -156,16 +187,27 @@ function then(history: CardHistory, event: CardEvent, status: CardStatus): CardH
 }
 
 const toVerified = then(toIssued, identityVerified(), 'IDENTITY_VERIFIED');
+const toReview = then(toIssued, identityReviewRequested(), 'IDENTITY_REVIEW');
+const toLocked: CardHistory = {
+  label: `${toIssued.label} → VERIFICATION_LOCKED`,
+  events: [
+    ...toIssued.events,
+    ...Array.from({ length: MAX_IDENTITY_VERIFICATION_FAILURES }, () => identityVerificationFailed()),
+    identityVerificationLocked(),
+    identityReviewRequested(['VERIFICATION_LOCKED']),
+  ],
+  path: [...toIssued.path, 'VERIFICATION_LOCKED'],
+};
 const toLinked = then(toVerified, cardLinked(), 'LINKED');
 const toActive = then(toLinked, cardActivated(), 'ACTIVE');
-const suspendedFrom = [toIssued, toVerified, toLinked, toActive].map((history) => then(history, cardSuspended(), 'SUSPENDED'));
+const suspendedFrom = [toIssued, toVerified, toLinked, toActive, toReview, toLocked].map((history) => then(history, cardSuspended(), 'SUSPENDED'));
 const suspendedByRetryLimit: CardHistory = {
   label: `${toLinked.label} → SUSPENDED (retry limit)`,
   events: [...toLinked.events, activationAttemptFailed(1), activationAttemptFailed(2), activationAttemptFailed(3), cardSuspended('CVV_RETRY_LIMIT')],
   path: [...toLinked.path, 'SUSPENDED'],
 };
 const disputedFrom = [toActive, suspendedFrom[3]].map((history) => then(history, cardDisputed(), 'DISPUTED'));
-const cancelledFrom = [toIssued, toVerified, toLinked, toActive, suspendedFrom[0]].map((history) => then(history, cardCancelled(), 'CANCELLED'));
+const cancelledFrom = [toIssued, toVerified, toLinked, toActive, toReview, toLocked, suspendedFrom[0]].map((history) => then(history, cardCancelled(), 'CANCELLED'));
 const cancelledByDispute: CardHistory = {
   label: `${disputedFrom[0].label} → CANCELLED (dispute upheld)`,
   events: [
@@ -179,6 +221,8 @@ const cancelledByDispute: CardHistory = {
 /** Every way the fixtures know to reach each status. */
 export const CARD_HISTORIES: { readonly [S in CardStatus]: readonly CardHistory[] } = {
   ISSUED: [toIssued],
+  IDENTITY_REVIEW: [toReview],
+  VERIFICATION_LOCKED: [toLocked],
   IDENTITY_VERIFIED: [toVerified],
   LINKED: [toLinked],
   ACTIVE: [toActive],

@@ -94,8 +94,8 @@ describe('the permission table', () => {
     }
   });
 
-  it('opens only the health checks and the docs to callers without a token', () => {
-    expect(PERMISSIONS.filter((p) => p.access === 'public').map((p) => p.route)).toEqual(['GET /health', 'GET /health/ready', 'GET /docs*']);
+  it('opens only the health checks, the docs and the audit public key to callers without a token', () => {
+    expect(PERMISSIONS.filter((p) => p.access === 'public').map((p) => p.route)).toEqual(['GET /health', 'GET /health/ready', 'GET /docs*', 'GET /v1/audit/public-key']);
   });
 
   it('gives every other endpoint at least one role, in ROLES order, and every role something to do', () => {
@@ -112,11 +112,11 @@ describe('the permission table', () => {
   it('never lets the analyst read a customer, nor the admin any business data', () => {
     expect(permissionFor('GET', '/v1/customers/:customerId')?.access).not.toContain('analyst');
     const adminMay = PERMISSIONS.filter((p) => p.access !== 'public' && p.access.includes('admin')).map((p) => p.route);
-    expect(adminMay).toEqual(['GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports', 'GET /v1/access-log', 'GET /v1/customers/:customerId/access-log', 'DELETE /v1/customers/:customerId/personal-data', 'POST /v1/admin/pii/master-key-rotations', 'GET /v1/admin/pii/master-key-rotations/:rotationId']);
+    expect(adminMay).toEqual(['GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports', 'GET /v1/access-log', 'GET /v1/customers/:customerId/access-log', 'DELETE /v1/customers/:customerId/personal-data', 'POST /v1/admin/pii/master-key-rotations', 'GET /v1/admin/pii/master-key-rotations/:rotationId', 'POST /v1/audit/checkpoints', 'POST /v1/audit/verifications', 'GET /v1/audit/verifications/:verificationId']);
   });
 
-  it('keeps the auditor read-only', () => {
+  it('keeps the auditor read-only: reads, and besides them only signing a checkpoint and verifying the store, which change no business data', () => {
     const auditorMay = PERMISSIONS.filter((p) => p.access !== 'public' && p.access.includes('auditor'));
-    expect(auditorMay.every((p) => p.method === 'GET')).toBe(true);
+    expect(auditorMay.filter((p) => p.method !== 'GET').map((p) => p.route)).toEqual(['POST /v1/audit/checkpoints', 'POST /v1/audit/verifications']);
   });
 });

@@ -47,6 +47,11 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
     'customers call the service desk to change them; the answer shows them masked',
   ),
   endpoint(
+    'POST /v1/customers/:customerId/identity-verifications',
+    'The customer proves who they are again (same methods as a card); a pending phone number then takes effect',
+    ['issuer', 'agent'],
+  ),
+  endpoint(
     'GET /v1/customers/:customerId/cards',
     'A customer\'s cards, from the read model',
     ['agent', 'analyst'],
@@ -70,12 +75,21 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('POST /v1/cards/:cardId/reinstate', 'Reinstate the card', ['issuer']),
   endpoint('POST /v1/cards/:cardId/cancel', 'Cancel the card', ['issuer']),
 
+  endpoint('GET /v1/reviews', 'Identity reviews waiting for a person (OPEN by default), oldest first', ['agent']),
+  endpoint('POST /v1/reviews/:reviewId/contact-attempts', 'Record a call or message to the customer about a review', ['agent']),
+  endpoint(
+    'POST /v1/reviews/:reviewId/decision',
+    'Approve or reject an identity review',
+    ['agent'],
+    'the deciding agent must not be the one who asked for the review (403 REVIEWER_MUST_DIFFER)',
+  ),
   endpoint('GET /v1/reports/activations', 'Report: activations per day, week, channel, product or branch', ['analyst']),
   endpoint('GET /v1/reports/funnel', 'Report: the activation funnel', ['analyst']),
   endpoint('GET /v1/reports/stage-durations', 'Report: time spent in each stage', ['analyst']),
   endpoint('GET /v1/reports/bottlenecks', 'Report: the slowest steps and the biggest drop-offs', ['analyst']),
   endpoint('GET /v1/reports/stuck', 'Report: cards waiting too long', ['analyst']),
   endpoint('GET /v1/reports/verification-failures', 'Report: failed identity verifications', ['analyst']),
+  endpoint('GET /v1/reports/reviews', 'Report: identity reviews, how they ended and how long they wait', ['analyst']),
   endpoint('GET /v1/reports/disputes', 'Report: disputes by reason and outcome', ['analyst']),
 
   endpoint('GET /v1/projections', 'State and lag of each projection', ['analyst', 'auditor', 'admin']),
@@ -96,6 +110,16 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   ),
   endpoint('POST /v1/admin/pii/master-key-rotations', 'Rotate the PII master key: rewrap every data key under an older key', ['admin']),
   endpoint('GET /v1/admin/pii/master-key-rotations/:rotationId', 'One master key rotation: state and progress', ['admin']),
+  endpoint(
+    'GET /v1/audit/export',
+    'Export events with their hashes and the signed checkpoints covering them (JSON Lines or CSV), to verify independently',
+    ['auditor'],
+    'every event as stored is business data (personal data stays encrypted): auditors only; they verify it with docs/verify_audit_export.py',
+  ),
+  endpoint('GET /v1/audit/public-key', 'The Ed25519 public key audit checkpoints are signed with (and former ones)', 'public', 'a public key is no secret: anyone holding an export must be able to check its checkpoints'),
+  endpoint('POST /v1/audit/checkpoints', 'Sign an audit checkpoint now over what was written since the last one', ['auditor', 'admin'], 'it vouches for what is stored and changes no business data'),
+  endpoint('POST /v1/audit/verifications', 'Verify the whole event store: every hash chain, checkpoint signature and signed head (a job)', ['auditor', 'admin'], 'reads the whole log and records only that it ran'),
+  endpoint('GET /v1/audit/verifications/:verificationId', 'One full verification: progress, result and problems', ['auditor', 'admin']),
 ];
 
 /** The table's row for a request's method and route pattern (HEAD is treated as GET), if there is one. */

@@ -2,6 +2,8 @@ import { CLOCK_TOLERANCE_SECONDS, MIN_HS256_SECRET_BYTES, ROLE_DESCRIPTIONS, ROL
 import { PERMISSIONS } from './permissions';
 import {
   DEFAULT_BODY_LIMIT_BYTES,
+  SAMPLE_BODY_LIMIT_BYTES,
+  SAMPLE_ROUTES,
   DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEV_TOKEN_TTL_HOURS,
@@ -42,8 +44,8 @@ export function renderSecurityMarkdown(): string {
     '',
     '## Tokens',
     '',
-    'Every endpoint but the health checks and the API docs needs `Authorization: Bearer <JWT>`, a signed JWT (JWS',
-    'compact form) verified with exactly one key, configured with exactly one of:',
+    'Every endpoint but the health checks, the API docs and the audit public key needs `Authorization: Bearer <JWT>`, a',
+    'signed JWT (JWS compact form) verified with exactly one key, configured with exactly one of:',
     '',
     `- \`AUTH_JWT_SECRET\`: HS256 with this shared secret (at least ${MIN_HS256_SECRET_BYTES} bytes, used as UTF-8 text);`,
     '- `AUTH_JWT_PUBLIC_KEY`: the identity provider\'s public key, as PEM text (newlines may be written `\\n`) or the',
@@ -111,7 +113,7 @@ export function renderSecurityMarkdown(): string {
     '',
     '## HTTP hardening',
     '',
-    `- **Bodies**: at most ${DEFAULT_BODY_LIMIT_BYTES / 1024} KiB, JSON only (20 MiB of JSON Lines for \`POST /v1/imports\`); larger is a 413.`,
+    `- **Bodies**: at most ${DEFAULT_BODY_LIMIT_BYTES / 1024} KiB, JSON only (20 MiB of JSON Lines for \`POST /v1/imports\`; ${SAMPLE_BODY_LIMIT_BYTES / 1024} KiB for the biometric samples of ${SAMPLE_ROUTES.map((r) => `\`POST ${r}\``).join(' and ')}); larger is a 413.`,
     '- **Headers** on every answer (helmet): `Content-Security-Policy: default-src \'none\'; frame-ancestors \'none\'`',
     '  for the API (Swagger UI under `/docs` gets one allowing its own scripts, styles and images),',
     '  `Strict-Transport-Security`, `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,',

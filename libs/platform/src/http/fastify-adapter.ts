@@ -3,7 +3,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TokenVerifier } from '@cards/security';
 import type { AppConfig } from '../app-config';
 import type { EndpointPermission } from '../auth/permissions';
-import { DEFAULT_BODY_LIMIT_BYTES } from '../auth/security-settings';
+import { DEFAULT_BODY_LIMIT_BYTES, SAMPLE_BODY_LIMIT_BYTES, SAMPLE_ROUTES } from '../auth/security-settings';
 import { secureHttp } from './http-security';
 import { correlationIdOf, newRequestId } from './request-ids';
 
@@ -31,6 +31,10 @@ export async function createFastifyAdapter(config: AppConfig, options: FastifyAd
     },
   });
   adapter.getInstance().removeContentTypeParser(['text/plain']);
+  // Identity verifications carry a photo or a fingerprint template: a larger limit for those routes only.
+  adapter.getInstance().addHook('onRoute', (route) => {
+    if (route.method === 'POST' && SAMPLE_ROUTES.includes(route.url)) route.bodyLimit = SAMPLE_BODY_LIMIT_BYTES;
+  });
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-Id', request.id).header('X-Correlation-Id', correlationIdOf(request));
   });

@@ -3,6 +3,7 @@ import {
   ConcurrentModificationError,
   InvalidCursorError,
   InvalidPositionError,
+  IdentityProviderUnavailableError,
   ProjectionsBehindError,
   ReportParameterError,
   RevisionMismatchError,
@@ -35,7 +36,7 @@ export class InvalidRequestError extends Error {
   }
 }
 
-const KIND_STATUS = { invalid: 400, not_found: 404, conflict: 409, rejected: 422 } as const;
+const KIND_STATUS = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, rejected: 422 } as const;
 
 const TITLES: Record<number, string> = {
   400: 'The request is not valid',
@@ -122,6 +123,9 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof InvalidPositionError) {
     return problem(400, 'VALIDATION_FAILED', error.message, { errors: [{ field: 'minPosition', reason: error.message }] });
+  }
+  if (error instanceof IdentityProviderUnavailableError) {
+    return problem(503, error.code, error.message, { ...error.subject, reason: error.reason, revision: Number(error.revision), retryAfterSeconds: error.retryAfterSeconds });
   }
   if (error instanceof ProjectionsBehindError) {
     return problem(503, error.code, error.message, { minPosition: error.minPosition, projections: error.projections, retryAfterSeconds: 1 });

@@ -18,7 +18,10 @@ export class IssueCardController {
   @ApiCreatedResponse({ schema: { example: { ...CARD_RESPONSE_EXAMPLE, status: 'ISSUED', revision: 0 } } })
   @ApiBadRequestResponse({ description: 'Malformed input, e.g. a card number that fails the Luhn check' })
   @ApiNotFoundResponse({ description: 'The customer does not exist' })
-  @ApiConflictResponse({ description: 'This card number has already been issued' })
+  @ApiConflictResponse({
+    description:
+      'This card number has already been issued (CARD_NUMBER_ALREADY_ISSUED), or the holder\'s id number already has MAX_SIMS_PER_ID active or pending SIM cards (SIM_LIMIT_REACHED, with maxSimsPerId and activeSims)',
+  })
   async issue(
     @Body() body: IssueCardRequest,
     @RequestContext() ctx: CommandContext,

@@ -70,12 +70,14 @@ export class ChangeContactDetailsController {
   @ApiHeader({ name: 'If-Match', required: false, description: 'The customer\'s ETag: refuse (412) if it changed meanwhile' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry safely: the same key and body return the same answer' })
   @ApiOkResponse({
-    description: 'Changed (or already so: `changed: false`, nothing recorded). The new details, masked.',
+    description:
+      'Changed (or already so: `changed: false`, nothing recorded). The new details, masked. A new phone number is `pendingPhone` until the customer verifies their identity again (POST /v1/customers/{id}/identity-verifications); notifications keep going to `phone` until then.',
     schema: {
       example: {
         customerId: '8f0c2b1e-5d5e-4a4f-9f43-7c1f0e9a7b21',
         changed: true,
-        phone: '139****9000',
+        phone: '138****8000',
+        pendingPhone: '139****9000',
         email: 'l***@example.com',
         preferredChannels: ['SMS', 'EMAIL'],
         locale: 'zh-CN',
@@ -101,6 +103,7 @@ export class ChangeContactDetailsController {
       customerId,
       changed,
       phone: maskPhone(customer.phone),
+      pendingPhone: customer.pendingPhone === undefined ? null : maskPhone(customer.pendingPhone),
       ...(customer.email !== undefined && { email: maskEmail(customer.email) }),
       hasAddress: customer.address !== undefined,
       preferredChannels: customer.preferredChannels,

@@ -17,7 +17,10 @@ export class RegisterCustomerController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry safely: the same key and body return the same answer' })
   @ApiCreatedResponse({ description: 'Registered', schema: { example: { customerId: '8f0c2b1e-5d5e-4a4f-9f43-7c1f0e9a7b21', revision: 0, position: '42' } } })
   @ApiBadRequestResponse({ description: 'A field is malformed (application/problem+json names each one)' })
-  @ApiConflictResponse({ description: 'Already registered' })
+  @ApiConflictResponse({
+    description:
+      'Already registered: ID_NUMBER_ALREADY_REGISTERED when another customer holds the id document (type and number), with its existingCustomerId',
+  })
   async register(
     @Body() body: RegisterCustomerRequest,
     @RequestContext() ctx: CommandContext,

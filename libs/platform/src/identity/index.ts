@@ -1,0 +1,3 @@
+export * from './identity-config';
+export * from './http-identity-provider';
+export * from './not-configured-identity-provider';
