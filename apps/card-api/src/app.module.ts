@@ -31,6 +31,7 @@ import { AccessLogController } from './customers/access-log/access-log.controlle
 import { AuditCardHistoryController, AuditCustomerHistoryController } from './audit/history/audit-history.controller';
 import { ReviewsController } from './reviews/reviews.controller';
 import { VerifyCustomerIdentityController } from './customers/verify-customer-identity/verify-customer-identity.controller';
+import { IdentityCorrectionsController } from './customers/identity-corrections/identity-corrections.controller';
 import { ErasePersonalDataController } from './customers/erase-personal-data/erase-personal-data.controller';
 import { SearchCardsController } from './cards/search-cards/search-cards.controller';
 import { CustomerCardsController } from './customers/customer-cards/customer-cards.controller';
@@ -65,6 +66,7 @@ export class AppModule {
         GetCustomerController,
         ChangeContactDetailsController,
         VerifyCustomerIdentityController,
+        IdentityCorrectionsController,
         ErasePersonalDataController,
         AccessLogController,
         AuditCardHistoryController,

@@ -1,7 +1,7 @@
 import { EVENT_STORE, type EventStore } from '@cards/event-store';
 import { FakeIdentityProvider, sampleScoring } from '@cards/platform/identity/testing/fake-identity-provider';
-import { CUSTOMER, removeDataDir, startTestApp, type TestApp } from './support/test-app';
-import { issueDebitCard } from './support/lifecycle-steps';
+import { CUSTOMER, freshResidentId, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { idNumberOf, issueDebitCard, registerCustomer } from './support/lifecycle-steps';
 
 const PROBLEM = /application\/problem\+json/;
 
@@ -141,5 +141,65 @@ describe('identity verification in depth: methods, provider, reviews, lock (real
     const photo = sampleScoring(0.91, 'x'.repeat(200_000));
     expect((await verify(cardId, { method: 'FACE', sample: photo }).expect(200)).body.result).toBe('VERIFIED');
     await t.http().post('/v1/customers').send({ ...CUSTOMER, name: 'x'.repeat(200_000) }).expect(413);
+  });
+});
+
+describe('a customer\'s name or id number changes only through a review with a documented reason', () => {
+  let t: TestApp;
+  let clerk: string;
+  let reviewer: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    clerk = await t.token({ roles: ['agent'], sub: 'agent-clerk' });
+    reviewer = await t.token({ roles: ['agent'], sub: 'agent-reviewer' });
+  });
+  afterAll(async () => {
+    await t.close();
+    removeDataDir(t.dataDir);
+  });
+
+  it('opens a review, which someone else approves: the registry, the record and the lookup follow the new id number', async () => {
+    const customerId = await registerCustomer(t);
+    const oldId = idNumberOf(customerId);
+    const newId = freshResidentId();
+    const reason = 'Registered with a typo; resident id card seen at branch BJ-001';
+    const requested = await t.http(clerk).post(`/v1/customers/${customerId}/identity-corrections`).send({ name: '张叁', idNumber: newId, reason }).expect(201);
+    expect(requested.body).toMatchObject({ customerId, status: 'OPEN', reviewId: expect.any(String) });
+    const { reviewId } = requested.body;
+    // Nothing changes before the review, and a second request waits for the first.
+    expect((await t.http().get(`/v1/customers/${customerId}`).expect(200)).body).toMatchObject({ name: CUSTOMER.name, idNumber: oldId });
+    expect((await t.http(clerk).post(`/v1/customers/${customerId}/identity-corrections`).send({ name: '张仨', reason }).expect(409)).body.code).toBe('CORRECTION_ALREADY_OPEN');
+
+    const queue = await t.http(reviewer).get('/v1/reviews').query({ minPosition: requested.body.position }).expect(200);
+    const review = queue.body.items.find((r: { reviewId: string }) => r.reviewId === reviewId);
+    expect(review).toMatchObject({ subject: 'CUSTOMER', customerId, cardId: null, reasons: ['IDENTITY_CORRECTION'], differences: ['NAME', 'ID_NUMBER'], requestReason: reason, requestedBy: 'agent-clerk' });
+    expect(JSON.stringify(review)).not.toContain(newId);
+    expect((await t.http(reviewer).post(`/v1/reviews/${reviewId}/contact-attempts`).send({ channel: 'PHONE', outcome: 'REACHED' }).expect(409)).body.code).toBe('NOT_A_CARD_REVIEW');
+
+    expect((await t.http(clerk).post(`/v1/reviews/${reviewId}/decision`).send({ decision: 'APPROVE', note: 'ok' }).expect(403)).body.code).toBe('REVIEWER_MUST_DIFFER');
+    const approved = await t.http(reviewer).post(`/v1/reviews/${reviewId}/decision`).send({ decision: 'APPROVE', note: 'Scan of the id card checked' }).expect(200);
+    expect(approved.body).toMatchObject({ reviewId, decision: 'APPROVE', customerId, corrected: true });
+
+    expect((await t.http().get(`/v1/customers/${customerId}`).expect(200)).body).toMatchObject({ name: '张叁', idNumber: newId });
+    const found = await t.http(clerk).post('/v1/customers/lookup').send({ idNumber: newId, minPosition: approved.body.position }).expect(200);
+    expect(found.body.items.map((c: { customerId: string; name: string }) => [c.customerId, c.name])).toEqual([[customerId, '张*']]);
+    // The old document is free again; the new one is taken.
+    await t.http().post('/v1/customers').send({ ...CUSTOMER, idNumber: oldId }).expect(201);
+    expect((await t.http().post('/v1/customers').send({ ...CUSTOMER, idNumber: newId }).expect(409)).body).toMatchObject({ code: 'ID_NUMBER_ALREADY_REGISTERED', existingCustomerId: customerId });
+  });
+
+  it('refuses to approve an id number another customer holds (409), and a rejection changes nothing', async () => {
+    const taken = idNumberOf(await registerCustomer(t));
+    const customerId = await registerCustomer(t);
+    const reason = 'Customer says the number on record is wrong';
+    const { reviewId, position } = (await t.http(clerk).post(`/v1/customers/${customerId}/identity-corrections`).send({ idNumber: taken, reason }).expect(201)).body;
+    await t.http(reviewer).get('/v1/reviews').query({ minPosition: position }).expect(200);
+    expect((await t.http(reviewer).post(`/v1/reviews/${reviewId}/decision`).send({ decision: 'APPROVE', note: 'x' }).expect(409)).body.code).toBe('ID_NUMBER_ALREADY_REGISTERED');
+    const rejected = await t.http(reviewer).post(`/v1/reviews/${reviewId}/decision`).send({ decision: 'REJECT', note: 'That number belongs to someone else' }).expect(200);
+    expect(rejected.body).toMatchObject({ corrected: false });
+    expect((await t.http().get(`/v1/customers/${customerId}`).expect(200)).body.idNumber).toBe(idNumberOf(customerId));
+    const bad = await t.http(clerk).post(`/v1/customers/${customerId}/identity-corrections`).send({ reason: 'short' }).expect(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['reason']);
+    expect((await t.http(clerk).post(`/v1/customers/${customerId}/identity-corrections`).send({ reason }).expect(400)).body.errors[0].field).toBe('body');
   });
 });

@@ -17,6 +17,7 @@ import { AggregateRunner } from './shared/aggregate-runner';
 import { EVENT_CODEC } from './shared/event-codec';
 import { PersonalDataAccessLog } from './personal-data-access/personal-data-access-log';
 import { DecideIdentityReviewHandler, ListReviewsHandler, RecordReviewContactAttemptHandler } from './reviews/reviews';
+import { DecideIdentityCorrectionHandler, RequestIdentityCorrectionHandler } from './reviews/identity-correction';
 import { BiometricCheck } from './verify-identity/biometric-check';
 import { VerifyCustomerIdentityHandler } from './verify-identity/verify-customer-identity.command';
 import { AuditHistory } from './audit/history/audit-history';
@@ -64,6 +65,8 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     ListReviewsHandler,
     RecordReviewContactAttemptHandler,
     DecideIdentityReviewHandler,
+    RequestIdentityCorrectionHandler,
+    DecideIdentityCorrectionHandler,
     ReadYourWrites,
     AuditHistory,
     PersonalDataAccessLog,

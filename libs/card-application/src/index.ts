@@ -53,3 +53,4 @@ export * from './audit/verification/log-verifier';
 export * from './audit/verification/audit-verifications';
 export * from './reviews/reviews.projection';
 export * from './reviews/reviews';
+export * from './reviews/identity-correction';

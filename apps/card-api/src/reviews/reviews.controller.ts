@@ -21,7 +21,8 @@ import {
   type ReviewDecision,
 } from '@cards/domain';
 import { PagedReadQuery } from '../read-side/read-query.request';
-import { RequestContext } from '../http/request-context';
+import { etagOf, RequestContext } from '../http/request-context';
+import { formatPosition } from '@cards/event-store';
 import { uuidParam } from '../http/validation';
 import { cardCommandResponse } from '../cards/shared/card-response';
 
@@ -106,7 +107,10 @@ export class ReviewsController {
 
   @Post(':reviewId/decision')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'APPROVE: the identity is verified (IDENTITY_VERIFIED); REJECT: the verification fails and the card is ISSUED again' })
+  @ApiOkResponse({
+    description:
+      'A card\'s review: APPROVE verifies the identity (IDENTITY_VERIFIED), REJECT fails the verification and the card is ISSUED again. A customer\'s correction: APPROVE changes the name or id number (`corrected: true`; a new id number must not belong to another customer: 409), REJECT changes nothing',
+  })
   @ApiForbiddenResponse({ description: 'REVIEWER_MUST_DIFFER: whoever asked for the review cannot decide it' })
   @ApiNotFoundResponse({ description: 'No such review, or it is no longer open' })
   async decide(
@@ -115,7 +119,17 @@ export class ReviewsController {
     @RequestContext() ctx: CommandContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const outcome = await this.commands.execute(new DecideIdentityReviewCommand(reviewId, body, ctx));
-    return { reviewId, decision: body.decision, ...cardCommandResponse(outcome, reply) };
+    const decided = await this.commands.execute(new DecideIdentityReviewCommand(reviewId, body, ctx));
+    if (decided.subject === 'CARD') return { reviewId, decision: body.decision, ...cardCommandResponse(decided.outcome, reply) };
+    const { outcome } = decided;
+    void reply.header('ETag', etagOf(outcome.revision));
+    return {
+      reviewId,
+      decision: body.decision,
+      customerId: outcome.customerId,
+      corrected: outcome.newEvents.some((e) => e.type === 'CustomerIdentityCorrected'),
+      revision: Number(outcome.revision),
+      position: formatPosition(outcome.position),
+    };
   }
 }

@@ -119,6 +119,15 @@ export function customersProjection(codec: EventCodec, lookup: LookupHasher): Pr
             contactDetailsChangedAt: e.data.changedAt,
           });
         }
+        case 'CustomerIdentityCorrected': {
+          const current = (await view.get(CUSTOMERS, customerId)) as unknown as CustomerSummaryDocument | null;
+          if (current === null || current.personalDataErasedAt !== null) return [];
+          const d = e.data;
+          return upsert({
+            ...(d.name !== undefined && { name: maskName(d.name) }),
+            ...(d.idNumber !== undefined && { idNumber: maskIdNumber(d.idNumber), idNumberHash: lookup.hashOrNull('idNumber', d.idNumber) }),
+          });
+        }
         case 'CustomerPersonalDataErased': {
           const current = (await view.get(CUSTOMERS, customerId)) as unknown as CustomerSummaryDocument | null;
           if (current === null) return [];

@@ -12,7 +12,7 @@ import { customerStream, idNumberRegistryStream } from '../shared/streams';
 
 export const ID_NUMBER_CLAIMED = 'IdNumberClaimed';
 export const ID_NUMBER_RELEASED = 'IdNumberReleased';
-export type IdNumberReleaseReason = 'ERASED';
+export type IdNumberReleaseReason = 'ERASED' | 'CORRECTED';
 
 /**
  * How long a claim whose customer was never registered is left alone before another registration may take it

@@ -5,8 +5,11 @@ function review(overrides: Partial<ReviewDocument>): ReviewDocument {
   return {
     _id: 'r',
     reviewId: 'r',
+    subject: 'CARD',
     cardId: 'c',
+    customerId: null,
     method: 'ID_DOCUMENT',
+    requestReason: null,
     reasons: ['BIRTH_DATE_MISMATCH'],
     differences: ['BIRTH_DATE_MISMATCH'],
     matchScore: null,

@@ -57,7 +57,7 @@ export async function reviewsReport(
     if (!isInRange(instantOf(review.requestedAt), range)) return;
     requested += 1;
     byOutcome.add(review.status);
-    byMethod.add(review.method);
+    if (review.method !== null) byMethod.add(review.method);
     for (const reason of new Set(review.reasons)) byReason.add(reason);
     for (const attempt of review.contactAttempts ?? []) {
       contacts += 1;

@@ -6,8 +6,11 @@ function reviewDocument(): ReviewDocument {
   return {
     _id: 'r',
     reviewId: 'r',
+    subject: 'CARD',
     cardId: 'c',
+    customerId: null,
     method: 'ID_DOCUMENT',
+    requestReason: null,
     reasons: ['VERIFICATION_LOCKED'],
     differences: ['NAME_MISMATCH'],
     matchScore: null,

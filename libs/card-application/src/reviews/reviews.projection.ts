@@ -1,4 +1,4 @@
-import type { CardEvent } from '@cards/domain';
+import type { CardEvent, CustomerEvent } from '@cards/domain';
 import type { JsonObject, RecordedEvent } from '@cards/event-store';
 import { eventTime, idOfStream, type Projection, type ProjectionView, type WriteOp } from '@cards/read-store';
 
@@ -20,8 +20,14 @@ export interface ReviewContactAttempt {
 export interface ReviewDocument {
   readonly _id: string;
   readonly reviewId: string;
-  readonly cardId: string;
-  readonly method: string;
+  /** CARD: a card's identity verification; CUSTOMER: a correction of a customer's name or id number. */
+  readonly subject: 'CARD' | 'CUSTOMER';
+  readonly cardId: string | null;
+  readonly customerId: string | null;
+  /** The verification method of a card review; null for a correction. */
+  readonly method: string | null;
+  /** A correction's documented reason (never personal data); null for a card review. */
+  readonly requestReason: string | null;
   /** Why a person must look: BIRTH_DATE_MISMATCH, SCORE_IN_REVIEW_BAND, VERIFICATION_LOCKED. */
   readonly reasons: string[];
   /** What differed (for a lock: the failure reasons of the attempt that locked it). */
@@ -56,6 +62,8 @@ export const reviewsProjection: Projection = {
   ],
 
   async project(event: RecordedEvent, view: ProjectionView): Promise<WriteOp[]> {
+    const customerId = idOfStream(event.streamId, 'customer');
+    if (customerId !== null) return projectCorrection(event, customerId, view);
     const cardId = idOfStream(event.streamId, 'card');
     if (cardId === null) return [];
     const e = { type: event.type, data: event.data } as unknown as CardEvent;
@@ -71,8 +79,11 @@ export const reviewsProjection: Projection = {
           markOpen(d.reviewId),
           ...upsert(d.reviewId, {
             reviewId: d.reviewId,
+            subject: 'CARD',
             cardId,
+            customerId: null,
             method: d.method,
+            requestReason: null,
             reasons: [...d.reasons],
             differences: [...d.differences],
             matchScore: d.matchScore ?? null,
@@ -128,4 +139,49 @@ export const reviewsProjection: Projection = {
 async function openReviewOfCard(view: ProjectionView, cardId: string): Promise<string | null> {
   const marker = await view.get(OPEN_REVIEW_OF_CARD, cardId);
   return marker === null || typeof marker.openReviewId !== 'string' ? null : marker.openReviewId;
+}
+
+/** A customer's identity correction: a review like the cards' ones, in the same queue. */
+async function projectCorrection(event: RecordedEvent, customerId: string, view: ProjectionView): Promise<WriteOp[]> {
+  const e = { type: event.type, data: event.data } as unknown as CustomerEvent;
+  switch (e.type) {
+    case 'CustomerIdentityCorrectionRequested': {
+      const d = e.data;
+      const doc: Omit<ReviewDocument, '_id'> = {
+        reviewId: d.reviewId,
+        subject: 'CUSTOMER',
+        cardId: null,
+        customerId,
+        method: null,
+        requestReason: d.reason,
+        reasons: ['IDENTITY_CORRECTION'],
+        // The corrected values are encrypted in the event; the queue only says which fields change.
+        differences: [...(d.name !== undefined ? ['NAME'] : []), ...(d.idNumber !== undefined ? ['ID_NUMBER'] : [])],
+        matchScore: null,
+        status: 'OPEN',
+        requestedBy: d.requestedBy,
+        requestedAt: d.requestedAt,
+        contactAttempts: [],
+        decidedBy: null,
+        decidedAt: null,
+        decisionNote: null,
+        durationSeconds: null,
+      };
+      return [{ kind: 'upsert', collection: REVIEWS, id: d.reviewId, set: doc as unknown as JsonObject }];
+    }
+    case 'CustomerIdentityCorrectionDecided': {
+      const review = (await view.get(REVIEWS, e.data.reviewId)) as unknown as ReviewDocument | null;
+      if (review === null) return [];
+      const set: Partial<ReviewDocument> = {
+        status: e.data.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED',
+        decidedBy: e.data.decidedBy,
+        decidedAt: e.data.decidedAt,
+        decisionNote: e.data.note,
+        durationSeconds: seconds(review.requestedAt, e.data.decidedAt),
+      };
+      return [{ kind: 'upsert', collection: REVIEWS, id: review.reviewId, set: set as unknown as JsonObject }];
+    }
+    default:
+      return [];
+  }
 }

@@ -6,6 +6,7 @@ import { decodeCursor, queryFingerprint, toPage, type Page } from '../read-side/
 import { CardCommandExecutor } from '../shared/card-command-executor';
 import type { CardCommandOutcome } from '../shared/card-outcome';
 import type { CommandContext } from '../shared/command-context';
+import { DecideIdentityCorrectionCommand, DecideIdentityCorrectionHandler, type CustomerReviewOutcome } from './identity-correction';
 import { REVIEWS, type ReviewDocument, type ReviewStatus } from './reviews.projection';
 
 export type ReviewListItem = Omit<ReviewDocument, '_id'>;
@@ -41,10 +42,19 @@ export class ListReviewsHandler implements IQueryHandler<ListReviewsQuery, Page<
   }
 }
 
-/** Which card a review belongs to, from the reviews read model (the agent found the review there). */
-async function cardOfReview(readStore: ReadStore, reviewId: string): Promise<string> {
+/** A review, from the reviews read model (the agent found it there). */
+async function reviewOf(readStore: ReadStore, reviewId: string): Promise<ReviewDocument> {
   const review = (await readStore.get(REVIEWS, reviewId)) as unknown as ReviewDocument | null;
   if (review === null) throw new DomainError('not_found', 'REVIEW_NOT_FOUND', `No review with id ${reviewId}`, { reviewId });
+  return review;
+}
+
+/** Which card a review belongs to; contact attempts and card decisions need a card's review. */
+async function cardOfReview(readStore: ReadStore, reviewId: string): Promise<string> {
+  const review = await reviewOf(readStore, reviewId);
+  if (review.subject === 'CUSTOMER' || review.cardId === null) {
+    throw new DomainError('conflict', 'NOT_A_CARD_REVIEW', 'This review is a correction of a customer\'s identity, not a card\'s verification', { reviewId });
+  }
   return review.cardId;
 }
 
@@ -83,19 +93,33 @@ export interface ReviewDecisionInput {
   readonly note: string;
 }
 
-export class DecideIdentityReviewCommand extends Command<CardCommandOutcome> {
+export type ReviewDecisionOutcome =
+  | { readonly subject: 'CARD'; readonly outcome: CardCommandOutcome }
+  | { readonly subject: 'CUSTOMER'; readonly outcome: CustomerReviewOutcome };
+
+export class DecideIdentityReviewCommand extends Command<ReviewDecisionOutcome> {
   constructor(readonly reviewId: string, readonly input: ReviewDecisionInput, readonly ctx: CommandContext) {
     super();
   }
 }
 
+/** Decides a review from the queue: a card's verification, or a customer's identity correction. */
 @CommandHandler(DecideIdentityReviewCommand)
-export class DecideIdentityReviewHandler implements ICommandHandler<DecideIdentityReviewCommand, CardCommandOutcome> {
-  constructor(private readonly cards: CardCommandExecutor, @Inject(READ_STORE) private readonly readStore: ReadStore) {}
+export class DecideIdentityReviewHandler implements ICommandHandler<DecideIdentityReviewCommand, ReviewDecisionOutcome> {
+  constructor(
+    private readonly cards: CardCommandExecutor,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    private readonly corrections: DecideIdentityCorrectionHandler,
+  ) {}
 
-  async execute({ reviewId, input, ctx }: DecideIdentityReviewCommand): Promise<CardCommandOutcome> {
+  async execute({ reviewId, input, ctx }: DecideIdentityReviewCommand): Promise<ReviewDecisionOutcome> {
+    const review = await reviewOf(this.readStore, reviewId);
+    if (review.subject === 'CUSTOMER' && review.customerId !== null) {
+      const outcome = await this.corrections.execute(new DecideIdentityCorrectionCommand(review.customerId, reviewId, input.decision, input.note, ctx));
+      return { subject: 'CUSTOMER', outcome };
+    }
     const cardId = await cardOfReview(this.readStore, reviewId);
-    return this.cards.execute(cardId, ctx, (_card, now) => ({
+    const outcome = await this.cards.execute(cardId, ctx, (_card, now) => ({
       type: 'DecideIdentityReview',
       reviewId,
       decision: input.decision,
@@ -103,5 +127,6 @@ export class DecideIdentityReviewHandler implements ICommandHandler<DecideIdenti
       decidedBy: ctx.actor.id,
       now,
     }));
+    return { subject: 'CARD', outcome };
   }
 }

@@ -9,6 +9,8 @@ const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   CustomerContactDetailsChanged: ['phone', 'email', 'address'],
   CustomerPhoneChangeRequested: ['phone'],
   CustomerPhoneChanged: ['phone'],
+  CustomerIdentityCorrectionRequested: ['name', 'idNumber'],
+  CustomerIdentityCorrected: ['name', 'idNumber'],
 };
 
 /**

@@ -43,7 +43,7 @@ export const VERIFICATION_FAILURE_REASONS = [
 export type VerificationFailureReason = (typeof VERIFICATION_FAILURE_REASONS)[number];
 
 /** Differences that go to a person instead of failing outright. */
-export const REVIEW_REASONS = ['BIRTH_DATE_MISMATCH', 'SCORE_IN_REVIEW_BAND', 'VERIFICATION_LOCKED'] as const;
+export const REVIEW_REASONS = ['BIRTH_DATE_MISMATCH', 'SCORE_IN_REVIEW_BAND', 'VERIFICATION_LOCKED', 'IDENTITY_CORRECTION'] as const;
 export type ReviewReason = (typeof REVIEW_REASONS)[number];
 
 export const REVIEW_DECISIONS = ['APPROVE', 'REJECT'] as const;

@@ -2,7 +2,7 @@ import { DomainError, ValidationFailed } from '../shared/domain-error';
 import { fold } from '../shared/decider';
 import { DeciderSpecification } from '../testing/decider-spec';
 import { customerDecider } from './customer.decider';
-import type { ChangeContactDetails, CustomerEvent, CustomerRegistered, RegisterCustomer, VerifyCustomerIdentity } from './customer.types';
+import type { ChangeContactDetails, CustomerEvent, CustomerRegistered, DecideIdentityCorrection, RegisterCustomer, RequestIdentityCorrection, VerifyCustomerIdentity } from './customer.types';
 
 const NOW = '2025-06-01T09:00:00.000Z';
 const CUSTOMER_ID = 'c3f5a3a0-1f0e-4a4b-8c55-0c0a3c1d2e11';
@@ -287,3 +287,75 @@ describe('customer decider: verifying the customer\'s identity again (a phone ch
     spec.given([registered, { type: 'CustomerPersonalDataErased', data: { reason: 'PIPL', erasedAt: NOW } }]).when(verify()).thenThrows('CUSTOMER_PERSONAL_DATA_ERASED');
   });
 });
+
+describe('customer decider: correcting a name or id number through a review', () => {
+  const LATER = '2026-03-01T10:00:00.000Z';
+  const request = (overrides: Partial<RequestIdentityCorrection> = {}): RequestIdentityCorrection => ({
+    type: 'RequestIdentityCorrection',
+    reviewId: 'rv-1',
+    name: '张叁',
+    reason: 'Registered with a typo; resident id card seen at the branch',
+    requestedBy: 'clerk-1',
+    now: LATER,
+    ...overrides,
+  });
+  const decide = (overrides: Partial<DecideIdentityCorrection> = {}): DecideIdentityCorrection => ({
+    type: 'DecideIdentityCorrection',
+    reviewId: 'rv-1',
+    decision: 'APPROVE',
+    note: 'Checked the scan of the id card',
+    decidedBy: 'reviewer-2',
+    now: LATER,
+    ...overrides,
+  });
+  const requested: CustomerEvent = {
+    type: 'CustomerIdentityCorrectionRequested',
+    data: { reviewId: 'rv-1', name: '张叁', reason: 'Registered with a typo; resident id card seen at the branch', requestedBy: 'clerk-1', requestedAt: LATER },
+  };
+
+  it('given a customer, when a correction is requested with a documented reason, then it waits for a review and nothing changes yet', () => {
+    spec.given([registered]).when(request()).then([requested]);
+    expect(fold(customerDecider, [registered, requested])).toMatchObject({ name: '张三', openCorrection: { reviewId: 'rv-1', name: '张叁', requestedBy: 'clerk-1' } });
+  });
+
+  it('given an open correction, when someone else approves it, then the name changes; a rejection changes nothing', () => {
+    const approved = spec
+      .given([registered, requested])
+      .when(decide())
+      .then([
+        { type: 'CustomerIdentityCorrectionDecided', data: { reviewId: 'rv-1', decision: 'APPROVE', note: 'Checked the scan of the id card', decidedBy: 'reviewer-2', decidedAt: LATER } },
+        { type: 'CustomerIdentityCorrected', data: { reviewId: 'rv-1', name: '张叁', correctedAt: LATER } },
+      ]);
+    const after = fold(customerDecider, [registered, requested, ...approved]);
+    expect(after).toMatchObject({ name: '张叁', idNumber: '11010519491231002X' });
+    expect(after).not.toHaveProperty('openCorrection');
+    const rejected = customerDecider.decide(decide({ decision: 'REJECT' }), fold(customerDecider, [registered, requested]));
+    expect(rejected.map((e) => e.type)).toEqual(['CustomerIdentityCorrectionDecided']);
+    expect(fold(customerDecider, [registered, requested, ...rejected])).toMatchObject({ name: '张三' });
+  });
+
+  it('corrects an id number only to a valid one of the same type', () => {
+    const events = customerDecider.decide(request({ name: undefined, idNumber: '110105194912310038' }), fold(customerDecider, [registered]));
+    expect(events[0].data).toMatchObject({ idNumber: '110105194912310038' });
+    expect(violationsIn(() => customerDecider.decide(request({ name: undefined, idNumber: '110105194912310030' }), fold(customerDecider, [registered])))).toEqual(['idNumber']);
+  });
+
+  it('refuses no change, a short reason, a second open correction, the requester deciding, and an unknown review', () => {
+    expect(violationsIn(() => customerDecider.decide(request({ name: undefined }), fold(customerDecider, [registered])))).toEqual(['body']);
+    expect(violationsIn(() => customerDecider.decide(request({ name: '张 三' }), fold(customerDecider, [registered])))).toEqual(['name']);
+    expect(violationsIn(() => customerDecider.decide(request({ reason: 'typo' }), fold(customerDecider, [registered])))).toEqual(['reason']);
+    spec.given([registered, requested]).when(request({ reviewId: 'rv-2' })).thenThrows('CORRECTION_ALREADY_OPEN');
+    const own = spec.given([registered, requested]).when(decide({ decidedBy: 'clerk-1' })).thenThrows('REVIEWER_MUST_DIFFER');
+    expect(own.kind).toBe('forbidden');
+    spec.given([registered, requested]).when(decide({ reviewId: 'rv-9' })).thenThrows('REVIEW_NOT_FOUND');
+  });
+});
+
+function violationsIn(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    return (error as ValidationFailed).violations.map((v) => v.field);
+  }
+  throw new Error('expected a ValidationFailed');
+}

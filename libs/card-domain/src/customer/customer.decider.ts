@@ -16,9 +16,14 @@ import {
   type CustomerState,
   type NotificationChannel,
   type PostalAddress,
+  type DecideIdentityCorrection,
   type RegisterCustomer,
+  type RequestIdentityCorrection,
   type VerifyCustomerIdentity,
 } from './customer.types';
+import { REVIEW_DECISIONS } from '../card/card.types';
+import { idNumbersMatch } from '../values/id-number';
+import { namesMatch } from '../values/person-name';
 import { assessIdentity } from '../card/identity-assessment';
 
 const NAME_MAX_LENGTH = 100;
@@ -216,6 +221,88 @@ function changeContactDetails(command: ChangeContactDetails, state: RegisteredCu
   return events;
 }
 
+function refuseIfErased(state: RegisteredCustomer, what: string): void {
+  if (state.personalDataErasedAt !== undefined) {
+    throw new DomainError('conflict', 'CUSTOMER_PERSONAL_DATA_ERASED', `This customer's personal data was erased: ${what}`, {
+      customerId: state.customerId,
+      erasedAt: state.personalDataErasedAt,
+    });
+  }
+}
+
+const CORRECTION_REASON_LENGTH = { min: 10, max: 500 };
+
+function requestIdentityCorrection(command: RequestIdentityCorrection, state: RegisteredCustomer): CustomerEvent[] {
+  refuseIfErased(state, 'there is nothing to correct');
+  if (state.openCorrection !== undefined) {
+    throw new DomainError('conflict', 'CORRECTION_ALREADY_OPEN', 'A correction of this customer\'s identity is already waiting for its review', {
+      reviewId: state.openCorrection.reviewId,
+    });
+  }
+  const violations: FieldViolation[] = [];
+  if (command.name === undefined && command.idNumber === undefined) {
+    violations.push({ field: 'body', reason: 'must give the corrected name, id number, or both' });
+  }
+  let name: string | undefined;
+  if (command.name !== undefined) {
+    name = trimmed(command.name);
+    if (name.length === 0) violations.push({ field: 'name', reason: 'is required' });
+    else if (characterCount(name) > NAME_MAX_LENGTH) violations.push({ field: 'name', reason: `must be at most ${NAME_MAX_LENGTH} characters` });
+    else if (namesMatch(name, state.name)) violations.push({ field: 'name', reason: 'is the name the customer already has' });
+  }
+  let idNumber: string | undefined;
+  if (command.idNumber !== undefined) {
+    const checked = state.idType === 'CN_RESIDENT_ID' ? validateResidentId(trimmed(command.idNumber), command.now) : validatePassportNumber(trimmed(command.idNumber));
+    if (!checked.ok) violations.push({ field: 'idNumber', reason: checked.reason });
+    else if (idNumbersMatch(checked.value, state.idNumber)) violations.push({ field: 'idNumber', reason: 'is the id number the customer already has' });
+    else idNumber = checked.value;
+  }
+  const reason = trimmed(command.reason);
+  if (characterCount(reason) < CORRECTION_REASON_LENGTH.min || characterCount(reason) > CORRECTION_REASON_LENGTH.max) {
+    violations.push({
+      field: 'reason',
+      reason: `must be ${CORRECTION_REASON_LENGTH.min} to ${CORRECTION_REASON_LENGTH.max} characters: why, and on what evidence`,
+    });
+  }
+  if (violations.length > 0) throw new ValidationFailed(violations);
+  return [
+    {
+      type: 'CustomerIdentityCorrectionRequested',
+      data: withoutUndefined({ reviewId: command.reviewId, name, idNumber, reason, requestedBy: command.requestedBy, requestedAt: command.now }),
+    },
+  ];
+}
+
+function decideIdentityCorrection(command: DecideIdentityCorrection, state: RegisteredCustomer): CustomerEvent[] {
+  const open = state.openCorrection;
+  if (open === undefined || open.reviewId !== command.reviewId) {
+    throw new DomainError('not_found', 'REVIEW_NOT_FOUND', 'This customer has no open correction with this review id', { reviewId: command.reviewId });
+  }
+  const violations: FieldViolation[] = [];
+  if (!(REVIEW_DECISIONS as readonly string[]).includes(command.decision)) {
+    violations.push({ field: 'decision', reason: `must be one of ${REVIEW_DECISIONS.join(', ')}` });
+  }
+  const note = trimmed(command.note);
+  if (note.length === 0) violations.push({ field: 'note', reason: 'is required' });
+  if (violations.length > 0) throw new ValidationFailed(violations);
+  if (open.requestedBy === command.decidedBy) {
+    throw new DomainError('forbidden', 'REVIEWER_MUST_DIFFER', 'The review must be decided by someone other than who asked for it', {
+      reviewId: open.reviewId,
+      requestedBy: open.requestedBy,
+    });
+  }
+  refuseIfErased(state, 'there is nothing to correct');
+  const decided: CustomerEvent = {
+    type: 'CustomerIdentityCorrectionDecided',
+    data: { reviewId: open.reviewId, decision: command.decision, note, decidedBy: command.decidedBy, decidedAt: command.now },
+  };
+  if (command.decision === 'REJECT') return [decided];
+  return [
+    decided,
+    { type: 'CustomerIdentityCorrected', data: withoutUndefined({ reviewId: open.reviewId, name: open.name, idNumber: open.idNumber, correctedAt: command.now }) },
+  ];
+}
+
 function verifyCustomerIdentity(command: VerifyCustomerIdentity, state: RegisteredCustomer): CustomerEvent[] {
   if (state.personalDataErasedAt !== undefined) {
     throw new DomainError('conflict', 'CUSTOMER_PERSONAL_DATA_ERASED', 'This customer\'s personal data was erased: there is nothing to verify against', {
@@ -286,6 +373,12 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
           throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
         }
         return verifyCustomerIdentity(command, state);
+      case 'RequestIdentityCorrection':
+        if (!state.exists) throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
+        return requestIdentityCorrection(command, state);
+      case 'DecideIdentityCorrection':
+        if (!state.exists) throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
+        return decideIdentityCorrection(command, state);
       case 'EraseCustomerPersonalData': {
         if (!state.exists) {
           throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
@@ -319,6 +412,22 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
         return state.exists ? { ...state, pendingPhone: event.data.phone, pendingPhoneSince: event.data.requestedAt } : state;
       case 'CustomerIdentityVerified':
         return state.exists ? { ...state, identityVerifiedAt: event.data.verifiedAt } : state;
+      case 'CustomerIdentityCorrectionRequested':
+        return state.exists
+          ? {
+              ...state,
+              openCorrection: withoutUndefined({ reviewId: event.data.reviewId, name: event.data.name, idNumber: event.data.idNumber, requestedBy: event.data.requestedBy }),
+            }
+          : state;
+      case 'CustomerIdentityCorrectionDecided': {
+        if (!state.exists) return state;
+        const { openCorrection: _open, ...rest } = state;
+        return rest;
+      }
+      case 'CustomerIdentityCorrected':
+        return state.exists
+          ? { ...state, ...(event.data.name !== undefined && { name: event.data.name }), ...(event.data.idNumber !== undefined && { idNumber: event.data.idNumber }) }
+          : state;
       case 'CustomerPhoneChanged': {
         if (!state.exists) return state;
         const { pendingPhone: _pending, pendingPhoneSince: _since, ...rest } = state;
@@ -326,7 +435,7 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
       }
       case 'CustomerPersonalDataErased': {
         if (!state.exists) return state;
-        const { address: _address, email, pendingPhone: _pending, pendingPhoneSince: _since, ...kept } = state;
+        const { address: _address, email, pendingPhone: _pending, pendingPhoneSince: _since, openCorrection: _correction, ...kept } = state;
         return {
           ...kept,
           name: ERASED,

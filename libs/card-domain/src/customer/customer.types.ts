@@ -1,4 +1,4 @@
-import type { BiometricMethod, BiometricResult, PresentedIdentity, ScoreThresholds, VerificationFailureReason, VerificationMethod } from '../card/card.types';
+import type { BiometricMethod, BiometricResult, PresentedIdentity, ReviewDecision, ScoreThresholds, VerificationFailureReason, VerificationMethod } from '../card/card.types';
 export const ID_TYPES = ['CN_RESIDENT_ID', 'PASSPORT'] as const;
 export type IdType = (typeof ID_TYPES)[number];
 
@@ -70,7 +70,35 @@ export interface VerifyCustomerIdentity {
   readonly requestedBy: string;
   readonly now: string;
 }
-export type CustomerCommand = RegisterCustomer | ChangeContactDetails | VerifyCustomerIdentity | EraseCustomerPersonalData;
+/**
+ * A name or id number is wrong in the registry (a typo, a new name after marriage, a renewed document): it changes
+ * only through a review, with a documented reason, decided by someone other than who asked.
+ */
+export interface RequestIdentityCorrection {
+  readonly type: 'RequestIdentityCorrection';
+  readonly reviewId: string;
+  readonly name?: string;
+  readonly idNumber?: string;
+  /** Why, and on what evidence (10–500 characters). */
+  readonly reason: string;
+  readonly requestedBy: string;
+  readonly now: string;
+}
+export interface DecideIdentityCorrection {
+  readonly type: 'DecideIdentityCorrection';
+  readonly reviewId: string;
+  readonly decision: ReviewDecision;
+  readonly note: string;
+  readonly decidedBy: string;
+  readonly now: string;
+}
+export type CustomerCommand =
+  | RegisterCustomer
+  | ChangeContactDetails
+  | VerifyCustomerIdentity
+  | RequestIdentityCorrection
+  | DecideIdentityCorrection
+  | EraseCustomerPersonalData;
 
 // ---- events ----
 export interface CustomerRegistered {
@@ -131,6 +159,27 @@ export interface CustomerPhoneChanged {
   readonly type: 'CustomerPhoneChanged';
   readonly data: { readonly phone: string; readonly changedAt: string };
 }
+/** name and idNumber (encrypted) are the corrected values asked for; only those given. */
+export interface CustomerIdentityCorrectionRequested {
+  readonly type: 'CustomerIdentityCorrectionRequested';
+  readonly data: {
+    readonly reviewId: string;
+    readonly name?: string;
+    readonly idNumber?: string;
+    readonly reason: string;
+    readonly requestedBy: string;
+    readonly requestedAt: string;
+  };
+}
+export interface CustomerIdentityCorrectionDecided {
+  readonly type: 'CustomerIdentityCorrectionDecided';
+  readonly data: { readonly reviewId: string; readonly decision: ReviewDecision; readonly note: string; readonly decidedBy: string; readonly decidedAt: string };
+}
+/** The approved correction takes effect. */
+export interface CustomerIdentityCorrected {
+  readonly type: 'CustomerIdentityCorrected';
+  readonly data: { readonly reviewId: string; readonly name?: string; readonly idNumber?: string; readonly correctedAt: string };
+}
 export interface CustomerPersonalDataErased {
   readonly type: 'CustomerPersonalDataErased';
   readonly data: { readonly reason: string; readonly erasedAt: string };
@@ -143,6 +192,9 @@ export type CustomerEvent =
   | CustomerIdentityVerificationFailed
   | CustomerIdentityVerificationUnavailable
   | CustomerPhoneChanged
+  | CustomerIdentityCorrectionRequested
+  | CustomerIdentityCorrectionDecided
+  | CustomerIdentityCorrected
   | CustomerPersonalDataErased;
 
 // ---- state ----
@@ -167,6 +219,8 @@ export type CustomerState =
       readonly pendingPhoneSince?: string;
       /** When the customer last verified their identity (after registration). */
       readonly identityVerifiedAt?: string;
+      /** A correction of name or id number waiting for its review. */
+      readonly openCorrection?: { readonly reviewId: string; readonly name?: string; readonly idNumber?: string; readonly requestedBy: string };
       /** Set once the customer's personal data was erased; the personal fields then read '[erased]'. */
       readonly personalDataErasedAt?: string;
     };

@@ -52,6 +52,12 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
     ['issuer', 'agent'],
   ),
   endpoint(
+    'POST /v1/customers/:customerId/identity-corrections',
+    'Ask for a customer\'s name or id number to be corrected: a review, with a documented reason',
+    ['issuer', 'agent'],
+    'name and id number change only through a review decided by someone else (POST /v1/reviews/{id}/decision)',
+  ),
+  endpoint(
     'GET /v1/customers/:customerId/cards',
     'A customer\'s cards, from the read model',
     ['agent', 'analyst'],
