@@ -136,6 +136,20 @@ describe('identity verification in depth: methods, provider, reviews, lock (real
     expect(events[events.length - 1].data).toMatchObject({ method: 'BRANCH_STAFF', attestedBy: 'staff-0042' });
   });
 
+  it('reports the reviews and the failures to analysts: outcomes, reasons, the queue', async () => {
+    const analyst = await t.token({ roles: ['analyst'], sub: 'analyst-1' });
+    const head = String((await t.app.get<EventStore>(EVENT_STORE).headPosition())!.commit);
+    const reviews = await t.http(analyst).get('/v1/reports/reviews').query({ minPosition: head }).expect(200);
+    // Earlier tests here: one review approved (FACE, review band), one locked card rejected after review.
+    expect(reviews.body).toMatchObject({ byOutcome: { APPROVED: 1, REJECTED: 1 }, byReason: { SCORE_IN_REVIEW_BAND: 1, VERIFICATION_LOCKED: 1 }, approvalRate: 0.5 });
+    expect(reviews.body.timeToDecision.count).toBe(2);
+    expect(reviews.body.contactAttempts).toMatchObject({ total: 2, byOutcome: { NO_ANSWER: 1, REACHED: 1 } });
+    const failures = await t.http(analyst).get('/v1/reports/verification-failures').query({ minPosition: head }).expect(200);
+    expect(failures.body.byMethodAndReason.ID_DOCUMENT).toMatchObject({ NAME_MISMATCH: expect.any(Number), REVIEW_REJECTED: 1 });
+    expect(failures.body.reviewOutcomes).toMatchObject({ APPROVED: 1, REJECTED: 1 });
+    await t.http(agent).get('/v1/reports/reviews').expect(403);
+  });
+
   it('takes a photo larger than the default body limit on the verification route only', async () => {
     const { cardId } = await cardOfCustomer();
     const photo = sampleScoring(0.91, 'x'.repeat(200_000));

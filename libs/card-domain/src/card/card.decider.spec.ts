@@ -194,6 +194,13 @@ describe('cardDecider', () => {
         });
       });
 
+      it('fails a zone that is not two lines of 44 characters', () => {
+        expect(cardDecider.decide(passport({ name: 'Anna Maria Eriksson', idNumber: 'L898902C3', mrz: 'P<UTOERIKSSON' }), fold(cardDecider, issued))[0]).toMatchObject({
+          type: 'IdentityVerificationFailed',
+          data: { reasons: ['MRZ_FORMAT_INVALID'] },
+        });
+      });
+
       it('refuses a zone for a customer who registered a resident id', () => {
         expect(violations(issued, doc({ name: '张三', idNumber: '11010519491231002X', mrz: MRZ }))).toEqual([
           { field: 'mrz', reason: 'is read from passports only: this customer registered another id type' },
