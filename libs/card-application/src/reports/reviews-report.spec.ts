@@ -1,28 +1,9 @@
 import type { ReviewDocument } from '../reviews/reviews.projection';
 import { reviewsReport } from './reviews-report';
+import { reviewDocument } from './testing/report-fixtures';
 
 function review(overrides: Partial<ReviewDocument>): ReviewDocument {
-  return {
-    _id: 'r',
-    reviewId: 'r',
-    subject: 'CARD',
-    cardId: 'c',
-    customerId: null,
-    method: 'ID_DOCUMENT',
-    requestReason: null,
-    reasons: ['BIRTH_DATE_MISMATCH'],
-    differences: ['BIRTH_DATE_MISMATCH'],
-    matchScore: null,
-    status: 'OPEN',
-    requestedBy: 'clerk',
-    requestedAt: '2026-03-01T10:00:00.000Z',
-    contactAttempts: [],
-    decidedBy: null,
-    decidedAt: null,
-    decisionNote: null,
-    durationSeconds: null,
-    ...overrides,
-  };
+  return reviewDocument({ requestedAt: '2026-03-01T10:00:00.000Z', ...overrides });
 }
 
 const RANGE = { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z', now: '2026-03-10T10:00:00.000Z' };

@@ -1,30 +1,8 @@
 import { VERIFICATION_FAILURE_REASONS } from '@cards/domain';
-import type { ReviewDocument, ReviewStatus } from '../reviews/reviews.projection';
+import type { ReviewStatus } from '../reviews/reviews.projection';
 import { verificationFailuresReport } from './verification-failures-report';
 
-function reviewDocument(): ReviewDocument {
-  return {
-    _id: 'r',
-    reviewId: 'r',
-    subject: 'CARD',
-    cardId: 'c',
-    customerId: null,
-    method: 'ID_DOCUMENT',
-    requestReason: null,
-    reasons: ['VERIFICATION_LOCKED'],
-    differences: ['NAME_MISMATCH'],
-    matchScore: null,
-    status: 'OPEN',
-    requestedBy: 'clerk',
-    requestedAt: '2026-11-01T00:00:00Z',
-    contactAttempts: [],
-    decidedBy: null,
-    decidedAt: null,
-    decisionNote: null,
-    durationSeconds: null,
-  };
-}
-import { parameterErrorFrom, streamed, verificationFailure } from './testing/report-fixtures';
+import { parameterErrorFrom, reviewDocument, streamed, verificationFailure } from './testing/report-fixtures';
 
 describe('verificationFailuresReport', () => {
   it('counts a failure with two reasons once under each, and once in total', async () => {
@@ -62,7 +40,7 @@ describe('verificationFailuresReport', () => {
   });
 
   it('gives the outcome of the reviews requested in the range', async () => {
-    const review = (status: ReviewStatus, requestedAt: string) => ({ ...reviewDocument(), status, requestedAt });
+    const review = (status: ReviewStatus, requestedAt: string) => reviewDocument({ reasons: ['VERIFICATION_LOCKED'], status, requestedAt });
     const reviews = [review('APPROVED', '2026-11-02T00:00:00Z'), review('REJECTED', '2026-11-03T00:00:00Z'), review('OPEN', '2026-11-04T00:00:00Z'), review('APPROVED', '2026-10-04T00:00:00Z')];
     const report = await verificationFailuresReport([], { from: '2026-11-01', to: '2026-12-01' }, reviews);
     expect(report.reviewOutcomes).toEqual({ OPEN: 1, APPROVED: 1, REJECTED: 1, CLOSED: 0 });

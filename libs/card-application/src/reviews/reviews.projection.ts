@@ -46,6 +46,20 @@ export interface ReviewDocument {
 
 const seconds = (from: string, to: string): number => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
 
+/** How a decided review reads, for a card's review and a customer's correction alike. */
+function decided(
+  review: ReviewDocument,
+  decision: { readonly decision: string; readonly decidedBy: string; readonly decidedAt: string; readonly note: string },
+): Partial<ReviewDocument> {
+  return {
+    status: decision.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED',
+    decidedBy: decision.decidedBy,
+    decidedAt: decision.decidedAt,
+    decisionNote: decision.note,
+    durationSeconds: seconds(review.requestedAt, decision.decidedAt),
+  };
+}
+
 /** The identity reviews of every card, for the agents' queue (GET /v1/reviews) and the reviews report. */
 export const reviewsProjection: Projection = {
   name: 'reviews',
@@ -113,16 +127,7 @@ export const reviewsProjection: Projection = {
       case 'IdentityReviewDecided': {
         const review = await current(e.data.reviewId);
         if (review === null) return [];
-        return [
-          markOpen(null),
-          ...upsert(review.reviewId, {
-            status: e.data.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED',
-            decidedBy: e.data.decidedBy,
-            decidedAt: e.data.decidedAt,
-            decisionNote: e.data.note,
-            durationSeconds: seconds(review.requestedAt, e.data.decidedAt),
-          }),
-        ];
+        return [markOpen(null), ...upsert(review.reviewId, decided(review, e.data))];
       }
       case 'CardCancelled': {
         // A card cancelled while under review closes the review without a decision.
@@ -172,14 +177,7 @@ async function projectCorrection(event: RecordedEvent, customerId: string, view:
     case 'CustomerIdentityCorrectionDecided': {
       const review = (await view.get(REVIEWS, e.data.reviewId)) as unknown as ReviewDocument | null;
       if (review === null) return [];
-      const set: Partial<ReviewDocument> = {
-        status: e.data.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED',
-        decidedBy: e.data.decidedBy,
-        decidedAt: e.data.decidedAt,
-        decisionNote: e.data.note,
-        durationSeconds: seconds(review.requestedAt, e.data.decidedAt),
-      };
-      return [{ kind: 'upsert', collection: REVIEWS, id: review.reviewId, set: set as unknown as JsonObject }];
+      return [{ kind: 'upsert', collection: REVIEWS, id: review.reviewId, set: decided(review, e.data) as unknown as JsonObject }];
     }
     default:
       return [];

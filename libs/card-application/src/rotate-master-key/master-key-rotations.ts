@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
-import { DomainError } from '@cards/domain';
 import { EVENT_STORE, type EventStore, type JsonObject } from '@cards/event-store';
 import { PersonalDataCipher, type RotationFailure, type RotationProgress } from '@cards/security';
 import { CLOCK, type Clock } from '../shared/clock';
+import { InProcessJobs } from '../shared/in-process-jobs';
 import { EVENT_SCHEMA_VERSION, type Actor, type CommandContext } from '../shared/command-context';
 
 /** Every finished rotation is recorded here: who rotated the PII master key, when, and what it did. */
@@ -72,9 +72,14 @@ class RotationInterrupted extends Error {
 @Injectable()
 export class MasterKeyRotations implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MasterKeyRotations.name);
-  private readonly jobs = new Map<string, Job>();
-  private running: { readonly job: Job; done: Promise<void> } | undefined;
-  private stopping = false;
+  private readonly jobs = new InProcessJobs<Job>({
+    noun: 'Master key rotation',
+    idField: 'rotationId',
+    runningCode: 'MASTER_KEY_ROTATION_RUNNING',
+    notFoundCode: 'MASTER_KEY_ROTATION_NOT_FOUND',
+    recordedIn: `the event stream ${MASTER_KEY_ROTATIONS_STREAM}`,
+    finishedKept: FINISHED_KEPT,
+  });
   private readonly pageSize: number;
 
   constructor(
@@ -92,15 +97,6 @@ export class MasterKeyRotations implements BeforeApplicationShutdown {
    * Throws a 'conflict' DomainError naming the running rotation when one is running in this process.
    */
   async start(ctx: CommandContext): Promise<MasterKeyRotation> {
-    if (this.running !== undefined) {
-      const { rotationId, startedBy, startedAt } = this.running.job;
-      throw new DomainError(
-        'conflict',
-        'MASTER_KEY_ROTATION_RUNNING',
-        `Master key rotation ${rotationId}, started by ${startedBy.id} at ${startedAt}, is still running in this instance: follow it instead of starting another`,
-        { rotationId },
-      );
-    }
     const { current, older } = this.cipher.masterKeyIds;
     const job: Job = {
       rotationId: randomUUID(),
@@ -120,9 +116,7 @@ export class MasterKeyRotations implements BeforeApplicationShutdown {
       message: `Counting the data keys wrapped under ${quoted(older)}`,
     };
     // Claimed before the first await, so that two requests arriving together cannot both start one.
-    const running = { job, done: Promise.resolve() };
-    this.running = running;
-    this.keep(job);
+    this.jobs.claim(job.rotationId, job);
     this.logger.log({ rotationId: job.rotationId, from: job.fromMasterKeyIds, to: job.toMasterKeyId, by: job.startedBy }, 'Master key rotation started');
 
     if (older.length === 0) {
@@ -132,40 +126,30 @@ export class MasterKeyRotations implements BeforeApplicationShutdown {
     }
     try {
       job.total = await this.cipher.countKeysToRotate();
-      if (this.stopping) throw new RotationInterrupted();
+      if (this.jobs.stopping) throw new RotationInterrupted();
     } catch (error) {
       await this.finish(job, ctx, error);
       return snapshot(job);
     }
     job.message = `Rewrapping ${job.total} data key${job.total === 1 ? '' : 's'} from ${quoted(older)} to '${current}'`;
-    running.done = this.run(job, ctx);
+    this.jobs.runs(job, this.run(job, ctx));
     return snapshot(job);
   }
 
   /** The rotation as it is now. Throws a 'not_found' DomainError for an id this process does not know. */
   get(rotationId: string): MasterKeyRotation {
-    const job = this.jobs.get(rotationId);
-    if (job === undefined) {
-      throw new DomainError(
-        'not_found',
-        'MASTER_KEY_ROTATION_NOT_FOUND',
-        `No master key rotation ${rotationId} in this instance (rotations are kept in the memory of the instance that ran them; ` +
-          `finished ones are recorded in the event stream ${MASTER_KEY_ROTATIONS_STREAM})`,
-        { rotationId },
-      );
-    }
-    return snapshot(job);
+    return snapshot(this.jobs.get(rotationId));
   }
 
   /** The running rotation, if any. */
   current(): MasterKeyRotation | undefined {
-    return this.running === undefined ? undefined : snapshot(this.running.job);
+    const running = this.jobs.current();
+    return running === undefined ? undefined : snapshot(running);
   }
 
   /** On shutdown a running rotation stops after its current page, and is recorded as failed (run it again). */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.running?.done;
+    await this.jobs.stop();
   }
 
   private async run(job: Job, ctx: CommandContext): Promise<void> {
@@ -175,7 +159,7 @@ export class MasterKeyRotations implements BeforeApplicationShutdown {
         job.rewrapped = progress.rewrapped;
         job.skipped = progress.skipped;
         job.failed = progress.failed;
-        if (this.stopping) throw new RotationInterrupted();
+        if (this.jobs.stopping) throw new RotationInterrupted();
       };
       const report = await this.cipher.rotateMasterKey(onProgress, this.pageSize);
       job.total = report.total;
@@ -202,7 +186,7 @@ export class MasterKeyRotations implements BeforeApplicationShutdown {
     }
     job.state = job.error === null ? 'succeeded' : 'failed';
     job.message = summary(job);
-    if (this.running?.job === job) this.running = undefined;
+    this.jobs.release(job);
     const log = { rotationId: job.rotationId, state: job.state, total: job.total, rewrapped: job.rewrapped, skipped: job.skipped, failed: job.failed, remaining: job.remaining, error: job.error };
     if (job.state === 'succeeded' && job.failed === 0) this.logger.log(log, `Master key rotation ${job.state}`);
     else this.logger.warn(log, `Master key rotation ${job.state}`);
@@ -240,13 +224,6 @@ export class MasterKeyRotations implements BeforeApplicationShutdown {
     ]);
   }
 
-  private keep(job: Job): void {
-    this.jobs.set(job.rotationId, job);
-    for (const [id, kept] of this.jobs) {
-      if (this.jobs.size <= FINISHED_KEPT + 1) break;
-      if (kept.state !== 'running') this.jobs.delete(id);
-    }
-  }
 }
 
 function snapshot(job: Job): MasterKeyRotation {

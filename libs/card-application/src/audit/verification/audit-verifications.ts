@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
-import { DomainError } from '@cards/domain';
 import { EVENT_STORE, formatPosition, type EventStore, type JsonObject } from '@cards/event-store';
 import { CLOCK, type Clock } from '../../shared/clock';
+import { InProcessJobs } from '../../shared/in-process-jobs';
 import { EVENT_SCHEMA_VERSION, type Actor, type CommandContext } from '../../shared/command-context';
 import { AUDIT_KEYS, type AuditKeys } from '../audit-keys';
 import { verifyLog, type LogVerificationProgress, type LogVerificationReport, type VerificationProblem, type VerificationProblemCode } from './log-verifier';
@@ -73,9 +73,14 @@ class VerificationInterrupted extends Error {
 @Injectable()
 export class AuditVerifications implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditVerifications.name);
-  private readonly jobs = new Map<string, Job>();
-  private running: { readonly job: Job; done: Promise<void> } | undefined;
-  private stopping = false;
+  private readonly jobs = new InProcessJobs<Job>({
+    noun: 'Verification',
+    idField: 'verificationId',
+    runningCode: 'AUDIT_VERIFICATION_RUNNING',
+    notFoundCode: 'AUDIT_VERIFICATION_NOT_FOUND',
+    recordedIn: `the event stream ${AUDIT_VERIFICATIONS_STREAM}`,
+    finishedKept: FINISHED_KEPT,
+  });
   private readonly pageSize: number;
 
   constructor(
@@ -92,15 +97,6 @@ export class AuditVerifications implements BeforeApplicationShutdown {
    * DomainError naming the running verification when one is running in this process.
    */
   async start(ctx: CommandContext): Promise<AuditVerification> {
-    if (this.running !== undefined) {
-      const { verificationId, startedBy, startedAt } = this.running.job;
-      throw new DomainError(
-        'conflict',
-        'AUDIT_VERIFICATION_RUNNING',
-        `Verification ${verificationId}, started by ${startedBy.id} at ${startedAt}, is still running in this instance: follow it instead of starting another`,
-        { verificationId },
-      );
-    }
     const job: Job = {
       verificationId: randomUUID(),
       state: 'running',
@@ -125,38 +121,26 @@ export class AuditVerifications implements BeforeApplicationShutdown {
       message: 'Verifying every stream\'s hash chain and every checkpoint of the log',
     };
     // Claimed before the first await, so that two requests arriving together cannot both start one.
-    const running = { job, done: Promise.resolve() };
-    this.running = running;
-    this.keep(job);
+    this.jobs.claim(job.verificationId, job);
     this.logger.log({ verificationId: job.verificationId, by: job.startedBy }, 'Audit verification started');
-    running.done = this.run(job, ctx);
+    this.jobs.runs(job, this.run(job, ctx));
     return snapshot(job);
   }
 
   /** The verification as it is now. Throws a 'not_found' DomainError for an id this process does not know. */
   get(verificationId: string): AuditVerification {
-    const job = this.jobs.get(verificationId);
-    if (job === undefined) {
-      throw new DomainError(
-        'not_found',
-        'AUDIT_VERIFICATION_NOT_FOUND',
-        `No verification ${verificationId} in this instance (verifications are kept in the memory of the instance that ran them; ` +
-          `finished ones are recorded in the event stream ${AUDIT_VERIFICATIONS_STREAM})`,
-        { verificationId },
-      );
-    }
-    return snapshot(job);
+    return snapshot(this.jobs.get(verificationId));
   }
 
   /** The running verification, if any. */
   current(): AuditVerification | undefined {
-    return this.running === undefined ? undefined : snapshot(this.running.job);
+    const running = this.jobs.current();
+    return running === undefined ? undefined : snapshot(running);
   }
 
   /** On shutdown a running verification stops after its current page, and is recorded as failed. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.running?.done;
+    await this.jobs.stop();
   }
 
   private async run(job: Job, ctx: CommandContext): Promise<void> {
@@ -180,7 +164,7 @@ export class AuditVerifications implements BeforeApplicationShutdown {
           if (head !== null && progress.position !== null && this.eventStore.kind !== 'sqlite' && progress.position.commit > 0n) {
             job.eventsTotal = Math.round(progress.eventsChecked / (Number(progress.position.commit) / Number(head.commit)));
           }
-          if (this.stopping) throw new VerificationInterrupted();
+          if (this.jobs.stopping) throw new VerificationInterrupted();
         },
       });
       this.apply(job, report, started);
@@ -223,7 +207,7 @@ export class AuditVerifications implements BeforeApplicationShutdown {
     }
     job.state = job.error === null ? 'succeeded' : 'failed';
     job.message = summary(job, report);
-    if (this.running?.job === job) this.running = undefined;
+    this.jobs.release(job);
     const log = {
       verificationId: job.verificationId,
       state: job.state,
@@ -275,13 +259,6 @@ export class AuditVerifications implements BeforeApplicationShutdown {
     ]);
   }
 
-  private keep(job: Job): void {
-    this.jobs.set(job.verificationId, job);
-    for (const [id, kept] of this.jobs) {
-      if (this.jobs.size <= FINISHED_KEPT + 1) break;
-      if (kept.state !== 'running') this.jobs.delete(id);
-    }
-  }
 }
 
 function snapshot(job: Job): AuditVerification {

@@ -1,3 +1,4 @@
+import type { ReviewDocument } from '../../reviews/reviews.projection';
 // Builders of read-model documents for the report specs: give what the test is about, the rest is filled in.
 import type { CardStatus } from '@cards/domain';
 import type { CardSummaryDocument, DisputeDocument, VerificationFailureDocument } from '@cards/read-store/projections/documents';
@@ -125,4 +126,29 @@ export async function parameterErrorFrom(act: () => unknown): Promise<ReportPara
     return error as ReportParameterError;
   }
   throw new Error('expected a ReportParameterError, but nothing was thrown');
+}
+
+/** An open review of a card's identity, requested on 1 November 2026; override what a test is about. */
+export function reviewDocument(overrides: Partial<ReviewDocument> = {}): ReviewDocument {
+  return {
+    _id: 'r',
+    reviewId: 'r',
+    subject: 'CARD',
+    cardId: 'c',
+    customerId: null,
+    method: 'ID_DOCUMENT',
+    requestReason: null,
+    reasons: ['BIRTH_DATE_MISMATCH'],
+    differences: ['BIRTH_DATE_MISMATCH'],
+    matchScore: null,
+    status: 'OPEN',
+    requestedBy: 'clerk',
+    requestedAt: '2026-11-01T00:00:00.000Z',
+    contactAttempts: [],
+    decidedBy: null,
+    decidedAt: null,
+    decisionNote: null,
+    durationSeconds: null,
+    ...overrides,
+  };
 }
