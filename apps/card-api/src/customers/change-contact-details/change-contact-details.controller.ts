@@ -7,54 +7,20 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiPreconditionFailedResponse,
-  ApiPropertyOptional,
   ApiTags,
+  PartialType,
+  PickType,
 } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { ChangeContactDetailsCommand, type CommandContext } from '@cards/application';
 import { formatPosition } from '@cards/event-store';
 import { maskEmail, maskPhone } from '@cards/security';
-import { LOCALES, NOTIFICATION_CHANNELS, type Locale, type NotificationChannel } from '@cards/domain';
 import { etagOf, RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
-import { PostalAddressRequest } from '../register-customer/register-customer.request';
+import { RegisterCustomerRequest } from '../register-customer/register-customer.request';
 
-/** The body of PATCH /v1/customers/{id}/contact: only the fields given change. */
-export class ChangeContactDetailsRequest {
-  @ApiPropertyOptional({ example: '13900139000', description: 'E.164 (+8613900139000) or an 11-digit mainland mobile number' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 20)
-  phone?: string;
-
-  @ApiPropertyOptional({ example: 'li.si@example.com' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(254)
-  email?: string;
-
-  @ApiPropertyOptional({ type: PostalAddressRequest, description: 'Replaces the whole address' })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => PostalAddressRequest)
-  address?: PostalAddressRequest;
-
-  @ApiPropertyOptional({ enum: NOTIFICATION_CHANNELS, isArray: true, example: ['EMAIL'] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(NOTIFICATION_CHANNELS.length)
-  @ArrayUnique()
-  @IsIn(NOTIFICATION_CHANNELS, { each: true })
-  preferredChannels?: NotificationChannel[];
-
-  @ApiPropertyOptional({ enum: LOCALES, example: 'en' })
-  @IsOptional()
-  @IsIn(LOCALES)
-  locale?: Locale;
-}
+/** The body of PATCH /v1/customers/{id}/contact: the contact fields of a registration, each optional; only those given change. */
+export class ChangeContactDetailsRequest extends PartialType(PickType(RegisterCustomerRequest, ['phone', 'email', 'address', 'preferredChannels', 'locale'] as const)) {}
 
 @ApiTags('customers')
 @Controller('v1/customers/:customerId/contact')
