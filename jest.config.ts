@@ -12,6 +12,7 @@ const moduleNameMapper: Config['moduleNameMapper'] = {
   '^@cards/domain(|/.*)$': '<rootDir>/libs/card-domain/src$1',
   '^@cards/application(|/.*)$': '<rootDir>/libs/card-application/src$1',
   '^@cards/event-store(|/.*)$': '<rootDir>/libs/event-store/src$1',
+  '^@cards/notifications(|/.*)$': '<rootDir>/libs/notifications/src$1',
   '^@cards/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
   '^@cards/read-store(|/.*)$': '<rootDir>/libs/read-store/src$1',
   '^@cards/security(|/.*)$': '<rootDir>/libs/security/src$1',

@@ -36,6 +36,8 @@ import { ErasePersonalDataController } from './customers/erase-personal-data/era
 import { SearchCardsController } from './cards/search-cards/search-cards.controller';
 import { CustomerCardsController } from './customers/customer-cards/customer-cards.controller';
 import { ReportsController } from './reports/reports.controller';
+import { NotificationsModule } from '@cards/notifications';
+import { NotificationTemplatesController } from './notifications/notification-templates.controller';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { requestValidationPipe } from './http/validation';
 
@@ -58,6 +60,7 @@ export class AppModule {
         MasterKeyRotationsModule,
         AuditIntegrityModule,
         AuditExportModule,
+        NotificationsModule,
       ],
       controllers: [
         HealthController,
@@ -83,6 +86,7 @@ export class AppModule {
         ProjectionsController,
         ReportsController,
         ReviewsController,
+        NotificationTemplatesController,
       ],
       providers: [
         ProjectionsHost,

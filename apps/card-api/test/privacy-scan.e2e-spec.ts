@@ -102,6 +102,7 @@ describe('privacy: nothing personal in clear in DATA_DIR, the logs or analysts\'
     const params: Record<string, string> = { customerId: people[1].customerId };
     const cards = (await t.http(analyst).get('/v1/cards').query({ minPosition: head, limit: 200 }).expect(200)).body.items as { cardId: string }[];
     params.cardId = cards[0].cardId;
+    params.templateId = 'activation-confirmation';
     for (const row of PERMISSIONS.filter((p) => p.method === 'GET' && p.access !== 'public' && p.access.includes('analyst'))) {
       const url = row.path.replace(/:(\w+)/g, (_, name: string) => {
         if (params[name] === undefined) throw new Error(`The scan has no value for :${name} of ${row.route}: add one`);

@@ -98,6 +98,9 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('GET /v1/reports/reviews', 'Report: identity reviews, how they ended and how long they wait', ['analyst']),
   endpoint('GET /v1/reports/disputes', 'Report: disputes by reason and outcome', ['analyst']),
 
+  endpoint('GET /v1/notification-templates', 'The notification templates: events, kind, channels, languages, placeholders', ['agent', 'analyst', 'admin']),
+  endpoint('GET /v1/notification-templates/:templateId/preview', 'A notification template rendered with sample (masked) values; SMS segments', ['agent', 'analyst', 'admin']),
+
   endpoint('GET /v1/projections', 'State and lag of each projection', ['analyst', 'auditor', 'admin']),
   endpoint('POST /v1/projections/:name/rebuild', 'Rebuild a projection from position zero', ['admin']),
   endpoint('POST /v1/imports', 'Import card histories (JSON Lines)', ['admin']),
