@@ -13,6 +13,7 @@ export async function createCardApi(config: AppConfig, options: AppModuleOptions
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

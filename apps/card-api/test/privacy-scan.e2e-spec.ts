@@ -165,5 +165,7 @@ describe('privacy: nothing personal in clear in DATA_DIR, the logs or analysts\'
     const log = fs.readFileSync(t.logFile, 'utf8');
     for (const route of ['/contact', '/identity-verifications', '/v1/customers/lookup', '/personal-data', '/activate']) expect(log).toContain(route);
     expect(log).toContain(erased.customerId);
+    // …and the application's own lines (Nest's Logger), not only the request lines.
+    expect(log).toContain('Projections running in this process');
   });
 });

@@ -18,6 +18,7 @@ export async function createProjector(config: AppConfig, logDestination?: Destin
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   app.enableShutdownHooks();
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
