@@ -5,7 +5,7 @@ import type { DomainEventShape, EventCodec } from './event-codec';
 
 /** Which events carry personal data, and in which fields (encrypted under the customer's own data key). */
 const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  CustomerRegistered: ['name', 'idNumber', 'phone', 'email', 'address'],
+  CustomerRegistered: ['name', 'idNumber', 'phone', 'email', 'address', 'birthDate'],
   CustomerContactDetailsChanged: ['phone', 'email', 'address'],
   CustomerPhoneChangeRequested: ['phone'],
   CustomerPhoneChanged: ['phone'],

@@ -59,11 +59,12 @@ export class VerifyIdentityHandler implements ICommandHandler<VerifyIdentityComm
     let biometric: Promise<BiometricResult | undefined> | undefined;
 
     return this.cards.execute(cardId, ctx, async (card, now) => {
-      let registered = { name: '', idType: '', idNumber: '' };
+      let registered: { name: string; idType: string; idNumber: string; birthDate?: string } = { name: '', idType: '', idNumber: '' };
       if (card.exists) {
         const customer = await this.runner.load(customerStream(card.customerId), customerDecider);
         if (customer.state.exists) {
-          registered = { name: customer.state.name, idType: customer.state.idType, idNumber: customer.state.idNumber };
+          const { name, idType, idNumber, birthDate } = customer.state;
+          registered = { name, idType, idNumber, ...(birthDate !== undefined && { birthDate }) };
         }
       }
       if (isBiometric(input.method)) {

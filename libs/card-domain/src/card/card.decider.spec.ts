@@ -194,6 +194,15 @@ describe('cardDecider', () => {
         });
       });
 
+      it('sends to review when name and number agree but the zone\'s birth date is not the registered one', () => {
+        const registeredOtherDay = verifyIdentity({
+          registered: { ...passportHolder, birthDate: '1974-08-13' },
+          presented: { name: 'Anna Maria Eriksson', idNumber: 'L898902C3', mrz: MRZ },
+          now: '2011-01-01T00:00:00.000Z',
+        });
+        expect(cardDecider.decide(registeredOtherDay, fold(cardDecider, issued))[0]).toMatchObject({ type: 'IdentityReviewRequested', data: { reasons: ['BIRTH_DATE_MISMATCH'] } });
+      });
+
       it('fails a zone that is not two lines of 44 characters', () => {
         expect(cardDecider.decide(passport({ name: 'Anna Maria Eriksson', idNumber: 'L898902C3', mrz: 'P<UTOERIKSSON' }), fold(cardDecider, issued))[0]).toMatchObject({
           type: 'IdentityVerificationFailed',

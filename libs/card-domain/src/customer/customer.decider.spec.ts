@@ -359,3 +359,29 @@ function violationsIn(run: () => unknown): string[] {
   }
   throw new Error('expected a ValidationFailed');
 }
+
+describe('customer decider: a birth date at registration', () => {
+  const passport = (birthDate: string): RegisterCustomer => ({
+    type: 'RegisterCustomer',
+    customerId: 'c-p',
+    name: 'Anna Maria Eriksson',
+    idType: 'PASSPORT',
+    idNumber: 'L898902C3',
+    phone: '13800138000',
+    birthDate,
+    now: NOW,
+  });
+
+  it('given a passport holder, when registered with a birth date, then it is kept (to check documents against)', () => {
+    const [event] = customerDecider.decide(passport('1974-08-12'), customerDecider.initialState);
+    expect(event.data).toMatchObject({ idType: 'PASSPORT', birthDate: '1974-08-12' });
+  });
+
+  it('refuses a malformed birth date, and one that contradicts the resident id\'s digits', () => {
+    expect(violationsIn(() => customerDecider.decide(passport('12/08/1974'), customerDecider.initialState))).toEqual(['birthDate']);
+    const resident = { ...registerCustomer(), birthDate: '1950-01-01' };
+    expect(violationsIn(() => customerDecider.decide(resident, customerDecider.initialState))).toEqual(['birthDate']);
+    const agreeing = customerDecider.decide({ ...registerCustomer(), birthDate: '1949-12-31' }, customerDecider.initialState);
+    expect(agreeing[0].data).toMatchObject({ birthDate: '1949-12-31' });
+  });
+});

@@ -1,6 +1,7 @@
 import type { Decider } from '../shared/decider';
 import { DomainError, ValidationFailed, type FieldViolation } from '../shared/domain-error';
 import { withoutUndefined } from '../shared/without-undefined';
+import { validateBirthDate } from '../values/birth-date';
 import { validateEmail } from '../values/email';
 import { validatePassportNumber } from '../values/passport-number';
 import { normalizePhone } from '../values/phone';
@@ -103,15 +104,21 @@ function registerCustomer(command: RegisterCustomer): CustomerRegistered[] {
   }
 
   let idNumber = '';
+  let idBirthDate: string | undefined;
   if (!includes(ID_TYPES, command.idType)) {
     violations.push({ field: 'idType', reason: `must be one of ${ID_TYPES.join(', ')}` });
   } else {
-    const checked =
-      command.idType === 'CN_RESIDENT_ID'
-        ? validateResidentId(trimmed(command.idNumber), command.now)
-        : validatePassportNumber(trimmed(command.idNumber));
-    if (checked.ok) idNumber = checked.value;
-    else violations.push({ field: 'idNumber', reason: checked.reason });
+    if (command.idType === 'CN_RESIDENT_ID') {
+      const checked = validateResidentId(trimmed(command.idNumber), command.now);
+      if (checked.ok) {
+        idNumber = checked.value;
+        idBirthDate = checked.birthDate;
+      } else violations.push({ field: 'idNumber', reason: checked.reason });
+    } else {
+      const checked = validatePassportNumber(trimmed(command.idNumber));
+      if (checked.ok) idNumber = checked.value;
+      else violations.push({ field: 'idNumber', reason: checked.reason });
+    }
   }
 
   const phone = normalizePhone(trimmed(command.phone));
@@ -125,6 +132,15 @@ function registerCustomer(command: RegisterCustomer): CustomerRegistered[] {
   }
 
   const address = command.address === undefined ? undefined : checkAddress(command.address, violations);
+
+  let birthDate: string | undefined;
+  if (command.birthDate !== undefined) {
+    const checked = validateBirthDate(trimmed(command.birthDate), command.now);
+    if (!checked.ok) violations.push({ field: 'birthDate', reason: checked.reason });
+    else if (idBirthDate !== undefined && checked.value !== idBirthDate) {
+      violations.push({ field: 'birthDate', reason: 'does not agree with the birth date in the resident id number (characters 7–14)' });
+    } else birthDate = checked.value;
+  }
 
   const preferredChannels = checkChannels(command.preferredChannels, violations);
   // A preference the notifier could never honour is better refused now than discovered at the first message.
@@ -149,6 +165,7 @@ function registerCustomer(command: RegisterCustomer): CustomerRegistered[] {
         phone: phone.ok ? phone.value : '',
         email,
         address,
+        birthDate,
         preferredChannels,
         locale: command.locale ?? DEFAULT_LOCALE,
         registeredAt: command.now,
@@ -313,7 +330,7 @@ function verifyCustomerIdentity(command: VerifyCustomerIdentity, state: Register
     type: 'VerifyIdentity',
     method: command.method,
     presented: command.presented,
-    registered: { name: state.name, idType: state.idType, idNumber: state.idNumber },
+    registered: { name: state.name, idType: state.idType, idNumber: state.idNumber, ...(state.birthDate !== undefined && { birthDate: state.birthDate }) },
     ...(command.biometric !== undefined && { biometric: command.biometric }),
     ...(command.attestedBy !== undefined && { attestedBy: command.attestedBy }),
     thresholds: command.thresholds,
@@ -435,7 +452,7 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
       }
       case 'CustomerPersonalDataErased': {
         if (!state.exists) return state;
-        const { address: _address, email, pendingPhone: _pending, pendingPhoneSince: _since, openCorrection: _correction, ...kept } = state;
+        const { address: _address, birthDate: _birthDate, email, pendingPhone: _pending, pendingPhoneSince: _since, openCorrection: _correction, ...kept } = state;
         return {
           ...kept,
           name: ERASED,

@@ -28,6 +28,11 @@ export interface RegisterCustomer {
   readonly phone: string;
   readonly email?: string;
   readonly address?: PostalAddress;
+  /**
+   * YYYY-MM-DD. For a passport holder, what a document's birth date is checked against; a resident id carries its
+   * own (characters 7–14), and one given with it must agree.
+   */
+  readonly birthDate?: string;
   readonly preferredChannels?: readonly NotificationChannel[];
   readonly locale?: Locale;
   /** ISO-8601, from the handler's clock. */
@@ -113,6 +118,8 @@ export interface CustomerRegistered {
     readonly phone: string;
     readonly email?: string;
     readonly address?: PostalAddress;
+    /** YYYY-MM-DD, when given. */
+    readonly birthDate?: string;
     readonly preferredChannels: NotificationChannel[];
     readonly locale: Locale;
     readonly registeredAt: string;
@@ -209,6 +216,7 @@ export type CustomerState =
       readonly phone: string;
       readonly email?: string;
       readonly address?: PostalAddress;
+      readonly birthDate?: string;
       readonly preferredChannels: NotificationChannel[];
       readonly locale: Locale;
       readonly registeredAt: string;

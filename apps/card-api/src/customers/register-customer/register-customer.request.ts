@@ -9,6 +9,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
@@ -49,6 +50,14 @@ export class RegisterCustomerRequest {
   @IsString()
   @MaxLength(254)
   email?: string;
+
+  @ApiPropertyOptional({
+    example: '1949-12-31',
+    description: 'YYYY-MM-DD. For a passport holder, what a presented document\'s birth date is checked against; with a resident id it must agree with the id\'s digits',
+  })
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'birthDate must be a date, YYYY-MM-DD' })
+  birthDate?: string;
 
   @ApiPropertyOptional({ type: PostalAddressRequest })
   @IsOptional()
