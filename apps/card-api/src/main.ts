@@ -1,3 +1,4 @@
+import { describeNotificationChannels } from '@cards/notifications';
 import { ConfigurationError, describeEventStore, describeIdentityProvider, describeReadStore, loadAppConfig } from '@cards/platform';
 import { createCardApi } from './app.factory';
 import { describeDevelopmentTokens, developmentTokens } from './dev-tokens';
@@ -36,6 +37,10 @@ async function main(): Promise<void> {
     logger.warn('FACE and FINGERPRINT verification is unavailable until IDENTITY_PROVIDER_URL is set (docs/identity.md); attempts are recorded as PROVIDER_UNAVAILABLE');
   } else {
     logger.log(`Identity provider: ${describeIdentityProvider(config.identity.provider)}`);
+  }
+  for (const { configured, line } of describeNotificationChannels(config.notificationChannels)) {
+    if (configured) logger.log(`Notification channel: ${line}`);
+    else logger.warn(`Notification channel: ${line}`);
   }
   process.stdout.write(
     [

@@ -4,3 +4,4 @@ export * from './quiet-hours';
 export * from './variables';
 export * from './templates';
 export * from './notifications.module';
+export * from './channels';

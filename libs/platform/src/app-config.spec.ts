@@ -161,6 +161,31 @@ describe('loadAppConfig', () => {
     }
   });
 
+  it('reads NOTIFY_QUIET_HOURS (default 22:00-08:00, in minutes of the day) and refuses a malformed one', () => {
+    expect(loadAppConfig({ DATA_DIR: dataDir }).quietHours).toEqual({ start: 22 * 60, end: 8 * 60 });
+    expect(loadAppConfig({ DATA_DIR: dataDir, NOTIFY_QUIET_HOURS: '23:30-07:00' }).quietHours).toEqual({ start: 23 * 60 + 30, end: 7 * 60 });
+    expect(() => loadAppConfig({ DATA_DIR: dataDir, NOTIFY_QUIET_HOURS: '10pm-8am' })).toThrow(ConfigurationError);
+    expect(() => loadAppConfig({ DATA_DIR: dataDir, NOTIFY_QUIET_HOURS: '22:00-22:00' })).toThrow(/NOTIFY_QUIET_HOURS must be "HH:MM-HH:MM"/);
+  });
+
+  it('reads the notification channels (none by default) and refuses bad ones without echoing secrets', () => {
+    expect(loadAppConfig({ DATA_DIR: dataDir }).notificationChannels).toEqual({});
+    const config = loadAppConfig({ DATA_DIR: dataDir, SMS_GATEWAY_URL: 'https://sms.example.com', WEBHOOK_URLS: 'https://hooks.internal/cards', WEBHOOK_SECRET: 'w'.repeat(40) });
+    expect(config.notificationChannels).toMatchObject({ sms: { url: 'https://sms.example.com', timeoutMs: 3000, retries: 2 }, webhooks: { urls: ['https://hooks.internal/cards'] } });
+    let error: unknown;
+    try {
+      loadAppConfig({ DATA_DIR: dataDir, SMTP_URL: 'smtp://u:pw-secret-1@', WEBHOOK_URLS: 'https://hooks.internal/cards', WEBHOOK_SECRET: 'short-pw-2' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const message = (error as Error).message;
+    expect(message).toContain('SMTP_URL must be smtp://');
+    expect(message).toContain('WEBHOOK_SECRET must be at least 32 bytes');
+    expect(message).not.toContain('pw-secret-1');
+    expect(message).not.toContain('short-pw-2');
+  });
+
   it('reports every bad variable at once', () => {
     try {
       loadAppConfig({

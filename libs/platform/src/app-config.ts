@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_MAX_SIMS_PER_ID, parseStuckCardSlas, type StuckCardSlas } from '@cards/application';
+import { parseNotificationChannelsConfig, quietHoursFromEnv, type NotificationChannelsConfig, type QuietHours } from '@cards/notifications';
 import { auditPublicKeysFrom, publicKeyAlgorithm, resolveSecretKeys, type SecretKeys, type TokenVerificationKey } from '@cards/security';
 import { DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from './auth/security-settings';
 import { parseIdentityConfig, type IdentityConfig } from './identity/identity-config';
@@ -41,6 +42,10 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   /** Signed audit checkpoints (the signing key itself is `keys.auditSigningKey`). */
   readonly audit: AuditConfig;
+  /** E-mail (SMTP_*), the SMS gateway (SMS_GATEWAY_*) and webhooks (WEBHOOK_*); a channel left out is not configured. */
+  readonly notificationChannels: NotificationChannelsConfig;
+  /** When marketing-like notices wait, in the customer's time zone (NOTIFY_QUIET_HOURS, default 22:00-08:00). */
+  readonly quietHours: QuietHours;
 }
 
 export interface AuditConfig {
@@ -131,6 +136,13 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
   const perIpPerMinute = positiveInteger('RATE_LIMIT_PER_IP_PER_MINUTE', value('RATE_LIMIT_PER_IP_PER_MINUTE'), DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE, problems);
   const corsOrigins = parseCorsOrigins(value('CORS_ORIGINS'), problems);
   const audit = parseAuditConfig(value('AUDIT_CHECKPOINT_EVERY'), value('AUDIT_PUBLIC_KEYS'), problems);
+  const notificationChannels = parseNotificationChannelsConfig(value, production, problems);
+  let quietHours: QuietHours | undefined;
+  try {
+    quietHours = quietHoursFromEnv({ NOTIFY_QUIET_HOURS: value('NOTIFY_QUIET_HOURS') });
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
 
   let keys: SecretKeys | undefined;
   let generatedKeys: readonly string[] = [];
@@ -169,6 +181,8 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
     rateLimit: { perMinute, perIpPerMinute },
     corsOrigins,
     audit,
+    notificationChannels,
+    quietHours: quietHours!,
   };
 }
 
