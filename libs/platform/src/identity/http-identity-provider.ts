@@ -1,3 +1,4 @@
+import { readCapped } from '@cards/notifications';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
@@ -210,6 +211,7 @@ function unsendable(request: IdentityComparisonRequest): string | undefined {
 async function readComparison(response: Response): Promise<Attempt> {
   const malformed = (what: string): Attempt => ({ ok: false, reason: 'MALFORMED_RESPONSE', summary: `HTTP 200 but ${what}`, retryable: false });
   const text = await readCapped(response, HTTP_IDENTITY_PROVIDER_TUNING.maxResponseBytes);
+  if (text === undefined) throw new ResponseTooLarge();
   const contentType = response.headers.get('content-type') ?? '';
   if (!/^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i.test(contentType)) return malformed('the Content-Type is not application/json');
   let answer: unknown;
@@ -227,28 +229,6 @@ async function readComparison(response: Response): Promise<Attempt> {
   return { ok: true, score, reference };
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new ResponseTooLarge();
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new ResponseTooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /** Retry-After as delay-seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
 function retryAfter(header: string | null): number | undefined {
