@@ -1,3 +1,4 @@
+import { PRODUCTION_SECRETS } from '@cards/platform/testing/production-secrets';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -43,13 +44,7 @@ describe('development tokens printed at start-up', () => {
     expect(await developmentTokens(loadAppConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: 'ab'.repeat(32) }), NOW)).toEqual([]);
     const production = loadAppConfig({
       DATA_DIR: dataDir,
-      NODE_ENV: 'production',
-      CARD_CVK: '0123456789ABCDEFFEDCBA9876543210',
-      PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
-      PII_MASTER_KEY: 'cd'.repeat(32),
-      PII_LOOKUP_KEY: 'ef'.repeat(32),
-      AUDIT_SIGNING_KEY: '5e'.repeat(32),
-      AUTH_JWT_SECRET: 'cd'.repeat(32),
+      ...PRODUCTION_SECRETS,
     });
     expect(await developmentTokens(production, NOW)).toEqual([]);
     expect(describeDevelopmentTokens([], undefined)).toEqual([]);

@@ -1,3 +1,10 @@
+import { PRODUCTION_SECRETS } from './testing/production-secrets';
+
+/** The production secrets without the token secret (for a service that verifies an identity provider's tokens). */
+function withoutJwtSecret(): Record<string, string> {
+  const { AUTH_JWT_SECRET: _secret, ...rest } = PRODUCTION_SECRETS;
+  return rest;
+}
 import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -42,13 +49,7 @@ describe('loadAppConfig', () => {
   it('given production with keys, starts and writes no key file', () => {
     const config = loadAppConfig({
       DATA_DIR: dataDir,
-      NODE_ENV: 'production',
-      CARD_CVK: '0123456789ABCDEFFEDCBA9876543210',
-      PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
-      PII_MASTER_KEY: 'cd'.repeat(32),
-      PII_LOOKUP_KEY: 'ef'.repeat(32),
-      AUDIT_SIGNING_KEY: '5e'.repeat(32),
-      AUTH_JWT_SECRET: 'cd'.repeat(32),
+      ...PRODUCTION_SECRETS,
     });
     expect(config.production).toBe(true);
     expect(config.generatedKeys).toEqual([]);
@@ -78,12 +79,7 @@ describe('loadAppConfig', () => {
     it('given production and a public key, needs no token secret', () => {
       const config = loadAppConfig({
         DATA_DIR: dataDir,
-        NODE_ENV: 'production',
-        CARD_CVK: '0123456789ABCDEFFEDCBA9876543210',
-        PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
-      PII_MASTER_KEY: 'cd'.repeat(32),
-      PII_LOOKUP_KEY: 'ef'.repeat(32),
-      AUDIT_SIGNING_KEY: '5e'.repeat(32),
+        ...withoutJwtSecret(),
         AUTH_JWT_PUBLIC_KEY: edPublicKey,
       });
       expect(config.auth.algorithm).toBe('EdDSA');

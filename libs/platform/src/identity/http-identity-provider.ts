@@ -1,4 +1,4 @@
-import { readCapped } from '@cards/notifications';
+import { backoffMs, errorCode, readCapped, retryAfterMs as parseRetryAfter } from '@cards/notifications';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
@@ -162,11 +162,11 @@ export class HttpIdentityProvider implements IdentityProvider {
       if (status === 200) return await readComparison(response); // awaited here, so that a failed read is caught below
       await response.body?.cancel().catch(() => undefined);
       if (status === 429) {
-        const retryAfterMs = retryAfter(response.headers.get('retry-after'));
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
         return { ok: false, reason: 'RATE_LIMITED', summary: `HTTP 429${describeRetryAfter(retryAfterMs)}`, retryable: true, ...(retryAfterMs !== undefined && { retryAfterMs }) };
       }
       if (status >= 500) {
-        const retryAfterMs = status === 503 ? retryAfter(response.headers.get('retry-after')) : undefined;
+        const retryAfterMs = status === 503 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
         return { ok: false, reason: 'SERVER_ERROR', summary: `HTTP ${status}${describeRetryAfter(retryAfterMs)}`, retryable: true, ...(retryAfterMs !== undefined && { retryAfterMs }) };
       }
       if (status >= 400) {
@@ -190,8 +190,7 @@ export class HttpIdentityProvider implements IdentityProvider {
   }
 
   private backoff(attempt: number): number {
-    const ceiling = Math.min(this.maxBackoffMs, this.backoffBaseMs * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + (ceiling / 2) * this.random());
+    return backoffMs(attempt, this.backoffBaseMs, this.maxBackoffMs, this.random);
   }
 }
 
@@ -230,27 +229,8 @@ async function readComparison(response: Response): Promise<Attempt> {
 }
 
 
-/** Retry-After as delay-seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
-function retryAfter(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
 function describeRetryAfter(ms: number | undefined): string {
   return ms === undefined ? '' : ` (Retry-After ${ms} ms)`;
-}
-
-/** The error's code (ECONNREFUSED, UND_ERR_SOCKET, …), never its message, which could name more than we want. */
-function errorCode(error: unknown): string {
-  const codeOf = (e: unknown): string | undefined => {
-    const code = (e as { code?: unknown } | null)?.code;
-    return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
-  };
-  const cause = (error as { cause?: unknown } | null)?.cause;
-  return codeOf(cause) ?? codeOf((cause as { cause?: unknown } | null)?.cause) ?? codeOf(error) ?? (error instanceof Error ? error.name : 'unknown error');
 }
 
 export function providerUnavailable(reason: ProviderUnavailableReason, detail: string, attempts: number): IdentityProviderUnavailable {

@@ -1,3 +1,4 @@
+import { PRODUCTION_SECRETS } from '../testing/production-secrets';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -54,13 +55,7 @@ describe('identity provider and threshold configuration', () => {
 
   it('allows plain http in production only on this host', () => {
     const keys = {
-      NODE_ENV: 'production',
-      CARD_CVK: '0123456789ABCDEFFEDCBA9876543210',
-      PAN_FINGERPRINT_KEY: 'ab'.repeat(32),
-      PII_MASTER_KEY: 'cd'.repeat(32),
-      PII_LOOKUP_KEY: 'ef'.repeat(32),
-      AUDIT_SIGNING_KEY: '5e'.repeat(32),
-      AUTH_JWT_SECRET: 'cd'.repeat(32),
+      ...PRODUCTION_SECRETS,
     };
     expect(load({ ...keys, IDENTITY_PROVIDER_URL: 'http://localhost:8089' }).identity.provider.url).toBe('http://localhost:8089');
     expect(load({ ...keys, IDENTITY_PROVIDER_URL: 'https://identity.example.com' }).identity.provider.url).toBe('https://identity.example.com');
