@@ -31,6 +31,7 @@ describe('card-cli projections rebuild, against the running service', () => {
       expect.stringMatching(/^personal-data-access: rebuilt \d+ events/),
       expect.stringMatching(/^audit-heads: rebuilt \d+ events/),
       expect.stringMatching(/^reviews: rebuilt \d+ events/),
+      expect.stringMatching(/^notifications: rebuilt \d+ events/),
     ]);
     expect(progress.text).toMatch(/events\/s/);
     const after = (await t.http().get('/v1/cards').query({ limit: 200, minPosition: head })).body.items;

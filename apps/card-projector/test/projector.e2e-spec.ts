@@ -40,6 +40,7 @@ describe('card-projector runs the projections apart from card-api', () => {
       ['personal-data-access', true],
       ['audit-heads', true],
       ['reviews', true],
+      ['notifications', true],
     ]);
     const theirs = (await api.http().get('/v1/projections').expect(200)).body.items;
     expect(theirs.every((p: { runsHere: boolean }) => !p.runsHere)).toBe(true);

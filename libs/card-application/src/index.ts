@@ -52,5 +52,6 @@ export * from './audit/checkpoints/checkpoint-range';
 export * from './audit/verification/log-verifier';
 export * from './audit/verification/audit-verifications';
 export * from './reviews/reviews.projection';
+export * from './notifications/notifications.projection';
 export * from './reviews/reviews';
 export * from './reviews/identity-correction';

@@ -8,4 +8,5 @@ export * from './card/card.types';
 export * from './card/card.decider';
 export * from './card/lifecycle';
 export * from './card/lifecycle-doc';
+export * from './notification/notification.types';
 export * from './values';

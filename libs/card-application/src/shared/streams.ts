@@ -16,3 +16,8 @@ export const idNumberRegistryStream = (idDocumentHash: string): string => `id-re
  * `SimCardReleased`, keyed by the lookup hash of the id number.
  */
 export const simQuotaStream = (idNumberHash: string): string => `sim-quota-${idNumberHash}`;
+/**
+ * One notice to a customer: NotificationRequested, then NotificationSent / NotificationFailed / NotificationAbandoned.
+ * The id is derived from the event that caused it, the template and the channel (docs/notifications.md).
+ */
+export const notificationStream = (notificationId: string): string => `notification-${notificationId}`;
