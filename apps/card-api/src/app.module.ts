@@ -36,7 +36,7 @@ import { ErasePersonalDataController } from './customers/erase-personal-data/era
 import { SearchCardsController } from './cards/search-cards/search-cards.controller';
 import { CustomerCardsController } from './customers/customer-cards/customer-cards.controller';
 import { ReportsController } from './reports/reports.controller';
-import { NotificationsModule } from '@cards/notifications';
+import { NotificationReactorModule, NotificationsModule } from '@cards/notifications';
 import { NotificationTemplatesController } from './notifications/notification-templates.controller';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { requestValidationPipe } from './http/validation';
@@ -61,6 +61,8 @@ export class AppModule {
         AuditIntegrityModule,
         AuditExportModule,
         NotificationsModule,
+        // Sends the notices and relays lifecycle events to webhooks where the projections run (PROJECTIONS_IN_PROCESS).
+        NotificationReactorModule,
       ],
       controllers: [
         HealthController,

@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { AuditCheckpointsModule } from '@cards/application';
+import { NotificationReactorModule } from '@cards/notifications';
 import {
   HealthController,
   InfrastructureModule,
@@ -18,8 +20,14 @@ export class ProjectorModule {
   static forRoot(config: AppConfig, logDestination?: DestinationStream): DynamicModule {
     return {
       module: ProjectorModule,
-      // The audit checkpoint loop runs where the projections run.
-      imports: [structuredLogging(config, logDestination), InfrastructureModule.forRoot(config), AuditCheckpointsModule],
+      // The audit checkpoint loop, the notification reactor and the webhook relay run where the projections run.
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app: config })] }),
+        structuredLogging(config, logDestination),
+        InfrastructureModule.forRoot(config),
+        AuditCheckpointsModule,
+        NotificationReactorModule,
+      ],
       controllers: [HealthController, ProjectionsController],
       providers: [ProjectionsHost, { provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -4,6 +4,7 @@ import { ActivateCardHandler } from './activate-card/activate-card.command';
 import { OpenDisputeHandler } from './disputes/open-dispute.command';
 import { ResolveDisputeHandler } from './disputes/resolve-dispute.command';
 import { GetCardHandler } from './get-card/get-card.query';
+import { CardNotificationsHandler } from './notifications/card-notifications.query';
 import { GetCustomerHandler } from './get-customer/get-customer.query';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { CardNumberClaims } from './issue-card/card-number-claims';
@@ -58,6 +59,7 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     ResolveDisputeHandler,
     ChangeCardStatusHandler,
     GetCardHandler,
+    CardNotificationsHandler,
     GetCustomerHandler,
     SearchCardsHandler,
     FindCustomersHandler,

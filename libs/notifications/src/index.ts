@@ -5,3 +5,4 @@ export * from './variables';
 export * from './templates';
 export * from './notifications.module';
 export * from './channels';
+export * from './reactor';

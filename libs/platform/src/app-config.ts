@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_MAX_SIMS_PER_ID, parseStuckCardSlas, type StuckCardSlas } from '@cards/application';
-import { parseNotificationChannelsConfig, quietHoursFromEnv, type NotificationChannelsConfig, type QuietHours } from '@cards/notifications';
+import {
+  parseNotificationChannelsConfig,
+  parseNotificationReactorConfig,
+  quietHoursFromEnv,
+  type NotificationChannelsConfig,
+  type NotificationReactorConfig,
+  type QuietHours,
+} from '@cards/notifications';
 import { auditPublicKeysFrom, publicKeyAlgorithm, resolveSecretKeys, type SecretKeys, type TokenVerificationKey } from '@cards/security';
 import { DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from './auth/security-settings';
 import { parseIdentityConfig, type IdentityConfig } from './identity/identity-config';
@@ -46,6 +53,8 @@ export interface AppConfig {
   readonly notificationChannels: NotificationChannelsConfig;
   /** When marketing-like notices wait, in the customer's time zone (NOTIFY_QUIET_HOURS, default 22:00-08:00). */
   readonly quietHours: QuietHours;
+  /** Retries, polling, the hotline, the age limit of events that send notices (NOTIFY_*; docs/notifications.md). */
+  readonly notificationReactor: NotificationReactorConfig;
 }
 
 export interface AuditConfig {
@@ -137,6 +146,7 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
   const corsOrigins = parseCorsOrigins(value('CORS_ORIGINS'), problems);
   const audit = parseAuditConfig(value('AUDIT_CHECKPOINT_EVERY'), value('AUDIT_PUBLIC_KEYS'), problems);
   const notificationChannels = parseNotificationChannelsConfig(value, production, problems);
+  const notificationReactor = parseNotificationReactorConfig(value, problems);
   let quietHours: QuietHours | undefined;
   try {
     quietHours = quietHoursFromEnv({ NOTIFY_QUIET_HOURS: value('NOTIFY_QUIET_HOURS') });
@@ -183,6 +193,7 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
     audit,
     notificationChannels,
     quietHours: quietHours!,
+    notificationReactor,
   };
 }
 

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { GetCardQuery } from '@cards/application';
+import { CardNotificationsQuery, GetCardQuery } from '@cards/application';
 import { MAX_ACTIVATION_ATTEMPTS } from '@cards/domain';
 import { etagOf } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
@@ -14,7 +14,7 @@ export class GetCardController {
 
   @Get(':cardId')
   @ApiOkResponse({
-    description: 'The card\'s current state, folded from its stream (never from a read model), with its ETag',
+    description: 'The card\'s current state, folded from its stream (never from a read model), with its ETag; `notifications` (the notices sent about it) come from the notifications read model',
     schema: {
       example: {
         cardId: '3b9f3c52-8a1e-8d4b-9c2f-5e6a7b8c9d0e',
@@ -30,12 +30,32 @@ export class GetCardController {
         revision: 3,
         allowedCommands: ['SuspendCard', 'CancelCard', 'OpenDispute'],
         timestamps: { issuedAt: '2026-11-23T09:00:00.000Z', activatedAt: '2026-11-23T09:05:00.000Z' },
+        notifications: {
+          notifiedAt: '2026-11-23T09:05:01.000Z',
+          items: [
+            {
+              notificationId: '5d1c0a7e-2b3f-8c4d-9e5f-6a7b8c9d0e1f',
+              templateId: 'activation-confirmation',
+              channel: 'SMS',
+              status: 'SENT',
+              attempts: 1,
+              requestedAt: '2026-11-23T09:05:00.100Z',
+              sendAt: '2026-11-23T09:05:00.100Z',
+              nextAttemptAt: null,
+              sentAt: '2026-11-23T09:05:01.000Z',
+              lastFailureReason: null,
+              abandonedAt: null,
+              abandonReason: null,
+            },
+          ],
+        },
       },
     },
   })
   @ApiNotFoundResponse({ description: 'No such card' })
   async get(@Param('cardId', uuidParam('cardId')) cardId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const { card, revision, allowedCommands } = await this.queries.execute(new GetCardQuery(cardId));
+    const notifications = await this.queries.execute(new CardNotificationsQuery(cardId));
     void reply.header('ETag', etagOf(revision));
     return {
       cardId: card.cardId,
@@ -60,6 +80,7 @@ export class GetCardController {
       timestamps: card.timestamps,
       revision: Number(revision),
       allowedCommands,
+      notifications,
     };
   }
 }

@@ -1,0 +1,216 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cards/event-store';
+import { verifyWebhookSignature } from '@cards/notifications';
+import { ScriptedHttpServer, type RecordedRequest } from '@cards/notifications/channels/testing/scripted-http-server';
+import { newDataDir, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { activeDebitCard, issueDebitCard, linkedDebitCard, registerCustomer, wrongCvv } from './support/lifecycle-steps';
+
+jest.setTimeout(60_000);
+
+const WEBHOOK_SECRET = 'webhook-secret-for-e2e-tests-only-0123456789';
+
+interface Mail {
+  readonly to: string[];
+  readonly raw: string;
+}
+
+/** Polls until `check` returns a value (not undefined), or fails with what it last saw. */
+async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function notificationEvents(store: EventStore, cardId: string): Promise<RecordedEvent[]> {
+  const found: RecordedEvent[] = [];
+  for (let from: RecordedEvent['position'] | 'start' = 'start'; ; ) {
+    const page = await store.readAll({ from, maxCount: 1000 });
+    found.push(...page.filter((e) => e.streamId.startsWith('notification-') && e.data.cardId === cardId));
+    if (page.length < 1000) return found;
+    from = page[page.length - 1].position;
+  }
+}
+
+const smsTo = (gateway: ScriptedHttpServer, key: string) => gateway.requests.filter((r) => r.headers['idempotency-key'] === key);
+const bodyOf = (r: RecordedRequest) => JSON.parse(r.rawBody) as { messageId: string; to: string; text: string; encoding: string; segments: number };
+
+describe('notifications: the reactor sends the notices, records their outcome and relays lifecycle events', () => {
+  const dataDir = newDataDir();
+  let t: TestApp;
+  let store: EventStore;
+  let gateway: ScriptedHttpServer;
+  let hooks: ScriptedHttpServer;
+  let smtp: SMTPServer;
+  const mails: Mail[] = [];
+  /** Messages the gateway took, by Idempotency-Key: a repeat with the same key is answered with the same id. */
+  const accepted = new Map<string, string>();
+
+  beforeAll(async () => {
+    gateway = await ScriptedHttpServer.listen((request) => {
+      const key = String(request.headers['idempotency-key']);
+      if (!accepted.has(key)) accepted.set(key, `gw-${accepted.size + 1}`);
+      return { status: 202, body: { id: accepted.get(key) } };
+    });
+    hooks = await ScriptedHttpServer.listen(() => ({ status: 204 }));
+    smtp = new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+    const smtpPort = (smtp as unknown as { server: { address(): AddressInfo } }).server.address().port;
+    t = await startTestApp(dataDir, {
+      SMS_GATEWAY_URL: gateway.url,
+      SMS_GATEWAY_RETRIES: '0',
+      SMS_GATEWAY_TIMEOUT_MS: '2000',
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      SMTP_FROM: 'cards@bank.example',
+      WEBHOOK_URLS: `${hooks.url}/hooks/cards`,
+      WEBHOOK_SECRET,
+      WEBHOOK_RETRIES: '0',
+      NOTIFY_RETRY_BASE_MS: '20',
+      NOTIFY_RETRY_MAX_MS: '40',
+      NOTIFY_MAX_ATTEMPTS: '3',
+      NOTIFY_POLL_MS: '20',
+      NOTIFY_HOTLINE: '400-123-4567',
+    });
+    store = t.app.get<EventStore>(EVENT_STORE);
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await gateway.close();
+    await hooks.close();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    removeDataDir(dataDir);
+  });
+
+  it('confirms an activation at once by SMS and e-mail, records NotificationSent and shows it in the card view', async () => {
+    const card = await activeDebitCard(t);
+    const sent = await eventually(async () => {
+      const events = (await notificationEvents(store, card.cardId)).filter((e) => e.type === 'NotificationSent');
+      return events.length === 2 ? events : undefined;
+    }, 'two NotificationSent');
+    expect(sent.map((e) => e.data.channel).sort()).toEqual(['EMAIL', 'SMS']);
+    expect(sent.every((e) => e.data.templateId === 'activation-confirmation' && e.data.attempt === 1)).toBe(true);
+
+    const sms = sent.find((e) => e.data.channel === 'SMS')!;
+    const requests = smsTo(gateway, String(sms.data.notificationId));
+    expect(requests).toHaveLength(1);
+    const body = bodyOf(requests[0]);
+    expect(body.to).toBe('+8613800138000');
+    expect(body.text).toContain(card.cardNumber.slice(-4));
+    expect(body.text).not.toContain(card.cardNumber);
+    expect(body.segments).toBe(1);
+    expect(sms.data.providerMessageId).toBe(accepted.get(String(sms.data.notificationId)));
+
+    const mail = mails.find((m) => m.raw.includes(String(sent.find((e) => e.data.channel === 'EMAIL')!.data.notificationId)));
+    expect(mail?.to).toEqual(['zhang.san@example.com']);
+    expect(mail?.raw).toContain('multipart/alternative');
+    expect(mail?.raw).not.toContain(card.cardNumber);
+
+    const view = await eventually(async () => {
+      const res = await t.http().get(`/v1/cards/${card.cardId}`).expect(200);
+      return res.body.notifications.items.filter((i: { status: string }) => i.status === 'SENT').length === 2 ? res.body : undefined;
+    }, 'the card view to show both notices');
+    expect(view.notifications.notifiedAt).toBe([...sent.map((e) => String(e.data.sentAt))].sort()[0]);
+    expect(view.notifications.items.map((i: { templateId: string }) => i.templateId)).toEqual(['activation-confirmation', 'activation-confirmation']);
+  });
+
+  it('retries a notice the gateway could not take, under the same idempotency key, then records it sent', async () => {
+    const card = await linkedDebitCard(t);
+    gateway.reply({ status: 503 }, { status: 502 });
+    await t.http().post(`/v1/cards/${card.cardId}/activate`).send({ channel: 'APP', cardNumber: card.cardNumber, cvv: card.cvv }).expect(200);
+    const events = await eventually(async () => {
+      const all = (await notificationEvents(store, card.cardId)).filter((e) => e.data.channel === 'SMS');
+      return all.some((e) => e.type === 'NotificationSent') ? all : undefined;
+    }, 'the SMS to be sent after retries');
+    expect(events.map((e) => e.type)).toEqual(['NotificationRequested', 'NotificationFailed', 'NotificationFailed', 'NotificationSent']);
+    expect(events.map((e) => e.data.attempt ?? null)).toEqual([null, 1, 2, 3]);
+    expect(events[1].data.reason).toBe('SERVER_ERROR');
+    expect(typeof events[1].data.nextAttemptAt).toBe('string');
+    const keys = smsTo(gateway, String(events[0].data.notificationId)).map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+  });
+
+  it('abandons a notice the gateway refuses, or one that keeps failing, and shows it in the card view', async () => {
+    const refused = await linkedDebitCard(t);
+    gateway.reply({ status: 400, body: { error: 'bad number' } });
+    await t.http().post(`/v1/cards/${refused.cardId}/activate`).send({ channel: 'APP', cardNumber: refused.cardNumber, cvv: refused.cvv }).expect(200);
+    const abandonedOnce = await eventually(async () => {
+      const all = (await notificationEvents(store, refused.cardId)).filter((e) => e.data.channel === 'SMS');
+      return all.some((e) => e.type === 'NotificationAbandoned') ? all : undefined;
+    }, 'the refused SMS to be abandoned');
+    expect(abandonedOnce.map((e) => e.type)).toEqual(['NotificationRequested', 'NotificationFailed', 'NotificationAbandoned']);
+    expect(abandonedOnce[2].data).toMatchObject({ reason: 'PERMANENT_FAILURE', attempts: 1 });
+
+    const failing = await linkedDebitCard(t);
+    gateway.reply({ status: 500 }, { status: 500 }, { status: 500 });
+    await t.http().post(`/v1/cards/${failing.cardId}/activate`).send({ channel: 'APP', cardNumber: failing.cardNumber, cvv: failing.cvv }).expect(200);
+    const spent = await eventually(async () => {
+      const all = (await notificationEvents(store, failing.cardId)).filter((e) => e.data.channel === 'SMS');
+      return all.some((e) => e.type === 'NotificationAbandoned') ? all : undefined;
+    }, 'the failing SMS to be abandoned');
+    expect(spent.map((e) => e.type)).toEqual(['NotificationRequested', 'NotificationFailed', 'NotificationFailed', 'NotificationFailed', 'NotificationAbandoned']);
+    expect(spent[4].data).toMatchObject({ reason: 'MAX_ATTEMPTS', attempts: 3 });
+
+    const view = await eventually(async () => {
+      const res = await t.http().get(`/v1/cards/${failing.cardId}`).expect(200);
+      return res.body.notifications.items.some((i: { status: string }) => i.status === 'ABANDONED') ? res.body : undefined;
+    }, 'the card view to show the abandoned notice');
+    expect(view.notifications.items.find((i: { channel: string }) => i.channel === 'SMS')).toMatchObject({
+      status: 'ABANDONED',
+      abandonReason: 'MAX_ATTEMPTS',
+      attempts: 3,
+      lastFailureReason: 'SERVER_ERROR',
+    });
+    // The e-mail went through: the card is notified all the same.
+    expect(view.notifications.notifiedAt).not.toBeNull();
+  });
+
+  it('sends a security alert for a wrong CVV2 with the attempts left, and nothing for an SMS-only customer by e-mail', async () => {
+    const customerId = await registerCustomer(t, { preferredChannels: ['SMS'] });
+    const card = await issueDebitCard(t, customerId);
+    await t.http().post(`/v1/cards/${card.cardId}/identity-verifications`).send({ method: 'ID_DOCUMENT', name: '张三', idNumber: card.idNumber }).expect(200);
+    await t.http().post(`/v1/cards/${card.cardId}/link`).send({ accountId: 'ACC-2002' }).expect(200);
+    const res = await t.http().post(`/v1/cards/${card.cardId}/activate`).send({ channel: 'APP', cardNumber: card.cardNumber, cvv: wrongCvv(card.cvv) });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    const alert = await eventually(async () => {
+      const all = await notificationEvents(store, card.cardId);
+      return all.find((e) => e.type === 'NotificationSent' && e.data.templateId === 'security-alert-wrong-cvv');
+    }, 'the security alert');
+    expect(alert.data.channel).toBe('SMS');
+    const text = bodyOf(smsTo(gateway, String(alert.data.notificationId))[0]).text;
+    expect(text).toContain('2');
+    const all = await notificationEvents(store, card.cardId);
+    expect(all.filter((e) => e.data.channel === 'EMAIL')).toEqual([]);
+  });
+
+  it('relays every lifecycle event of a card to the webhook, signed, in order', async () => {
+    const card = await activeDebitCard(t);
+    const received = await eventually(async () => {
+      const mine = hooks.requests.filter((r) => JSON.parse(r.rawBody).streamId === `card-${card.cardId}`);
+      return mine.length >= 4 ? mine : undefined;
+    }, 'the card events at the webhook');
+    expect(received.map((r) => JSON.parse(r.rawBody).type)).toEqual(['CardIssued', 'IdentityVerified', 'CardLinked', 'CardActivated']);
+    for (const r of received) {
+      expect(r.path).toBe('/hooks/cards');
+      expect(verifyWebhookSignature(Buffer.from(r.rawBody), String(r.headers['x-cards-signature']), WEBHOOK_SECRET)).toMatchObject({ ok: true });
+      expect(r.rawBody).not.toContain(card.cardNumber);
+    }
+    expect(hooks.requests.some((r) => JSON.parse(r.rawBody).streamId.startsWith('customer-'))).toBe(false);
+  });
+});

@@ -1,0 +1,149 @@
+import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { EVENT_STORE, type AllSubscription, type EventStore, type RecordedEvent } from '@cards/event-store';
+import { READ_STORE, type ReadStore } from '@cards/read-store';
+import { backoffMs, WEBHOOK_PUBLISHER } from '../channels/channel';
+import type { NotificationChannelsConfig } from '../channels/channels-config';
+import type { WebhookPublisher } from '../channels/webhook-publisher';
+import { NOTIFICATION_REACTOR_ENABLED } from './notification-reactor';
+
+/** The relay's place in the log, kept in the read store beside the projections' checkpoints. */
+export const WEBHOOK_RELAY_CHECKPOINT = 'webhook-relay';
+/** The waits between rounds of a delivery that keeps failing: doubling from the first to the last. Optional. */
+export const WEBHOOK_RELAY_BACKOFF_MS = Symbol('WEBHOOK_RELAY_BACKOFF_MS');
+const DEFAULT_BACKOFF_MS: readonly [number, number] = [5_000, 300_000];
+
+/** The streams whose events internal systems receive: the cards' lifecycles (docs/notifications.md, "Webhooks"). */
+export function isLifecycleEvent(event: Pick<RecordedEvent, 'streamId' | 'metadata'>): boolean {
+  return event.streamId.startsWith('card-') && event.metadata.imported !== true;
+}
+
+interface AppSettings {
+  readonly notificationChannels?: NotificationChannelsConfig;
+  readonly projectionsInProcess?: boolean;
+}
+
+/**
+ * Pushes every card lifecycle event to WEBHOOK_URLS, in the order of the log, from its checkpoint: at least once
+ * (a receiver drops repeats by X-Cards-Event-Id). A URL that answers a retryable failure (429, 5xx, timeout) after
+ * the publisher's own retries holds the relay on that event, which is sent again after a growing pause, so nothing
+ * is skipped; a URL that refuses it for good (another 4xx) is logged and passed.
+ */
+@Injectable()
+export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('WebhookRelay');
+  private readonly configured: boolean;
+  private readonly enabled: boolean;
+  private readonly backoff: readonly [number, number];
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private subscription: AllSubscription | undefined;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(WEBHOOK_PUBLISHER) private readonly publisher: WebhookPublisher,
+    config: ConfigService,
+    @Optional() @Inject(NOTIFICATION_REACTOR_ENABLED) enabled?: boolean,
+    @Optional() @Inject(WEBHOOK_RELAY_BACKOFF_MS) backoff?: readonly [number, number],
+  ) {
+    const app = config.get<AppSettings>('app') ?? {};
+    this.configured = app.notificationChannels?.webhooks !== undefined;
+    this.enabled = enabled ?? app.projectionsInProcess ?? true;
+    this.backoff = backoff ?? DEFAULT_BACKOFF_MS;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.enabled || !this.configured) return;
+    this.running = this.run();
+    this.logger.log('Relaying card lifecycle events to WEBHOOK_URLS from this process');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.subscription?.close();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        await this.follow();
+        if (!this.stopping) await this.pause(this.backoff[0]);
+      } catch (error) {
+        if (this.stopping) break;
+        failures += 1;
+        const waitMs = Math.min(this.backoff[0] * 2 ** Math.min(failures - 1, 16), this.backoff[1]);
+        this.logger.warn({ err: error, failures, retryInMs: waitMs }, `Webhook relay: ${(error as Error).message}; trying again in ${waitMs} ms`);
+        await this.pause(waitMs);
+      } finally {
+        await this.subscription?.close();
+        this.subscription = undefined;
+      }
+    }
+  }
+
+  private async follow(): Promise<void> {
+    const checkpoint = await this.readStore.checkpoint(WEBHOOK_RELAY_CHECKPOINT);
+    if (this.stopping) return;
+    this.subscription = this.eventStore.subscribeToAll({ from: checkpoint?.position ?? 'start' });
+    let skipped = 0;
+    for await (const event of this.subscription) {
+      if (this.stopping) return;
+      if (!isLifecycleEvent(event)) {
+        skipped += 1;
+        if (skipped >= 200) {
+          await this.readStore.commit(WEBHOOK_RELAY_CHECKPOINT, event.position, skipped, []);
+          skipped = 0;
+        }
+        continue;
+      }
+      const delivered = await this.deliver(event);
+      if (!delivered) return;
+      await this.readStore.commit(WEBHOOK_RELAY_CHECKPOINT, event.position, skipped + 1, []);
+      skipped = 0;
+    }
+  }
+
+  /** Publishes one event until no URL answers a retryable failure; false when stopped before that. */
+  private async deliver(event: RecordedEvent): Promise<boolean> {
+    for (let round = 1; !this.stopping; round++) {
+      const result = await this.publisher.publish({
+        id: event.id,
+        type: event.type,
+        streamId: event.streamId,
+        data: event.data,
+        metadata: event.metadata,
+        recordedAt: event.recordedAt,
+      });
+      for (const d of result.deliveries) {
+        if (d.outcome === 'PERMANENT') {
+          this.logger.error({ eventId: event.id, target: d.target, reason: d.reason, error: d.error }, `Webhook refused for good by ${d.target}: ${d.reason}; passed`);
+        }
+      }
+      const retryable = result.deliveries.flatMap((d) => (d.outcome === 'RETRYABLE' ? [d] : []));
+      if (retryable.length === 0) return true;
+      const waitMs = backoffMs(round, this.backoff[0], this.backoff[1], Math.random);
+      this.logger.warn(
+        { eventId: event.id, targets: retryable.map((d) => d.target), round, retryInMs: waitMs },
+        `Webhook delivery of ${event.type} failed (${retryable.map((d) => `${d.target}: ${d.reason}`).join('; ')}); sending it again in ${waitMs} ms`,
+      );
+      await this.pause(waitMs);
+    }
+    return false;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
