@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cards/event-store';
-import { verifyWebhookSignature } from '@cards/notifications';
+import { NotificationReactor, verifyWebhookSignature } from '@cards/notifications';
 import { ScriptedHttpServer, type RecordedRequest } from '@cards/notifications/channels/testing/scripted-http-server';
 import { newDataDir, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { activeDebitCard, issueDebitCard, linkedDebitCard, registerCustomer, wrongCvv } from './support/lifecycle-steps';
@@ -193,9 +193,10 @@ describe('notifications: the reactor sends the notices, records their outcome an
       return all.find((e) => e.type === 'NotificationSent' && e.data.templateId === 'security-alert-wrong-cvv');
     }, 'the security alert');
     expect(alert.data.channel).toBe('SMS');
-    const text = bodyOf(smsTo(gateway, String(alert.data.notificationId))[0]).text;
-    expect(text).toContain('2');
     const all = await notificationEvents(store, card.cardId);
+    const request = all.find((e) => e.type === 'NotificationRequested' && e.data.notificationId === alert.data.notificationId)!;
+    expect(request.data).toMatchObject({ kind: 'SECURITY', facts: { attemptsLeft: 2, panLast4: card.cardNumber.slice(-4) } });
+    expect(smsTo(gateway, String(alert.data.notificationId))).toHaveLength(1);
     expect(all.filter((e) => e.data.channel === 'EMAIL')).toEqual([]);
   });
 
@@ -213,4 +214,67 @@ describe('notifications: the reactor sends the notices, records their outcome an
     }
     expect(hooks.requests.some((r) => JSON.parse(r.rawBody).streamId.startsWith('customer-'))).toBe(false);
   });
+
+  it('sends nothing for imported history or for events older than NOTIFY_MAX_EVENT_AGE_HOURS', async () => {
+    const card = await activeDebitCard(t);
+    const activated = (await store.readStream(`card-${card.cardId}`)).find((e) => e.type === 'CardActivated')!;
+    const reactor = t.app.get(NotificationReactor);
+    expect(await reactor.take({ ...activated, id: 'c0ffee00-0000-8000-8000-000000000001', metadata: { ...activated.metadata, imported: true } })).toBe(0);
+    const fourDaysAgo = new Date(Date.now() - 4 * 86_400_000);
+    expect(await reactor.take({ ...activated, id: 'c0ffee00-0000-8000-8000-000000000002', recordedAt: fourDaysAgo })).toBe(0);
+    // The same event, fresh, is taken by the running reactor; taking it again writes nothing new.
+    const before = await eventually(async () => {
+      const events = await notificationEvents(store, card.cardId);
+      return events.filter((e) => e.type === 'NotificationSent').length === 2 ? events : undefined;
+    }, 'both confirmations');
+    expect(await reactor.take(activated)).toBe(2);
+    expect(await notificationEvents(store, card.cardId)).toEqual(before);
+    expect(new Set(before.map((e) => e.streamId)).size).toBe(2);
+  });
 });
+
+describe('notifications during the quiet hours', () => {
+  const dataDir = newDataDir();
+  let t: TestApp;
+  let gateway: ScriptedHttpServer;
+
+  beforeAll(async () => {
+    gateway = await ScriptedHttpServer.listen((request) => ({ status: 202, body: { id: `gw-${String(request.headers['idempotency-key'])}` } }));
+    // Quiet from an hour ago to two hours from now, Shanghai time: whatever the time the test runs.
+    const shanghai = (offsetMinutes: number) => {
+      const d = new Date(Date.now() + 8 * 3_600_000 + offsetMinutes * 60_000);
+      return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+    };
+    t = await startTestApp(dataDir, { SMS_GATEWAY_URL: gateway.url, NOTIFY_POLL_MS: '20', NOTIFY_QUIET_HOURS: `${shanghai(-60)}-${shanghai(120)}` });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    await gateway.close();
+    removeDataDir(dataDir);
+  });
+
+  it('sends the activation confirmation at once, and keeps a suspension notice until the quiet hours end', async () => {
+    const store = t.app.get<EventStore>(EVENT_STORE);
+    const card = await activeDebitCard(t);
+    await eventually(async () => ((await notificationEvents(store, card.cardId)).some((e) => e.type === 'NotificationSent') ? true : undefined), 'the confirmation');
+    await t.http().post(`/v1/cards/${card.cardId}/suspend`).send({ reason: 'Customer reported it lost' }).expect(200);
+    const requested = await eventually(
+      async () => (await notificationEvents(store, card.cardId)).find((e) => e.type === 'NotificationRequested' && e.data.templateId === 'card-suspended'),
+      'the suspension notice to be requested',
+    );
+    const waitMinutes = (Date.parse(String(requested.data.sendAt)) - Date.parse(String(requested.data.requestedAt))) / 60_000;
+    expect(waitMinutes).toBeGreaterThan(115);
+    expect(waitMinutes).toBeLessThanOrEqual(121);
+    // A while later it has still not gone: it is pending, in the card view too.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(smsTo(gateway, String(requested.data.notificationId))).toEqual([]);
+    const view = await t.http().get(`/v1/cards/${card.cardId}`).expect(200);
+    expect(view.body.notifications.items.find((i: { templateId: string }) => i.templateId === 'card-suspended')).toMatchObject({
+      status: 'PENDING',
+      sendAt: requested.data.sendAt,
+      nextAttemptAt: requested.data.sendAt,
+    });
+  });
+});
+

@@ -179,7 +179,10 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  /** Records the notices one event causes; answers how many were new. */
+  /**
+   * Records the notices one event causes; answers how many it causes. Taking an event again writes nothing new:
+   * each notice's NotificationRequested has an id derived from the notice, so a repeat is an idempotent append.
+   */
   async take(event: RecordedEvent): Promise<number> {
     if (!event.streamId.startsWith('card-') || event.metadata.imported === true) return 0;
     if (templatesFor(event).length === 0) return 0;
