@@ -5,7 +5,7 @@ const PROBLEM = /application\/problem\+json/;
 describe('notification templates: list and preview', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp(undefined, { NOTIFY_HOTLINE: '95588' });
   });
   afterAll(async () => {
     await t.close();
@@ -68,6 +68,9 @@ describe('notification templates: list and preview', () => {
       text: expect.stringContaining('On 23 Nov 2026 17:05 someone tried to activate your debit card (**** **** **** 1234)'),
       html: expect.stringMatching(/^<!DOCTYPE html>[\s\S]*<p>Dear 欧\*\*\*,<\/p>/),
     });
+    // The hotline is the configured one (NOTIFY_HOTLINE), as in the notices sent.
+    expect(res.body.email.text).toContain('95588');
+    expect(res.body.email.text).not.toContain('400-800-1234');
   });
 
   it('without a locale or channel, previews every channel in zh-CN', async () => {

@@ -104,7 +104,7 @@ export function templateValues(facts: NoticeFacts, locale: NoticeLocale): Templa
   return values;
 }
 
-/** The hotline the samples use (the real one comes with the reactor's configuration). */
+/** The hotline the samples use; the preview and the notices use NOTIFY_HOTLINE (the same by default). */
 export const SAMPLE_HOTLINE = '400-800-1234';
 
 /** Realistic facts for previews and tests: a fictitious customer, every value masked once rendered. */

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   DEFAULT_TIME_ZONE,
@@ -8,6 +9,8 @@ import {
   NOTICE_LOCALES,
   NotificationTemplates,
   QUIET_HOURS,
+  DEFAULT_REACTOR_CONFIG,
+  type NotificationReactorConfig,
   SAMPLE_FACTS,
   templateValues,
   type NoticeChannel,
@@ -29,7 +32,13 @@ export class NotificationTemplatesController {
   constructor(
     private readonly templates: NotificationTemplates,
     @Inject(QUIET_HOURS) private readonly quietHours: QuietHours,
+    private readonly config: ConfigService,
   ) {}
+
+  /** The hotline the notices name (NOTIFY_HOTLINE): the preview shows the real one. */
+  private get hotline(): string {
+    return (this.config.get<{ notificationReactor?: NotificationReactorConfig }>('app')?.notificationReactor ?? DEFAULT_REACTOR_CONFIG).hotline;
+  }
 
   @Get()
   @ApiOkResponse({
@@ -91,7 +100,7 @@ export class NotificationTemplatesController {
     const locale: NoticeLocale = oneOf('locale', localeParam, NOTICE_LOCALES) ?? 'zh-CN';
     const channel = oneOf<NoticeChannel>('channel', channelParam, NOTICE_CHANNELS);
     const entry = this.templates.entry(templateId);
-    const values = templateValues(SAMPLE_FACTS, locale);
+    const values = templateValues({ ...SAMPLE_FACTS, hotline: this.hotline }, locale);
     const channels = channel === undefined ? entry.channels : entry.channels.filter((c) => c === channel);
     const rendered: Record<string, unknown> = {};
     for (const c of channels) {
