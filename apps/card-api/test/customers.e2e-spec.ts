@@ -61,6 +61,7 @@ describe('customers: found by exact phone or id number, contact details changed 
         hasAddress: false,
         preferredChannels: ['SMS', 'EMAIL'],
         locale: 'zh-CN',
+        timeZone: 'Asia/Shanghai',
         registeredAt: expect.any(String),
         contactDetailsChangedAt: null,
         personalDataErasedAt: null,
@@ -106,6 +107,7 @@ describe('customers: found by exact phone or id number, contact details changed 
       hasAddress: false,
       preferredChannels: ['EMAIL'],
       locale: 'en',
+      timeZone: 'Asia/Shanghai',
       contactDetailsChangedAt: expect.any(String),
       revision: 2,
       position: expect.stringMatching(/^\d+$/),
@@ -141,6 +143,40 @@ describe('customers: found by exact phone or id number, contact details changed 
     // The same details again change nothing and record nothing.
     const same = await t.http(agent).patch(`/v1/customers/${customerId}/contact`).send({ phone: newPhone }).expect(200);
     expect(same.body).toMatchObject({ changed: false, revision: verified.body.revision });
+  });
+
+  it('keeps the customer\'s time zone (IANA name, default Asia/Shanghai, in clear): registered, read back, changed, a bad one refused naming timeZone', async () => {
+    const store = t.app.get<EventStore>(EVENT_STORE);
+    const byDefault = await register(person('钱一'));
+    expect((await t.http().get(`/v1/customers/${byDefault.customerId}`).expect(200)).body).toMatchObject({ locale: 'zh-CN', timeZone: 'Asia/Shanghai' });
+    const [defaulted] = await store.readStream(`customer-${byDefault.customerId}`);
+    expect(defaulted.data.timeZone).toBe('Asia/Shanghai');
+
+    const p = { ...person('Qian Er'), timeZone: 'Europe/London' };
+    const { customerId, position } = await register(p);
+    expect((await t.http().get(`/v1/customers/${customerId}`).expect(200)).body).toMatchObject({ customerId, timeZone: 'Europe/London' });
+    const [registered] = await store.readStream(`customer-${customerId}`);
+    // Not personal data: stored in clear, next to the encrypted fields.
+    expect(registered.data).toMatchObject({ timeZone: 'Europe/London', phone: { enc: 'v1' } });
+    expect((await lookup({ phone: p.phone, minPosition: position }).expect(200)).body.items).toEqual([expect.objectContaining({ customerId, timeZone: 'Europe/London' })]);
+
+    const url = `/v1/customers/${customerId}/contact`;
+    const changed = await t.http(agent).patch(url).send({ timeZone: 'America/New_York' }).expect(200);
+    expect(changed.body).toMatchObject({ customerId, changed: true, locale: 'zh-CN', timeZone: 'America/New_York', revision: 1 });
+    expect((await store.readStream(`customer-${customerId}`))[1].data).toEqual({ timeZone: 'America/New_York', changedAt: expect.any(String) });
+    expect((await t.http().get(`/v1/customers/${customerId}`).expect(200)).body).toMatchObject({ timeZone: 'America/New_York' });
+    expect((await lookup({ phone: p.phone, minPosition: changed.body.position }).expect(200)).body.items).toEqual([expect.objectContaining({ timeZone: 'America/New_York' })]);
+    expect((await t.http(agent).patch(url).send({ timeZone: 'America/New_York' }).expect(200)).body).toMatchObject({ changed: false, revision: 1 });
+
+    const badRegistration = await t.http().post('/v1/customers').send({ ...person('孙三'), timeZone: 'Mars/Olympus_Mons' }).expect(400);
+    expect(badRegistration.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(badRegistration.body.errors).toEqual([{ field: 'timeZone', reason: 'must be an IANA time zone name such as Asia/Shanghai' }]);
+    const badChange = await t.http(agent).patch(url).send({ timeZone: '+08:00' }).expect(400);
+    expect(badChange.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(badChange.body.errors).toEqual([{ field: 'timeZone', reason: 'must be an IANA time zone name such as Asia/Shanghai' }]);
+    const fieldsOf = (res: { body: { errors: { field: string }[] } }) => new Set(res.body.errors.map((e) => e.field));
+    expect(fieldsOf(await t.http(agent).patch(url).send({ timeZone: 8 }).expect(400))).toEqual(new Set(['timeZone']));
+    expect(fieldsOf(await t.http(agent).patch(url).send({ timeZone: `Europe/${'X'.repeat(60)}` }).expect(400))).toEqual(new Set(['timeZone']));
   });
 
   it('answers 400 naming the field, 404, 409 once erased, 412 for a stale If-Match, 403 for an analyst', async () => {

@@ -1,4 +1,4 @@
-import type { CustomerEvent } from '@cards/domain';
+import { DEFAULT_CUSTOMER_TIME_ZONE, type CustomerEvent } from '@cards/domain';
 import type { JsonObject, RecordedEvent } from '@cards/event-store';
 import { idOfStream, type Projection, type ProjectionView, type WriteOp } from '@cards/read-store';
 import { ERASED, maskEmail, maskIdNumber, maskName, maskPhone, type LookupHasher } from '@cards/security';
@@ -24,6 +24,8 @@ export interface CustomerSummaryDocument {
   readonly hasAddress: boolean;
   readonly preferredChannels: string[];
   readonly locale: string;
+  /** IANA name (not personal data: shown in clear). */
+  readonly timeZone: string;
   readonly registeredAt: string;
   readonly contactDetailsChangedAt: string | null;
   readonly personalDataErasedAt: string | null;
@@ -80,6 +82,8 @@ export function customersProjection(codec: EventCodec, lookup: LookupHasher): Pr
             hasAddress: d.address !== undefined,
             preferredChannels: [...d.preferredChannels],
             locale: d.locale,
+            // Registrations recorded before time zones were have none.
+            timeZone: d.timeZone ?? DEFAULT_CUSTOMER_TIME_ZONE,
             registeredAt: d.registeredAt,
             contactDetailsChangedAt: null,
             personalDataErasedAt: null,
@@ -100,6 +104,7 @@ export function customersProjection(codec: EventCodec, lookup: LookupHasher): Pr
             ...(d.address !== undefined && { hasAddress: true }),
             ...(d.preferredChannels !== undefined && { preferredChannels: [...d.preferredChannels] }),
             ...(d.locale !== undefined && { locale: d.locale }),
+            ...(d.timeZone !== undefined && { timeZone: d.timeZone }),
             contactDetailsChangedAt: d.changedAt,
           });
         }

@@ -30,6 +30,7 @@ const registered: CustomerRegistered = {
     phone: '+8613800138000',
     preferredChannels: ['SMS'],
     locale: 'zh-CN',
+    timeZone: 'Asia/Shanghai',
     registeredAt: NOW,
   },
 };
@@ -45,7 +46,7 @@ function violationsOf(command: RegisterCustomer): Array<{ field: string; reason:
 
 describe('customerDecider', () => {
   describe('RegisterCustomer on a new customer', () => {
-    it('registers with the defaults: SMS, zh-CN; and no keys for absent optional fields', () => {
+    it('registers with the defaults: SMS, zh-CN, Asia/Shanghai; and no keys for absent optional fields', () => {
       spec.given([]).when(registerCustomer()).then([registered]);
     });
 
@@ -76,6 +77,7 @@ describe('customerDecider', () => {
               address: { line1: '1 Chang’an Avenue', city: 'Beijing', country: 'CN' },
               preferredChannels: ['EMAIL', 'SMS'],
               locale: 'en',
+              timeZone: 'Asia/Shanghai',
               registeredAt: NOW,
             },
           },
@@ -383,5 +385,70 @@ describe('customer decider: a birth date at registration', () => {
     expect(violationsIn(() => customerDecider.decide(resident, customerDecider.initialState))).toEqual(['birthDate']);
     const agreeing = customerDecider.decide({ ...registerCustomer(), birthDate: '1949-12-31' }, customerDecider.initialState);
     expect(agreeing[0].data).toMatchObject({ birthDate: '1949-12-31' });
+  });
+});
+
+describe('customer decider: the customer\'s time zone (for quiet hours of notifications)', () => {
+  const LATER = '2026-03-01T10:00:00.000Z';
+  const change = (fields: Omit<ChangeContactDetails, 'type' | 'now'>): ChangeContactDetails => ({ type: 'ChangeContactDetails', now: LATER, ...fields });
+
+  it('given no customer, when registered without a time zone, then it is Asia/Shanghai', () => {
+    const state = spec.given([]).when(registerCustomer()).thenState();
+    expect(state).toMatchObject({ exists: true, timeZone: 'Asia/Shanghai' });
+  });
+
+  it('given no customer, when registered with a time zone, then it is recorded (surrounding spaces removed) and held', () => {
+    spec
+      .given([])
+      .when(registerCustomer({ timeZone: ' Europe/London ' }))
+      .then([{ type: 'CustomerRegistered', data: { ...registered.data, timeZone: 'Europe/London' } }]);
+    expect(spec.given([]).when(registerCustomer({ timeZone: 'America/Port-au-Prince' })).thenState()).toMatchObject({ timeZone: 'America/Port-au-Prince' });
+  });
+
+  it.each([
+    ['an unknown zone', 'Mars/Olympus_Mons', 'must be an IANA time zone name such as Asia/Shanghai'],
+    ['a UTC offset', '+08:00', 'must be an IANA time zone name such as Asia/Shanghai'],
+    ['an empty one', '  ', 'must be an IANA time zone name such as Asia/Shanghai'],
+    ['one that is not a string', 8 as never, 'must be an IANA time zone name such as Asia/Shanghai'],
+    ['one over 64 characters', `Europe/${'X'.repeat(60)}`, 'must be at most 64 characters'],
+  ] as const)('given no customer, when registered with %s, then a violation names timeZone', (_case, timeZone, reason) => {
+    const error = spec.given([]).when(registerCustomer({ timeZone })).thenThrows('VALIDATION_FAILED');
+    expect(error.kind).toBe('invalid');
+    expect((error as ValidationFailed).violations).toEqual([{ field: 'timeZone', reason }]);
+  });
+
+  it('given a registered customer, when only the time zone changes, then it counts as a change and the state holds it', () => {
+    const events = spec
+      .given([registered])
+      .when(change({ timeZone: 'Europe/Berlin' }))
+      .then([{ type: 'CustomerContactDetailsChanged', data: { timeZone: 'Europe/Berlin', changedAt: LATER } }]);
+    expect(fold(customerDecider, [registered, ...events])).toMatchObject({ timeZone: 'Europe/Berlin', locale: 'zh-CN', contactDetailsChangedAt: LATER });
+  });
+
+  it('given a registered customer, when the time zone it already has is given, then nothing is recorded', () => {
+    spec.given([registered]).when(change({ timeZone: 'Asia/Shanghai' })).then([]);
+  });
+
+  it('given a registered customer, when an invalid time zone is given, then a violation names timeZone; an empty change names it among the fields', () => {
+    const error = spec.given([registered]).when(change({ timeZone: 'Asia/Atlantis', locale: 'en' })).thenThrows('VALIDATION_FAILED');
+    expect((error as ValidationFailed).violations).toEqual([{ field: 'timeZone', reason: 'must be an IANA time zone name such as Asia/Shanghai' }]);
+    const empty = spec.given([registered]).when(change({})).thenThrows('VALIDATION_FAILED');
+    expect((empty as ValidationFailed).violations).toEqual([
+      { field: 'body', reason: 'must give at least one of phone, email, address, preferredChannels, locale, timeZone' },
+    ]);
+  });
+
+  it('given a registration recorded before time zones were (no timeZone in it), then the state reads Asia/Shanghai, until it changes', () => {
+    const { timeZone: _none, ...oldData } = registered.data;
+    const old: CustomerRegistered = { type: 'CustomerRegistered', data: oldData };
+    expect(fold(customerDecider, [old])).toMatchObject({ exists: true, timeZone: 'Asia/Shanghai' });
+    spec.given([old]).when(change({ timeZone: 'Asia/Shanghai' })).then([]);
+    expect(spec.given([old]).when(change({ timeZone: 'Asia/Tokyo' })).thenState()).toMatchObject({ timeZone: 'Asia/Tokyo' });
+  });
+
+  it('given a customer whose personal data was erased, then the time zone (not personal data) is kept', () => {
+    const moved: CustomerEvent = { type: 'CustomerContactDetailsChanged', data: { timeZone: 'Asia/Tokyo', changedAt: LATER } };
+    const erased: CustomerEvent = { type: 'CustomerPersonalDataErased', data: { reason: 'PIPL', erasedAt: LATER } };
+    expect(fold(customerDecider, [registered, moved, erased])).toMatchObject({ name: '[erased]', timeZone: 'Asia/Tokyo', personalDataErasedAt: LATER });
   });
 });

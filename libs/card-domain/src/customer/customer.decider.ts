@@ -6,6 +6,7 @@ import { validateEmail } from '../values/email';
 import { validatePassportNumber } from '../values/passport-number';
 import { normalizePhone } from '../values/phone';
 import { validateResidentId } from '../values/resident-id';
+import { DEFAULT_CUSTOMER_TIME_ZONE, validateTimeZone } from '../values/time-zone';
 import {
   ID_TYPES,
   LOCALES,
@@ -94,6 +95,14 @@ function checkChannels(channels: readonly unknown[] | undefined, violations: Fie
   return [...(channels as NotificationChannel[])];
 }
 
+/** The zone as recorded, or undefined when it is invalid (the violation is added). */
+function checkTimeZone(timeZone: unknown, violations: FieldViolation[]): string | undefined {
+  const checked = validateTimeZone(trimmed(timeZone));
+  if (checked.ok) return checked.value;
+  violations.push({ field: 'timeZone', reason: checked.reason });
+  return undefined;
+}
+
 function registerCustomer(command: RegisterCustomer): CustomerRegistered[] {
   const violations: FieldViolation[] = [];
 
@@ -152,6 +161,8 @@ function registerCustomer(command: RegisterCustomer): CustomerRegistered[] {
     violations.push({ field: 'locale', reason: `must be one of ${LOCALES.join(', ')}` });
   }
 
+  const timeZone = command.timeZone === undefined ? DEFAULT_CUSTOMER_TIME_ZONE : checkTimeZone(command.timeZone, violations);
+
   if (violations.length > 0) throw new ValidationFailed(violations);
 
   return [
@@ -168,6 +179,7 @@ function registerCustomer(command: RegisterCustomer): CustomerRegistered[] {
         birthDate,
         preferredChannels,
         locale: command.locale ?? DEFAULT_LOCALE,
+        timeZone,
         registeredAt: command.now,
       }),
     },
@@ -190,11 +202,11 @@ function changeContactDetails(command: ChangeContactDetails, state: RegisteredCu
       { customerId: state.customerId, erasedAt: state.personalDataErasedAt },
     );
   }
-  const given = ['phone', 'email', 'address', 'preferredChannels', 'locale'].filter(
+  const given = ['phone', 'email', 'address', 'preferredChannels', 'locale', 'timeZone'].filter(
     (field) => (command as unknown as Record<string, unknown>)[field] !== undefined,
   );
   if (given.length === 0) {
-    throw new ValidationFailed([{ field: 'body', reason: 'must give at least one of phone, email, address, preferredChannels, locale' }]);
+    throw new ValidationFailed([{ field: 'body', reason: 'must give at least one of phone, email, address, preferredChannels, locale, timeZone' }]);
   }
   const violations: FieldViolation[] = [];
 
@@ -215,6 +227,7 @@ function changeContactDetails(command: ChangeContactDetails, state: RegisteredCu
   if (command.locale !== undefined && !includes(LOCALES, command.locale)) {
     violations.push({ field: 'locale', reason: `must be one of ${LOCALES.join(', ')}` });
   }
+  const timeZone = command.timeZone === undefined ? undefined : checkTimeZone(command.timeZone, violations);
   const channelsAfter = preferredChannels ?? state.preferredChannels;
   if (channelsAfter.includes('EMAIL') && (email ?? state.email) === undefined) {
     violations.push({ field: 'email', reason: 'is required when EMAIL is a preferred channel' });
@@ -227,6 +240,7 @@ function changeContactDetails(command: ChangeContactDetails, state: RegisteredCu
     address: address !== undefined && !sameJson(address, state.address) ? address : undefined,
     preferredChannels: preferredChannels !== undefined && !sameJson(preferredChannels, state.preferredChannels) ? preferredChannels : undefined,
     locale: command.locale !== undefined && command.locale !== state.locale ? command.locale : undefined,
+    timeZone: timeZone !== undefined && timeZone !== state.timeZone ? timeZone : undefined,
   });
   const events: CustomerEvent[] = [];
   if (Object.keys(changed).length > 0) events.push({ type: 'CustomerContactDetailsChanged', data: { ...changed, changedAt: command.now } });
@@ -414,7 +428,8 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
   evolve(state, event) {
     switch (event.type) {
       case 'CustomerRegistered':
-        return { exists: true, ...event.data, preferredChannels: [...event.data.preferredChannels] };
+        // Registrations recorded before time zones were have none: the default applies.
+        return { exists: true, ...event.data, preferredChannels: [...event.data.preferredChannels], timeZone: event.data.timeZone ?? DEFAULT_CUSTOMER_TIME_ZONE };
       case 'CustomerContactDetailsChanged': {
         if (!state.exists) return state;
         const { changedAt, ...changed } = event.data;

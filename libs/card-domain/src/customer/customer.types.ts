@@ -35,6 +35,8 @@ export interface RegisterCustomer {
   readonly birthDate?: string;
   readonly preferredChannels?: readonly NotificationChannel[];
   readonly locale?: Locale;
+  /** IANA name ("Asia/Shanghai", the default): the quiet hours of notifications are in this zone. */
+  readonly timeZone?: string;
   /** ISO-8601, from the handler's clock. */
   readonly now: string;
 }
@@ -59,6 +61,8 @@ export interface ChangeContactDetails {
   readonly address?: PostalAddress;
   readonly preferredChannels?: readonly NotificationChannel[];
   readonly locale?: Locale;
+  /** IANA name, e.g. "Europe/London". */
+  readonly timeZone?: string;
   readonly now: string;
 }
 /**
@@ -122,10 +126,15 @@ export interface CustomerRegistered {
     readonly birthDate?: string;
     readonly preferredChannels: NotificationChannel[];
     readonly locale: Locale;
+    /**
+     * IANA name: always set (the given zone or 'Asia/Shanghai'), except in events recorded before time zones
+     * were; readers take 'Asia/Shanghai' then (DEFAULT_CUSTOMER_TIME_ZONE). Not personal data: not encrypted.
+     */
+    readonly timeZone?: string;
     readonly registeredAt: string;
   };
 }
-/** Only the fields that changed; phone, email and address are personal data (encrypted in the stored event). */
+/** Only the fields that changed; phone, email and address are personal data (encrypted in the stored event), the others not. */
 export interface CustomerContactDetailsChanged {
   readonly type: 'CustomerContactDetailsChanged';
   readonly data: {
@@ -135,6 +144,8 @@ export interface CustomerContactDetailsChanged {
     readonly address?: PostalAddress;
     readonly preferredChannels?: NotificationChannel[];
     readonly locale?: Locale;
+    /** IANA name. */
+    readonly timeZone?: string;
     readonly changedAt: string;
   };
 }
@@ -219,6 +230,8 @@ export type CustomerState =
       readonly birthDate?: string;
       readonly preferredChannels: NotificationChannel[];
       readonly locale: Locale;
+      /** IANA name ('Asia/Shanghai' when none was given); kept when the personal data is erased. */
+      readonly timeZone: string;
       readonly registeredAt: string;
       /** When the contact details last changed, if ever. */
       readonly contactDetailsChangedAt?: string;

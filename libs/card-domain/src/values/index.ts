@@ -11,3 +11,4 @@ export * from './person-name';
 export * from './id-number';
 export * from './birth-date';
 export * from './mrz';
+export * from './time-zone';

@@ -205,7 +205,7 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
         customerId: card.customerId,
         preferredChannels: customer.preferredChannels,
         locale: customer.locale,
-        ...(typeof (customer as { timeZone?: unknown }).timeZone === 'string' && { timeZone: (customer as { timeZone: string }).timeZone }),
+        timeZone: customer.timeZone,
       },
       quietHours: this.quietHours,
       now,

@@ -20,7 +20,7 @@ import { uuidParam } from '../../http/validation';
 import { RegisterCustomerRequest } from '../register-customer/register-customer.request';
 
 /** The body of PATCH /v1/customers/{id}/contact: the contact fields of a registration, each optional; only those given change. */
-export class ChangeContactDetailsRequest extends PartialType(PickType(RegisterCustomerRequest, ['phone', 'email', 'address', 'preferredChannels', 'locale'] as const)) {}
+export class ChangeContactDetailsRequest extends PartialType(PickType(RegisterCustomerRequest, ['phone', 'email', 'address', 'preferredChannels', 'locale', 'timeZone'] as const)) {}
 
 @ApiTags('customers')
 @Controller('v1/customers/:customerId/contact')
@@ -47,6 +47,7 @@ export class ChangeContactDetailsController {
         email: 'l***@example.com',
         preferredChannels: ['SMS', 'EMAIL'],
         locale: 'zh-CN',
+        timeZone: 'Asia/Shanghai',
         contactDetailsChangedAt: '2026-11-23T09:00:00.000Z',
         revision: 1,
         position: '57',
@@ -74,6 +75,7 @@ export class ChangeContactDetailsController {
       hasAddress: customer.address !== undefined,
       preferredChannels: customer.preferredChannels,
       locale: customer.locale,
+      timeZone: customer.timeZone,
       contactDetailsChangedAt: customer.contactDetailsChangedAt ?? null,
       revision: Number(revision),
       position: formatPosition(position),

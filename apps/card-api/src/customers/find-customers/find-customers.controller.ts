@@ -57,6 +57,7 @@ export class FindCustomersController {
             hasAddress: true,
             preferredChannels: ['SMS'],
             locale: 'zh-CN',
+            timeZone: 'Asia/Shanghai',
             registeredAt: '2026-11-01T09:00:00.000Z',
             contactDetailsChangedAt: null,
             personalDataErasedAt: null,

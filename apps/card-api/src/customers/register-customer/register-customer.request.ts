@@ -78,4 +78,15 @@ export class RegisterCustomerRequest {
   @IsOptional()
   @IsIn(LOCALES)
   locale?: Locale;
+
+  @ApiPropertyOptional({
+    example: 'Asia/Shanghai',
+    default: 'Asia/Shanghai',
+    maxLength: 64,
+    description: 'IANA time zone name: the quiet hours of notifications are in this zone (the domain checks the name)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  timeZone?: string;
 }
