@@ -3,7 +3,8 @@ import { SMTPServer } from 'smtp-server';
 import { EVENT_STORE, type EventStore, type RecordedEvent } from '@cards/event-store';
 import { NotificationReactor, verifyWebhookSignature } from '@cards/notifications';
 import { ScriptedHttpServer, type RecordedRequest } from '@cards/notifications/channels/testing/scripted-http-server';
-import { newDataDir, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import * as fs from 'node:fs';
+import { filesUnder, newDataDir, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { activeDebitCard, issueDebitCard, linkedDebitCard, registerCustomer, wrongCvv } from './support/lifecycle-steps';
 
 jest.setTimeout(60_000);
@@ -230,6 +231,21 @@ describe('notifications: the reactor sends the notices, records their outcome an
     expect(await reactor.take(activated)).toBe(2);
     expect(await notificationEvents(store, card.cardId)).toEqual(before);
     expect(new Set(before.map((e) => e.streamId)).size).toBe(2);
+  });
+
+  it('keeps the addresses, the name and the card numbers out of its events, the read models and the log', async () => {
+    const card = await activeDebitCard(t);
+    await eventually(async () => ((await notificationEvents(store, card.cardId)).filter((e) => e.type === 'NotificationSent').length === 2 ? true : undefined), 'the notices');
+    // What the providers got does hold them: the scan below would find them if they had been written anywhere.
+    expect(gateway.requests.some((r) => r.rawBody.includes('+8613800138000'))).toBe(true);
+    expect(mails.some((m) => m.to.includes('zhang.san@example.com'))).toBe(true);
+    const secrets = ['13800138000', 'zhang.san@example.com', '张三', card.cardNumber];
+    for (const file of filesUnder(dataDir)) {
+      const bytes = fs.readFileSync(file);
+      for (const secret of secrets) {
+        expect({ file, secret, found: bytes.includes(Buffer.from(secret, 'utf8')) || bytes.includes(Buffer.from(secret, 'utf16le')) }).toEqual({ file, secret, found: false });
+      }
+    }
   });
 });
 
