@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendNotices, type NoticeStory } from './support/notification-events';
 import { freshResidentId, luhnCardNumber, nextSeed, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -34,6 +35,8 @@ interface Truth {
   verifiedAt?: number;
   linkedAt?: number;
   activatedAt?: number;
+  /** When its first activation confirmation went out. */
+  notifiedAt?: number;
   cancelledAt?: number;
   failures: { at: number; reasons: string[] }[];
   disputes: { reason: string; openedAt: number; resolvedAt?: number; outcome?: string }[];
@@ -132,6 +135,37 @@ function generate(seed: number, cardCount: number, now: number): { lines: string
   return { lines, cards, from };
 }
 
+/**
+ * The notices of the activated cards, as the notification reactor would record them (it ignores imported history,
+ * so the test writes them itself): most cards get their activation confirmation by SMS (some after a failed
+ * attempt), some also by e-mail later, some never (given up); disputed cards get a dispute notice. Only the first
+ * activation confirmation sent sets the card's notifiedAt. A PRNG of its own, so the history above stays the same.
+ */
+function notices(seed: number, cards: Truth[]): NoticeStory[] {
+  const random = prng(seed);
+  const between = (min: number, max: number) => Math.round(min + random() * (max - min));
+  const stories: NoticeStory[] = [];
+  for (const card of cards) {
+    if (card.activatedAt === undefined) continue;
+    const about = { customerId: randomUUID(), cardId: card.cardId, requestedAt: card.activatedAt };
+    const roll = random();
+    if (roll < 0.7) {
+      const failedAt = random() < 0.2 ? [card.activatedAt + between(1_000, 10_000)] : [];
+      const sentAt = (failedAt[0] ?? card.activatedAt) + between(500, failedAt.length ? 120_000 : 30_000);
+      stories.push({ ...about, templateId: 'activation-confirmation', channel: 'SMS', failedAt, sentAt });
+      card.notifiedAt = sentAt;
+      if (random() < 0.3) stories.push({ ...about, templateId: 'activation-confirmation', channel: 'EMAIL', sentAt: sentAt + between(1_000, 60_000) });
+    } else if (roll < 0.8) {
+      const failedAt = [1, 2, 3].map((n) => card.activatedAt! + n * 60_000);
+      stories.push({ ...about, templateId: 'activation-confirmation', channel: 'SMS', failedAt, abandoned: { reason: 'MAX_ATTEMPTS', at: failedAt[2] } });
+    }
+    for (const dispute of card.disputes) {
+      stories.push({ ...about, requestedAt: dispute.openedAt, templateId: 'dispute-opened', channel: 'SMS', sentAt: dispute.openedAt + between(500, 5_000) });
+    }
+  }
+  return stories;
+}
+
 /** Nearest rank, written out again here rather than imported, so the test does not check the code with itself. */
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -145,6 +179,7 @@ describe('reports equal figures computed independently from an imported history'
   let t: TestApp;
   const now = Date.now();
   const { lines, cards, from } = generate(20261123, 360, now);
+  const stories = notices(20261124, cards);
   const range = { from: new Date(from - DAY).toISOString(), to: new Date(now).toISOString() };
   let position = '0';
 
@@ -162,6 +197,7 @@ describe('reports equal figures computed independently from an imported history'
       expect(res.body.failed).toEqual([]);
       if (res.body.position) position = res.body.position;
     }
+    position = await appendNotices(t, stories);
   }, 120_000);
   afterAll(async () => {
     await t.close();
@@ -177,7 +213,15 @@ describe('reports equal figures computed independently from an imported history'
   });
 
   it('funnel: reached, conversions and drop-offs per stage', async () => {
-    const reached = [cards.length, cards.filter((c) => c.verifiedAt).length, cards.filter((c) => c.linkedAt).length, cards.filter((c) => c.activatedAt).length];
+    const reached = [
+      cards.length,
+      cards.filter((c) => c.verifiedAt).length,
+      cards.filter((c) => c.linkedAt).length,
+      cards.filter((c) => c.activatedAt).length,
+      cards.filter((c) => c.notifiedAt).length,
+    ];
+    expect(reached[4]).toBeGreaterThan(0);
+    expect(reached[4]).toBeLessThan(reached[3]);
     const body = await report('funnel');
     expect(body.cohort).toBe(cards.length);
     expect(body.items.map((s: { stage: string; reached: number }) => [s.stage, s.reached])).toEqual([
@@ -185,8 +229,9 @@ describe('reports equal figures computed independently from an imported history'
       ['IDENTITY_VERIFIED', reached[1]],
       ['LINKED', reached[2]],
       ['ACTIVE', reached[3]],
+      ['NOTIFIED', reached[4]],
     ]);
-    for (let i = 1; i < 4; i++) {
+    for (let i = 1; i < 5; i++) {
       expect(body.items[i].conversionFromPrevious).toBeCloseTo(reached[i] / reached[i - 1], 4);
       expect(body.items[i].conversionFromIssue).toBeCloseTo(reached[i] / reached[0], 4);
       expect(body.items[i - 1].droppedAfter.total).toBe(reached[i - 1] - reached[i]);
@@ -203,6 +248,7 @@ describe('reports equal figures computed independently from an imported history'
       debit.filter((c) => c.verifiedAt).length,
       debit.filter((c) => c.linkedAt).length,
       debit.filter((c) => c.activatedAt).length,
+      debit.filter((c) => c.notifiedAt).length,
     ]);
   });
 
@@ -211,6 +257,7 @@ describe('reports equal figures computed independently from an imported history'
       ['ISSUED→IDENTITY_VERIFIED', (c) => [c.issuedAt, c.verifiedAt]],
       ['IDENTITY_VERIFIED→LINKED', (c) => [c.verifiedAt, c.linkedAt]],
       ['LINKED→ACTIVE', (c) => [c.linkedAt, c.activatedAt]],
+      ['ACTIVE→NOTIFIED', (c) => [c.activatedAt, c.notifiedAt]],
       ['ISSUED→ACTIVE', (c) => [c.issuedAt, c.activatedAt]],
     ];
     const body = await report('stage-durations');
@@ -235,11 +282,39 @@ describe('reports equal figures computed independently from an imported history'
       ['ISSUED→IDENTITY_VERIFIED', p90((c) => c.issuedAt, (c) => c.verifiedAt)],
       ['IDENTITY_VERIFIED→LINKED', p90((c) => c.verifiedAt, (c) => c.linkedAt)],
       ['LINKED→ACTIVE', p90((c) => c.linkedAt, (c) => c.activatedAt)],
+      ['ACTIVE→NOTIFIED', p90((c) => c.activatedAt, (c) => c.notifiedAt)],
     ].sort((x, y) => (y[1] as number) - (x[1] as number));
     const body = await report('bottlenecks');
     expect(body.items.map((r: { step: string }) => r.step)).toEqual(expected.map((e) => e[0]));
     expect(body.items[0].finding).toMatch(/^\S+→\S+: p90 [\d.]+ (seconds|minutes|hours|days)/);
-    expect(body.byDropOff).toHaveLength(3);
+    expect(body.byDropOff).toHaveLength(4);
+    const notified = body.byDropOff.find((r: { step: string }) => r.step === 'ACTIVE→NOTIFIED');
+    expect(notified).toMatchObject({ reachedFrom: cards.filter((c) => c.activatedAt).length, reachedTo: cards.filter((c) => c.notifiedAt).length });
+    expect(notified.finding).toMatch(/^ACTIVE→NOTIFIED: p90 [\d.]+ (seconds|minutes), [\d.]+% of active cards never got their activation notice \(yet\)/);
+  });
+
+  it('notifications: sent, abandoned and failed notices, and their delivery latency, per channel and template', async () => {
+    const body = await report('notifications');
+    const expected = (mine: NoticeStory[]) => {
+      const latencies = mine.filter((s) => s.sentAt !== undefined).map((s) => (s.sentAt as number) - (s.sendAt ?? s.requestedAt));
+      return {
+        requested: mine.length,
+        sent: latencies.length,
+        pending: 0,
+        abandoned: mine.filter((s) => s.abandoned).length,
+        failedAttempts: mine.reduce((sum, s) => sum + (s.failedAt?.length ?? 0), 0),
+        withFailures: mine.filter((s) => (s.failedAt?.length ?? 0) > 0).length,
+        abandonedByReason: { MAX_ATTEMPTS: mine.filter((s) => s.abandoned).length, PERMANENT_FAILURE: 0, NO_RECIPIENT: 0 },
+        latency: expect.objectContaining({ count: latencies.length, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) }),
+      };
+    };
+    const keys = [
+      ['SMS', 'activation-confirmation'],
+      ['SMS', 'dispute-opened'],
+      ['EMAIL', 'activation-confirmation'],
+    ] as const;
+    expect(body.items).toEqual(keys.map(([channel, templateId]) => ({ channel, templateId, ...expected(stories.filter((s) => s.channel === channel && s.templateId === templateId)) })));
+    expect(body.totals.overall).toEqual(expected(stories));
   });
 
   it('activations per local day in Asia/Shanghai', async () => {

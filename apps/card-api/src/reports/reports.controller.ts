@@ -4,6 +4,7 @@ import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import {
   ACTIVATION_GROUPINGS,
   InvalidCursorError,
+  notificationsProjection,
   ProcessAnalysis,
   ReadYourWrites,
   reviewsProjection,
@@ -11,7 +12,8 @@ import {
   type ActivationGrouping,
   type WaitingStage,
 } from '@cards/application';
-import { PRODUCTS, type Product } from '@cards/domain';
+import { NOTIFICATION_CHANNELS, PRODUCTS, type Product } from '@cards/domain';
+import { NOTIFICATION_CATALOG } from '@cards/notifications';
 import { cardsProjection, disputesProjection, verificationFailuresProjection } from '@cards/read-store';
 
 // Read-your-writes waits on the projections (by name) that write what each report reads.
@@ -19,6 +21,7 @@ const CARDS = cardsProjection.name;
 const DISPUTES = disputesProjection.name;
 const VERIFICATION_FAILURES = verificationFailuresProjection.name;
 const REVIEWS = reviewsProjection.name;
+const NOTIFICATIONS = notificationsProjection.name;
 import { PagedReadQuery } from '../read-side/read-query.request';
 
 const RANGE_DOC =
@@ -44,6 +47,15 @@ export class CohortReportRequest extends ReportRangeRequest {
 
 export class FunnelReportRequest extends CohortReportRequest {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) branchId?: string;
+}
+
+export class NotificationsReportRequest extends ReportRangeRequest {
+  @ApiPropertyOptional({ enum: NOTIFICATION_CHANNELS }) @IsOptional() @IsIn(NOTIFICATION_CHANNELS) channel?: string;
+  @ApiPropertyOptional({ example: 'activation-confirmation', description: 'A template of the notification catalog (GET /v1/notification-templates)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  templateId?: string;
 }
 
 export class StuckCardsRequest extends PagedReadQuery {
@@ -137,6 +149,23 @@ export class ReportsController {
   async reviews(@Query() q: ReportRangeRequest) {
     await this.readYourWrites.ensure(q.minPosition, [REVIEWS]);
     return this.analysis.reviews(range(q));
+  }
+
+  @Get('notifications')
+  @ApiOkResponse({
+    description:
+      'Notices requested in the range, per channel and template (items): requested, sent, pending, abandoned (by reason), failed attempts, ' +
+      'and the delivery latency of those sent (p50, p95 exact, in ms and ISO-8601); totals per channel and overall',
+  })
+  async notifications(@Query() q: NotificationsReportRequest) {
+    await this.readYourWrites.ensure(q.minPosition, [NOTIFICATIONS]);
+    const { rows, ...report } = await this.analysis.notifications({
+      ...range(q),
+      ...(q.channel && { channel: q.channel }),
+      ...(q.templateId && { templateId: q.templateId }),
+      knownTemplateIds: NOTIFICATION_CATALOG.map((entry) => entry.templateId),
+    });
+    return { ...report, ...paged(rows, q) };
   }
 
   @Get('disputes')

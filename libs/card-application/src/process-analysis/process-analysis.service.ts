@@ -15,6 +15,7 @@ import {
   type VerificationFailureDocument,
 } from '@cards/read-store';
 import { REVIEWS, type ReviewDocument } from '../reviews/reviews.projection';
+import { NOTIFICATIONS, type NotificationDocument } from '../notifications/notifications.projection';
 import { CLOCK, type Clock } from '../shared/clock';
 import { decodeCursor, encodeCursor, queryFingerprint, type Page } from '../read-side/paging';
 import {
@@ -23,6 +24,7 @@ import {
   disputesReport,
   formatDuration,
   funnelReport,
+  notificationsReport,
   parseIsoDuration,
   parseReportRange,
   reviewsReport,
@@ -121,6 +123,24 @@ export class ProcessAnalysis {
     const inRange = this.scan<ReviewDocument>(REVIEWS, { requestedAt: { $gte: from, $lt: to } });
     const open = this.scan<ReviewDocument>(REVIEWS, { status: 'OPEN' });
     return reviewsReport(inRange, open, { from, to, now: this.clock.now().toISOString() });
+  }
+
+  /**
+   * Notices requested in the range, per channel and template: sent, pending, abandoned, failed attempts, delivery
+   * latency. `knownTemplateIds`: the notification catalog's, which `templateId` must name.
+   */
+  async notifications(input: RangeInput & { channel?: string; templateId?: string; knownTemplateIds?: readonly string[] }) {
+    const { from, to } = this.range(input);
+    const filter: Record<string, FieldValue | { $gte: string; $lt: string }> = { requestedAt: { $gte: from, $lt: to } };
+    if (input.channel) filter.channel = input.channel;
+    if (input.templateId) filter.templateId = input.templateId;
+    return notificationsReport(this.scan<NotificationDocument>(NOTIFICATIONS, filter), {
+      from,
+      to,
+      ...(input.channel && { channel: input.channel }),
+      ...(input.templateId && { templateId: input.templateId }),
+      ...(input.knownTemplateIds && { knownTemplateIds: input.knownTemplateIds }),
+    });
   }
 
   async disputes(input: RangeInput) {

@@ -5,9 +5,10 @@ import { ReportParameterError } from './report-parameter-error';
 
 /**
  * The activation process, in order. Funnel rows and duration steps are derived from this list, so a later stage
- * (e.g. NOTIFIED) is added here, in STAGE_REACHED_AT and in STAGE_WORDS, and the reports pick it up.
+ * is added here, in STAGE_REACHED_AT and in STAGE_WORDS, and the reports pick it up. NOTIFIED: the customer got the
+ * activation confirmation (its first NotificationSent); not a card status, only a stage.
  */
-export const FUNNEL_STAGES = ['ISSUED', 'IDENTITY_VERIFIED', 'LINKED', 'ACTIVE'] as const;
+export const FUNNEL_STAGES = ['ISSUED', 'IDENTITY_VERIFIED', 'LINKED', 'ACTIVE', 'NOTIFIED'] as const;
 export type FunnelStage = (typeof FUNNEL_STAGES)[number];
 
 /** When a card first reached each stage; null when it has not (yet). */
@@ -16,6 +17,8 @@ export const STAGE_REACHED_AT: Readonly<Record<FunnelStage, (card: CardSummaryDo
   IDENTITY_VERIFIED: (card) => card.identityVerifiedAt,
   LINKED: (card) => card.linkedAt,
   ACTIVE: (card) => card.activatedAt,
+  // absent (not null) on a summary written before the field existed
+  NOTIFIED: (card) => card.notifiedAt ?? null,
 };
 
 /** How findings speak of a stage: "41% of linked cards never activated". */
@@ -24,6 +27,7 @@ export const STAGE_WORDS: Readonly<Record<FunnelStage, { readonly cards: string;
   IDENTITY_VERIFIED: { cards: 'identity-verified', reached: 'passed identity verification' },
   LINKED: { cards: 'linked', reached: 'got linked to an account' },
   ACTIVE: { cards: 'active', reached: 'activated' },
+  NOTIFIED: { cards: 'notified', reached: 'got their activation notice' },
 };
 
 /** Epoch milliseconds at which the card reached each stage of FUNNEL_STAGES (same order), null where it has not. */

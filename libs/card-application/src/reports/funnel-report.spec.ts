@@ -18,15 +18,16 @@ const cards = [
   }),
   card({ cardId: 'E', issuedAt: '2026-11-03T08:00:00Z', identityVerifiedAt: '2026-11-03T09:00:00Z', linkedAt: '2026-11-03T10:00:00Z' }), // after LINKED, waiting
   card({
-    cardId: 'F', // all the way
+    cardId: 'F', // all the way, told of its activation half a minute later
     branchId: 'BR-1',
     issuedAt: '2026-11-04T08:00:00Z',
     identityVerifiedAt: '2026-11-04T09:00:00Z',
     linkedAt: '2026-11-04T10:00:00Z',
     activatedAt: '2026-11-04T11:00:00Z',
+    notifiedAt: '2026-11-04T11:00:30Z',
   }),
   card({
-    cardId: 'G', // all the way, cancelled later: ACTIVE still reached
+    cardId: 'G', // activated, never notified, cancelled later: ACTIVE still reached
     issuedAt: '2026-11-05T08:00:00Z',
     identityVerifiedAt: '2026-11-05T09:00:00Z',
     linkedAt: '2026-11-05T10:00:00Z',
@@ -58,7 +59,9 @@ describe('funnelReport', () => {
         // D E F G
         { stage: 'LINKED', reached: 4, conversionFromPrevious: 0.6667, conversionFromIssue: 0.5, droppedAfter: { total: 2, cancelled: 1, waiting: 1 } },
         // F G
-        { stage: 'ACTIVE', reached: 2, conversionFromPrevious: 0.5, conversionFromIssue: 0.25, droppedAfter: null },
+        { stage: 'ACTIVE', reached: 2, conversionFromPrevious: 0.5, conversionFromIssue: 0.25, droppedAfter: { total: 1, cancelled: 1, waiting: 0 } },
+        // F
+        { stage: 'NOTIFIED', reached: 1, conversionFromPrevious: 0.5, conversionFromIssue: 0.125, droppedAfter: null },
       ],
     });
   });
@@ -66,7 +69,7 @@ describe('funnelReport', () => {
   it('narrows the cohort to a product', async () => {
     const report = await funnelReport(streamed(cards), { ...range, product: 'DEBIT' });
     expect(report.cohort).toBe(7);
-    expect(report.stages.map((s) => s.reached)).toEqual([7, 5, 4, 2]);
+    expect(report.stages.map((s) => s.reached)).toEqual([7, 5, 4, 2, 1]);
     expect(report.stages[1]?.droppedAfter).toEqual({ total: 1, cancelled: 0, waiting: 1 });
   });
 
@@ -79,6 +82,7 @@ describe('funnelReport', () => {
       ['IDENTITY_VERIFIED', 2, 1],
       ['LINKED', 2, 1],
       ['ACTIVE', 1, 0.5],
+      ['NOTIFIED', 1, 1],
     ]);
     expect(report.stages[2]?.droppedAfter).toEqual({ total: 1, cancelled: 1, waiting: 0 });
   });

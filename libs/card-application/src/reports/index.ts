@@ -2,7 +2,7 @@
 export * from './report-parameter-error';
 export * from './report-source';
 export { parseReportRange, DEFAULT_REPORT_RANGE_DAYS, MAX_REPORT_RANGE_DAYS, type ReportRange } from './report-range';
-export { parseIsoDuration } from './iso-duration';
+export { parseIsoDuration, formatIsoDuration } from './iso-duration';
 export { formatDuration } from './format-duration';
 export { nearestRankPercentile, type DurationStats } from './statistics';
 export { FUNNEL_STAGES, type FunnelStage } from './card-stages';
@@ -26,3 +26,4 @@ export * from './bottlenecks-report';
 export * from './verification-failures-report';
 export * from './disputes-report';
 export * from './reviews-report';
+export * from './notifications-report';

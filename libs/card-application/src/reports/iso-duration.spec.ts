@@ -1,4 +1,4 @@
-import { parseIsoDuration } from './iso-duration';
+import { formatIsoDuration, parseIsoDuration } from './iso-duration';
 import { parameterErrorFrom } from './testing/report-fixtures';
 
 describe('parseIsoDuration', () => {
@@ -44,5 +44,28 @@ describe('parseIsoDuration', () => {
   it('says what to do instead of months', async () => {
     const error = await parameterErrorFrom(() => parseIsoDuration('P1M', 'olderThan'));
     expect(error.reason).toBe('"P1M" uses years or months, which have no fixed length; give days or weeks instead (e.g. P30D rather than P1M)');
+  });
+});
+
+describe('formatIsoDuration', () => {
+  it.each([
+    [0, 'PT0S'],
+    [12, 'PT0.012S'],
+    [500, 'PT0.5S'],
+    [4_250, 'PT4.25S'],
+    [63_000, 'PT1M3S'],
+    [3_600_000, 'PT1H'],
+    [5_400_000, 'PT1H30M'],
+    [86_400_000, 'P1D'],
+    [90_061_001, 'P1DT1H1M1.001S'],
+    [0.4, 'PT0S'],
+  ])('writes %d ms as %s, which parseIsoDuration reads back', (ms, text) => {
+    expect(formatIsoDuration(ms)).toBe(text);
+    expect(parseIsoDuration(text, 'x')).toBeCloseTo(Math.round(ms) / 1000, 3);
+  });
+
+  it('refuses a negative or endless duration', () => {
+    expect(() => formatIsoDuration(-1)).toThrow(RangeError);
+    expect(() => formatIsoDuration(Number.NaN)).toThrow(RangeError);
   });
 });

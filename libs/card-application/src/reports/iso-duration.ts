@@ -52,3 +52,21 @@ export function parseIsoDuration(text: unknown, field: string): number {
   if (!Number.isFinite(seconds) || seconds > Number.MAX_SAFE_INTEGER) return fail(`"${text}" is too long a duration`);
   return seconds;
 }
+
+/**
+ * Milliseconds as an ISO-8601 duration in the units parseIsoDuration reads back: days, then a time part (`P1DT2H`,
+ * `PT3M4.5S`, `PT0.012S`, `PT0S`). Seconds keep their milliseconds (trailing zeros dropped); no weeks, months or
+ * years. Negative or non-finite durations are a programming error.
+ */
+export function formatIsoDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`formatIsoDuration needs a finite, non-negative number of milliseconds, got ${ms}`);
+  const total = Math.round(ms);
+  const days = Math.floor(total / 86_400_000);
+  const hours = Math.floor((total % 86_400_000) / 3_600_000);
+  const minutes = Math.floor((total % 3_600_000) / 60_000);
+  const millis = total % 60_000;
+  const seconds = millis % 1000 === 0 ? String(millis / 1000) : (millis / 1000).toFixed(3).replace(/0+$/, '');
+  const time = `${hours > 0 ? `${hours}H` : ''}${minutes > 0 ? `${minutes}M` : ''}${millis > 0 ? `${seconds}S` : ''}`;
+  if (days === 0) return `PT${time || '0S'}`;
+  return `P${days}D${time ? `T${time}` : ''}`;
+}

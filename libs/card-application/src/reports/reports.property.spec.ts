@@ -24,8 +24,9 @@ function randomCards(seed: number, count: number): CardSummaryDocument[] {
     const identityVerifiedAt = next(issuedAt);
     const linkedAt = next(identityVerifiedAt);
     const activatedAt = next(linkedAt);
+    const notifiedAt = next(activatedAt);
     const cancelledAt = random() < 0.15 ? plus(issuedAt, 10 * 86_400) : null;
-    cards.push(card({ issuedAt, identityVerifiedAt, linkedAt, activatedAt, cancelledAt, product: pick(PRODUCTS) }));
+    cards.push(card({ issuedAt, identityVerifiedAt, linkedAt, activatedAt, notifiedAt, cancelledAt, product: pick(PRODUCTS) }));
   }
   return cards;
 }
@@ -34,7 +35,7 @@ const FROM = '2026-11-01T00:00:00.000Z';
 const TO = '2026-12-01T00:00:00.000Z';
 // every timestamp was written by toISOString, so comparing the strings compares the instants
 const issuedInRange = (c: CardSummaryDocument): boolean => c.issuedAt >= FROM && c.issuedAt < TO;
-const stageFields = ['issuedAt', 'identityVerifiedAt', 'linkedAt', 'activatedAt'] as const;
+const stageFields = ['issuedAt', 'identityVerifiedAt', 'linkedAt', 'activatedAt', 'notifiedAt'] as const;
 
 describe.each([1, 2, 3])('reports on 500 random cards (seed %d)', (seed) => {
   const cards = randomCards(seed, 500);
@@ -78,6 +79,7 @@ describe.each([1, 2, 3])('reports on 500 random cards (seed %d)', (seed) => {
       ['issuedAt', 'identityVerifiedAt'],
       ['identityVerifiedAt', 'linkedAt'],
       ['linkedAt', 'activatedAt'],
+      ['activatedAt', 'notifiedAt'],
       ['issuedAt', 'activatedAt'],
     ] as const;
     pairs.forEach(([start, end], i) => {

@@ -7,7 +7,8 @@ const DAY = 86_400;
 
 describe('stageDurationsReport', () => {
   // given ten cards verified 10, 20, … 100 s after issue; the first three linked an hour later, the first
-  // activated a day after that; one card "verified" before it was issued; one card outside the range
+  // activated a day after that and notified 90 s later; one card "verified" before it was issued; one card
+  // outside the range
   const cards = [
     ...[10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((seconds, i) =>
       card({
@@ -15,6 +16,7 @@ describe('stageDurationsReport', () => {
         identityVerifiedAt: plus(T0, seconds),
         linkedAt: i < 3 ? plus(T0, seconds + HOUR) : null,
         activatedAt: i === 0 ? plus(T0, seconds + HOUR + DAY) : null,
+        notifiedAt: i === 0 ? plus(T0, seconds + HOUR + DAY + 90) : null,
       }),
     ),
     card({ issuedAt: T0, identityVerifiedAt: plus(T0, -60) }),
@@ -44,6 +46,7 @@ describe('stageDurationsReport', () => {
       },
       { step: 'IDENTITY_VERIFIED→LINKED', fromStage: 'IDENTITY_VERIFIED', toStage: 'LINKED', count: 3, excludedNegative: 0, meanSeconds: HOUR, p50: HOUR, p90: HOUR, p95: HOUR, maxSeconds: HOUR },
       { step: 'LINKED→ACTIVE', fromStage: 'LINKED', toStage: 'ACTIVE', count: 1, excludedNegative: 0, meanSeconds: DAY, p50: DAY, p90: DAY, p95: DAY, maxSeconds: DAY },
+      { step: 'ACTIVE→NOTIFIED', fromStage: 'ACTIVE', toStage: 'NOTIFIED', count: 1, excludedNegative: 0, meanSeconds: 90, p50: 90, p90: 90, p95: 90, maxSeconds: 90 },
       {
         step: 'ISSUED→ACTIVE',
         fromStage: 'ISSUED',

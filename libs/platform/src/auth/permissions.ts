@@ -97,6 +97,7 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('GET /v1/reports/verification-failures', 'Report: failed identity verifications', ['analyst']),
   endpoint('GET /v1/reports/reviews', 'Report: identity reviews, how they ended and how long they wait', ['analyst']),
   endpoint('GET /v1/reports/disputes', 'Report: disputes by reason and outcome', ['analyst']),
+  endpoint('GET /v1/reports/notifications', 'Report: notices sent, failed and abandoned, and delivery latency, per channel and template', ['analyst']),
 
   endpoint('GET /v1/notification-templates', 'The notification templates: events, kind, channels, languages, placeholders', ['agent', 'analyst', 'admin']),
   endpoint('GET /v1/notification-templates/:templateId/preview', 'A notification template rendered with sample (masked) values; SMS segments', ['agent', 'analyst', 'admin']),

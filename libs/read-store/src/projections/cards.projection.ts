@@ -1,4 +1,4 @@
-import type { CardEvent, CardStatus } from '@cards/domain';
+import type { CardEvent, CardStatus, NotificationSent } from '@cards/domain';
 import type { JsonObject, RecordedEvent } from '@cards/event-store';
 import type { WriteOp } from '../read-store.port';
 import type { CardSummaryDocument } from './documents';
@@ -6,6 +6,11 @@ import { eventTime, idOfStream } from './event-time';
 import type { Projection, ProjectionView } from './projection';
 
 export const CARDS = 'cards';
+
+/** The notice whose first delivery marks a card NOTIFIED (the last stage of the activation funnel). */
+export const ACTIVATION_NOTICE_TEMPLATE = 'activation-confirmation';
+
+const NOTIFICATION_STREAM_PREFIX = 'notification-';
 
 const byIssued = (field: string) => [
   { field, direction: 'asc' as const },
@@ -32,6 +37,7 @@ export const cardsProjection: Projection = {
   ],
 
   async project(event: RecordedEvent, view: ProjectionView): Promise<WriteOp[]> {
+    if (event.streamId.startsWith(NOTIFICATION_STREAM_PREFIX)) return projectNotice(event, view);
     const cardId = idOfStream(event.streamId, 'card');
     if (cardId === null) return [];
     const at = eventTime(event);
@@ -62,6 +68,7 @@ export const cardsProjection: Projection = {
           identityVerifiedAt: null,
           linkedAt: null,
           activatedAt: null,
+          notifiedAt: null,
           suspendedAt: null,
           disputedAt: null,
           cancelledAt: null,
@@ -127,3 +134,19 @@ export const cardsProjection: Projection = {
     }
   },
 };
+
+/**
+ * A notice's stream (`notification-<id>`): only the first `NotificationSent` of a card's activation confirmation
+ * matters here, and sets `notifiedAt`. It changes neither `revision` nor `updatedAt`, which follow the card's own
+ * stream; a notice about a card without a summary is ignored.
+ */
+async function projectNotice(event: RecordedEvent, view: ProjectionView): Promise<WriteOp[]> {
+  if (event.type !== 'NotificationSent') return [];
+  const notice = event.data as unknown as NotificationSent['data'];
+  if (notice.templateId !== ACTIVATION_NOTICE_TEMPLATE || typeof notice.cardId !== 'string') return [];
+  const card = (await view.get(CARDS, notice.cardId)) as unknown as CardSummaryDocument | null;
+  // `!= null`: a summary written before the field existed has none, and is notified by its first notice too
+  if (card === null || card.notifiedAt != null) return [];
+  const notifiedAt = typeof notice.sentAt === 'string' ? notice.sentAt : eventTime(event);
+  return [{ kind: 'upsert', collection: CARDS, id: notice.cardId, set: { notifiedAt } }];
+}

@@ -25,6 +25,11 @@ export interface CardSummaryDocument {
   readonly identityVerifiedAt: string | null;
   readonly linkedAt: string | null;
   readonly activatedAt: string | null;
+  /**
+   * When the customer was first told the card is active: the first `NotificationSent` of its
+   * `activation-confirmation` notice (from the notice's own stream). A later notice does not move it.
+   */
+  readonly notifiedAt: string | null;
   readonly suspendedAt: string | null;
   readonly disputedAt: string | null;
   readonly cancelledAt: string | null;

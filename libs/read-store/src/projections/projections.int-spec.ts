@@ -46,6 +46,40 @@ function story(): RecordedEvent[] {
   ];
 }
 
+/** An event of a notice's own stream, `notification-<notificationId>`, about a card. */
+function notice(notificationId: string, type: string, data: JsonObject, revision: number, ref: JsonObject = {}): RecordedEvent {
+  const about = { notificationId, templateId: 'activation-confirmation', channel: 'SMS', customerId: CUSTOMER, cardId: CARD, ...ref };
+  return { ...recorded(type, { ...about, ...data }, revision), streamId: `notification-${notificationId}` };
+}
+
+/** The events as the log holds them: positions renumbered in array order. */
+function inLogOrder(events: RecordedEvent[]): RecordedEvent[] {
+  return events.map((event) => {
+    const position = nextPosition++;
+    return { ...event, position: { commit: position, prepare: position } };
+  });
+}
+
+/**
+ * The card's story with notices among it: the activation confirmation by SMS failed once, then went through; then
+ * another activation confirmation (by e-mail) and a notice of another template were sent later, and an activation
+ * confirmation about a card this projection never saw.
+ */
+function storyWithNotices(): RecordedEvent[] {
+  const events = story();
+  const activatedAt = events.findIndex((e) => e.type === 'CardActivated');
+  const requested = { kind: 'TRANSACTIONAL', sendAt: '2026-11-03T00:02:01.000Z', requestedAt: '2026-11-03T00:02:01.000Z' };
+  const notices = [
+    notice('n-sms', 'NotificationRequested', requested, 0),
+    notice('n-sms', 'NotificationFailed', { attempt: 1, reason: 'TIMEOUT', error: 'no answer in 5 s', nextAttemptAt: '2026-11-03T00:03:00.000Z', failedAt: '2026-11-03T00:02:06.000Z' }, 1),
+    notice('n-sms', 'NotificationSent', { providerMessageId: 'sms-1', attempt: 2, sentAt: '2026-11-03T00:03:01.000Z' }, 2),
+    notice('n-mail', 'NotificationSent', { providerMessageId: 'mail-1', attempt: 1, sentAt: '2026-11-03T00:04:00.000Z' }, 0, { channel: 'EMAIL' }),
+    notice('n-other', 'NotificationSent', { providerMessageId: 'sms-2', attempt: 1, sentAt: '2026-11-03T00:05:00.000Z' }, 0, { templateId: 'card-suspended' }),
+    notice('n-stranger', 'NotificationSent', { providerMessageId: 'sms-3', attempt: 1, sentAt: '2026-11-03T00:06:00.000Z' }, 0, { cardId: 'card-nobody-knows' }),
+  ];
+  return inLogOrder([...events.slice(0, activatedAt + 1), ...notices, ...events.slice(activatedAt + 1)]);
+}
+
 /** One commit per event, as the runner does when events trickle in live. */
 async function projectOneByOne(projection: Projection, events: RecordedEvent[], store: ReadStore): Promise<void> {
   for (const event of events) {
@@ -94,6 +128,7 @@ describe('projections: given events, then read models', () => {
       identityVerifiedAt: '2026-11-01T03:00:00.000Z',
       linkedAt: '2026-11-02T00:00:00.000Z',
       activatedAt: '2026-11-03T00:02:00.000Z',
+      notifiedAt: null,
       suspendedAt: '2026-11-06T00:00:00.000Z',
       disputedAt: '2026-11-04T00:00:00.000Z',
       cancelledAt: null,
@@ -128,6 +163,38 @@ describe('projections: given events, then read models', () => {
     const applied = await store.commit('cards', replayed.position, 1, await cardsProjection.project(replayed, new BatchView(store)));
     expect(applied).toBe(false);
     expect(await store.get(CARDS, CARD)).toEqual(before);
+  });
+
+  it('cards: the first activation confirmation sent marks the card notified; revision and updatedAt follow the card stream', async () => {
+    // given the card's story alone
+    await projectOneByOne(cardsProjection, story(), store);
+    const withoutNotices = await store.get(CARDS, CARD);
+    await store.reset('cards', [CARDS]);
+
+    // when the same story is projected with its notices
+    await projectOneByOne(cardsProjection, storyWithNotices(), store);
+
+    // then only notifiedAt differs: the SMS that went through first, not the later e-mail nor the other template
+    expect(await store.get(CARDS, CARD)).toEqual({ ...withoutNotices, notifiedAt: '2026-11-03T00:03:01.000Z' });
+    // and a notice about a card without a summary creates none
+    expect(await store.get(CARDS, 'card-nobody-knows')).toBeNull();
+    expect(await store.count(CARDS)).toBe(1);
+  });
+
+  it('cards: a notice of another template, or one that failed, does not mark the card notified', async () => {
+    const events = storyWithNotices().filter((e) => !(e.type === 'NotificationSent' && e.data.templateId === 'activation-confirmation'));
+    await projectOneByOne(cardsProjection, inLogOrder(events), store);
+    expect(await store.get(CARDS, CARD)).toMatchObject({ notifiedAt: null, revision: 10 });
+  });
+
+  it('cards: a rebuild with the notices, in one batch, gives exactly what the live run gave', async () => {
+    const events = storyWithNotices();
+    await projectOneByOne(cardsProjection, events, store);
+    const live = await store.get(CARDS, CARD);
+    await store.reset('cards', [CARDS]);
+    await projectAsOneBatch(cardsProjection, events, store);
+    expect(await store.get(CARDS, CARD)).toEqual(live);
+    expect(live).toMatchObject({ notifiedAt: '2026-11-03T00:03:01.000Z', revision: 10, updatedAt: '2026-11-07T00:00:00.000Z' });
   });
 
   it('cards: an upheld dispute leaves the card cancelled', async () => {

@@ -1,4 +1,5 @@
 import type { ReviewDocument } from '../../reviews/reviews.projection';
+import type { NotificationDocument } from '../../notifications/notifications.projection';
 // Builders of read-model documents for the report specs: give what the test is about, the rest is filled in.
 import type { CardStatus } from '@cards/domain';
 import type { CardSummaryDocument, DisputeDocument, VerificationFailureDocument } from '@cards/read-store/projections/documents';
@@ -45,6 +46,8 @@ export function card(given: Partial<CardSummaryDocument> = {}): CardSummaryDocum
     activationChannel: stages.activatedAt === null ? null : 'APP',
     issuedAt,
     ...stages,
+    // the notice comes from another stream: it moves neither the status nor updatedAt
+    notifiedAt: given.notifiedAt ?? null,
     suspendedAt: null,
     disputedAt: null,
     statusSince: last,
@@ -150,5 +153,45 @@ export function reviewDocument(overrides: Partial<ReviewDocument> = {}): ReviewD
     decisionNote: null,
     durationSeconds: null,
     ...overrides,
+  };
+}
+
+/**
+ * A notice as the notifications read model holds it: an SMS activation confirmation requested (and allowed to go)
+ * at 1 November 2026 09:00, still pending. `sentAt` makes it SENT (latencyMs follows), `abandonReason` ABANDONED.
+ */
+export function notification(given: Partial<NotificationDocument> = {}): NotificationDocument {
+  const notificationId = given.notificationId ?? nextId('notice');
+  const requestedAt = given.requestedAt ?? '2026-11-01T09:00:00.000Z';
+  const sendAt = given.sendAt ?? requestedAt;
+  const sentAt = given.sentAt ?? null;
+  const abandonReason = given.abandonReason ?? null;
+  const status = sentAt !== null ? 'SENT' : abandonReason !== null ? 'ABANDONED' : 'PENDING';
+  const failedAttempts = given.failedAttempts ?? 0;
+  return {
+    _id: notificationId,
+    notificationId,
+    templateId: 'activation-confirmation',
+    channel: 'SMS',
+    kind: 'TRANSACTIONAL',
+    customerId: 'customer-1',
+    cardId: 'card-x',
+    sourceEventType: 'CardActivated',
+    occurredAt: requestedAt,
+    requestedAt,
+    sendAt,
+    status,
+    attempts: failedAttempts + (status === 'SENT' ? 1 : 0),
+    nextAttemptAt: status === 'PENDING' ? sendAt : null,
+    failedAttempts,
+    lastFailureReason: failedAttempts > 0 ? 'TIMEOUT' : null,
+    lastError: null,
+    sentAt,
+    providerMessageId: sentAt === null ? null : `provider-${notificationId}`,
+    latencyMs: sentAt === null ? null : Date.parse(sentAt) - Date.parse(sendAt),
+    abandonedAt: abandonReason === null ? null : plus(sendAt, 3_600),
+    abandonReason,
+    updatedAt: sentAt ?? requestedAt,
+    ...given,
   };
 }
