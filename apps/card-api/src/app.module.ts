@@ -4,6 +4,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { CardApplicationModule } from '@cards/application';
 import { ImportsModule } from './imports/imports.module';
+import { NumbersModule } from './numbers/numbers.module';
 import { MasterKeyRotationsModule } from './admin/master-key-rotations/master-key-rotations.module';
 import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
 import { AuditExportModule } from './audit/export/audit-export.module';
@@ -57,6 +58,7 @@ export class AppModule {
         InfrastructureModule.forRoot(config),
         CardApplicationModule,
         ImportsModule,
+        NumbersModule,
         MasterKeyRotationsModule,
         AuditIntegrityModule,
         AuditExportModule,

@@ -1,6 +1,7 @@
 import { devCvv } from './dev-cvv';
 import { exportCommand } from './export-audit';
 import { importCommand } from './import-history';
+import { importNumbersCommand } from './import-numbers';
 import { rebuildProjections } from './projections';
 import { replayCommand, verifyOne } from './replay';
 import { piiCommand } from './rotate-master-key';
@@ -24,6 +25,11 @@ Commands:
                                  README: Importing history) into the running card-api, LINES (500) per request,
                                  with a progress bar; prints the lines that failed. Exit 0 all imported, 1 some
                                  lines failed, 2 could not run. Safe to repeat: imported lines are skipped
+  numbers import FILE [--format csv|jsonl] [--url URL] [--chunk LINES] [--token TOKEN]
+                                 import SIM phone numbers (CSV msisdn,region[,tier] or JSON Lines; docs/numbers.md)
+                                 into the running card-api's inventory, LINES (5000) per request, with a progress
+                                 bar; prints the refused lines. Exit 0 all imported, 1 some refused, 2 could not
+                                 run. Safe to repeat: numbers already in the inventory are not added again
   pii rotate-master-key [--url URL] [--token TOKEN]
                                  rewrap every customer data key still under an older key of PII_MASTER_KEY
                                  with the current one, in the running card-api, with a progress bar; prints
@@ -50,7 +56,7 @@ Commands:
 URL defaults to CARD_API_URL, else http://localhost:$PORT (3000).
 TOKEN defaults to CARD_API_TOKEN; without one, card-cli signs a short-lived token itself with AUTH_JWT_SECRET or
 the development secret in DATA_DIR (default ./data), in the role the command needs: admin for operations
-(import, projections rebuild, pii rotate-master-key), auditor for the audit commands (replay, verify, export).
+(import, numbers import, projections rebuild, pii rotate-master-key), auditor for the audit commands (replay, verify, export).
 Run it with: npm run cli -- <command> [arguments]`;
 
 /**
@@ -101,6 +107,11 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'import': {
       const { exitCode, message } = await importCommand(positional, options);
+      (exitCode === 2 ? process.stderr : process.stdout).write(`${message}\n`);
+      return exitCode;
+    }
+    case 'numbers': {
+      const { exitCode, message } = await importNumbersCommand(positional, options);
       (exitCode === 2 ? process.stderr : process.stdout).write(`${message}\n`);
       return exitCode;
     }

@@ -32,6 +32,7 @@ describe('card-cli projections rebuild, against the running service', () => {
       expect.stringMatching(/^audit-heads: rebuilt \d+ events/),
       expect.stringMatching(/^reviews: rebuilt \d+ events/),
       expect.stringMatching(/^notifications: rebuilt \d+ events/),
+      expect.stringMatching(/^numbers: rebuilt \d+ events/),
     ]);
     expect(progress.text).toMatch(/events\/s/);
     const after = (await t.http().get('/v1/cards').query({ limit: 200, minPosition: head })).body.items;

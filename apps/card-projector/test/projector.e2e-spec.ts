@@ -41,6 +41,7 @@ describe('card-projector runs the projections apart from card-api', () => {
       ['audit-heads', true],
       ['reviews', true],
       ['notifications', true],
+      ['numbers', true],
     ]);
     const theirs = (await api.http().get('/v1/projections').expect(200)).body.items;
     expect(theirs.every((p: { runsHere: boolean }) => !p.runsHere)).toBe(true);

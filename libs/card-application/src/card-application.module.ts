@@ -33,6 +33,16 @@ import { VerifyIdentityHandler } from './verify-identity/verify-identity.command
 import { ReadYourWrites } from './read-side/read-your-writes';
 import { SearchCardsHandler } from './search-cards/search-cards.query';
 import { ProcessAnalysis } from './process-analysis/process-analysis.service';
+import {
+  NumberAssignments,
+  NumberHolds,
+  NumberImports,
+  NumberInventory,
+  NumberInventoryReporting,
+  NumberSelection,
+  ReleaseNumberReservationHandler,
+  ReserveNumberHandler,
+} from './numbers';
 
 /**
  * Command and query handlers. The ports they need (EVENT_STORE, CLOCK, CARD_POLICY, PanFingerprinter,
@@ -77,7 +87,15 @@ import { ProcessAnalysis } from './process-analysis/process-analysis.service';
     IdNumberRegistry,
     SimQuota,
     ImportHistory,
+    NumberInventory,
+    NumberImports,
+    NumberHolds,
+    NumberAssignments,
+    ReserveNumberHandler,
+    ReleaseNumberReservationHandler,
+    NumberSelection,
+    NumberInventoryReporting,
   ],
-  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog, AuditHistory],
+  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog, AuditHistory, NumberImports, NumberSelection, NumberInventoryReporting],
 })
 export class CardApplicationModule {}

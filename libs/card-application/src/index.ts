@@ -54,6 +54,7 @@ export * from './audit/verification/log-verifier';
 export * from './audit/verification/audit-verifications';
 export * from './reviews/reviews.projection';
 export * from './notifications/notifications.projection';
+export * from './numbers';
 export * from './notifications/card-notifications.query';
 export * from './reviews/reviews';
 export * from './reviews/identity-correction';

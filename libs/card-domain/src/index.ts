@@ -9,4 +9,5 @@ export * from './card/card.decider';
 export * from './card/lifecycle';
 export * from './card/lifecycle-doc';
 export * from './notification/notification.types';
+export * from './number';
 export * from './values';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_MAX_SIMS_PER_ID, parseStuckCardSlas, type StuckCardSlas } from '@cards/application';
+import { DEFAULT_MAX_SIMS_PER_ID, parseNumberSettings, parseStuckCardSlas, type NumberSettings, type StuckCardSlas } from '@cards/application';
 import {
   parseNotificationChannelsConfig,
   parseNotificationReactorConfig,
@@ -36,6 +36,8 @@ export interface AppConfig {
   readonly identity: IdentityConfig;
   /** Real-name rule: active or pending SIM cards one id number may hold, across customers (MAX_SIMS_PER_ID). */
   readonly maxSimsPerId: number;
+  /** SIM numbers: reservations per customer, quarantine days, tier rules (NUMBER_*; docs/numbers.md). */
+  readonly numbers: NumberSettings;
   /** Run the projectors inside card-api (the embedded default) or leave them to card-projector. */
   readonly projectionsInProcess: boolean;
   /** How long a query with `minPosition` waits for the read models before answering 503. */
@@ -116,6 +118,7 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
 
   const identity = parseIdentityConfig(value, production, problems);
   const maxSimsPerId = parseMaxSimsPerId(value('MAX_SIMS_PER_ID'), problems);
+  const numbers = parseNumberSettings(value, problems);
 
   const inProcess = (value('PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(inProcess)) problems.push('PROJECTIONS_IN_PROCESS must be "true" or "false"');
@@ -184,6 +187,7 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
     logLevel,
     identity,
     maxSimsPerId,
+    numbers,
     projectionsInProcess: inProcess !== 'false',
     readYourWritesTimeoutMs,
     stuckCardSlas: stuck.slas,

@@ -11,6 +11,8 @@ import {
   auditHeadsProjection,
   reviewsProjection,
   notificationsProjection,
+  numbersProjection,
+  NUMBER_SETTINGS,
   CARD_POLICY,
   CLOCK,
   customersProjection,
@@ -103,6 +105,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
           } satisfies CardPolicy,
         },
         { provide: MAX_SIMS_PER_ID, useValue: config.maxSimsPerId },
+        { provide: NUMBER_SETTINGS, useValue: config.numbers },
         { provide: IDENTITY_PROVIDER, useFactory: () => identityProviderFor(config.identity.provider) },
         { provide: PanFingerprinter, useValue: new PanFingerprinter(config.keys.panFingerprintKey) },
         { provide: CARD_VERIFICATION, useValue: new VisaCvvCardVerification(config.keys.cardCvk) },
@@ -129,10 +132,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
             auditHeadsProjection,
             reviewsProjection,
             notificationsProjection,
+            numbersProjection,
           ],
         },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, MAX_SIMS_PER_ID, IDENTITY_PROVIDER, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS, AUDIT_KEYS, AUDIT_PUBLIC_KEYS, AUDIT_CHECKPOINT_SETTINGS],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, MAX_SIMS_PER_ID, NUMBER_SETTINGS, IDENTITY_PROVIDER, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS, AUDIT_KEYS, AUDIT_PUBLIC_KEYS, AUDIT_CHECKPOINT_SETTINGS],
     };
   }
 

@@ -18,6 +18,7 @@ import type { CommandContext } from '../shared/command-context';
 import { customerStream } from '../shared/streams';
 import { CardNumberClaims } from './card-number-claims';
 import { SimQuota } from './sim-quota';
+import { NumberAssignments } from '../numbers/number-assignments';
 
 export interface IssueCardInput {
   readonly customerId: string;
@@ -32,6 +33,8 @@ export interface IssueCardInput {
    * the API derives the id from the number.
    */
   readonly cardId?: string;
+  /** SIM only: the phone number, reserved for this customer beforehand (docs/numbers.md). */
+  readonly msisdn?: string;
 }
 
 export class IssueCardCommand extends Command<CardCommandOutcome> {
@@ -48,6 +51,7 @@ export class IssueCardHandler implements ICommandHandler<IssueCardCommand, CardC
     private readonly claims: CardNumberClaims,
     private readonly simQuota: SimQuota,
     @Inject(PanFingerprinter) private readonly fingerprinter: PanFingerprinter,
+    private readonly numbers: NumberAssignments,
   ) {}
 
   async execute({ input, ctx }: IssueCardCommand): Promise<CardCommandOutcome> {
@@ -76,11 +80,14 @@ export class IssueCardHandler implements ICommandHandler<IssueCardCommand, CardC
         ...(input.expiry !== undefined && { expiry: input.expiry }),
         channel: input.channel,
         ...(input.branchId !== undefined && { branchId: input.branchId }),
+        ...(input.msisdn !== undefined && { msisdn: input.msisdn }),
         now,
       };
       // Decided once before claiming, so that a refused issue (unknown customer, expiry in the past…) never
       // holds the number; the runner then decides it for real.
       cardDecider.decide(command, card);
+      // The number must be reserved for this customer: checked before anything is counted or claimed.
+      if (command.msisdn !== undefined) await this.numbers.checkAssignable(command.msisdn, cardId, input.customerId, now);
       // Real-name rule: a SIM counts against its holder's id number before the card exists. A number already
       // issued is refused by its claim after that; the count is then given back at once (and were that to fail,
       // it lapses once it is clearly orphaned), so a refused issue holds neither the number nor a slot.
@@ -88,6 +95,9 @@ export class IssueCardHandler implements ICommandHandler<IssueCardCommand, CardC
       if (simHolder) await this.simQuota.count({ cardId, customerId: input.customerId, idNumber: simHolder.idNumber, ctx, now, channel: input.channel });
       try {
         await this.claims.claim({ panFingerprint, cardId, derivedCardId, ctx, now, channel: input.channel });
+        // The number is assigned before CardIssued, so that a card never shows a number someone else holds; a
+        // retry finds it assigned to this very card and goes on.
+        if (command.msisdn !== undefined) await this.numbers.assign(command.msisdn, cardId, input.customerId, ctx, now);
       } catch (error) {
         if (simHolder && error instanceof DomainError) await this.simQuota.giveBack(cardId, simHolder.idNumber, ctx, now);
         throw error;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { cardDecider, type CardCommand, type CardState } from '@cards/domain';
 import { SimQuota } from '../issue-card/sim-quota';
+import { NumberAssignments } from '../numbers/number-assignments';
 import { AggregateRunner } from './aggregate-runner';
 import type { CommandContext } from './command-context';
 import { toCardOutcome, type CardCommandOutcome } from './card-outcome';
@@ -9,7 +10,11 @@ import { cardStream } from './streams';
 /** Runs a command against one card's stream and answers with the card as it now is. */
 @Injectable()
 export class CardCommandExecutor {
-  constructor(private readonly runner: AggregateRunner, private readonly simQuota: SimQuota) {}
+  constructor(
+    private readonly runner: AggregateRunner,
+    private readonly simQuota: SimQuota,
+    private readonly numbers: NumberAssignments,
+  ) {}
 
   async execute(
     cardId: string,
@@ -25,6 +30,10 @@ export class CardCommandExecutor {
     const cancelled = outcome.newEvents.find((event) => event.type === 'CardCancelled');
     if (cancelled && outcome.card.product === 'SIM') {
       await this.simQuota.releaseCancelled(cardId, outcome.card.customerId, ctx, cancelled.data.cancelledAt);
+    }
+    // Its phone number rests for NUMBER_QUARANTINE_DAYS (docs/numbers.md); best effort in the same way.
+    if (cancelled && outcome.card.msisdn !== undefined) {
+      await this.numbers.quarantine(outcome.card.msisdn, cardId, ctx, cancelled.data.cancelledAt);
     }
     return outcome;
   }

@@ -21,3 +21,9 @@ export const simQuotaStream = (idNumberHash: string): string => `sim-quota-${idN
  * The id is derived from the event that caused it, the template and the channel (docs/notifications.md).
  */
 export const notificationStream = (notificationId: string): string => `notification-${notificationId}`;
+/** One phone number's life after import: reservations, assignment, quarantine, withdrawal (docs/numbers.md). */
+export const numberStream = (msisdn: string): string => `number-${msisdn}`;
+/** The numbers imported into one block (first 7 digits), as batch events: `NumbersImported`. */
+export const numberBlockStream = (block: string): string => `number-block-${block}`;
+/** The reservations one customer holds, counted against NUMBER_MAX_RESERVATIONS_PER_CUSTOMER. */
+export const numberHoldsStream = (customerId: string): string => `number-holds-${customerId}`;

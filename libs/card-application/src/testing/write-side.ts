@@ -16,6 +16,9 @@ import type { Clock } from '../shared/clock';
 import type { CommandContext } from '../shared/command-context';
 import { PersonalDataEventCodec } from '../shared/personal-data-codec';
 import { ChangeCardStatusCommand, ChangeCardStatusHandler } from '../suspend-reinstate-cancel/card-status-change.command';
+import { NumberAssignments } from '../numbers/number-assignments';
+import { NumberInventory } from '../numbers/number-inventory';
+import { DEFAULT_NUMBER_SETTINGS, type NumberSettings } from '../numbers/number-settings';
 
 /** A clock that runs with real time, moved ahead on demand (the store's own `recordedAt` stays real). */
 export class MovableClock implements Clock {
@@ -60,7 +63,7 @@ export const TEST_CUSTOMER = { name: '张三', idType: 'CN_RESIDENT_ID', phone: 
  * The write side of customers and cards wired by hand over a real SQLite event store (in memory), with personal
  * data encrypted as in the service: registration, erasure, issue, cancellation and disputes.
  */
-export function writeSide(options: { maxSimsPerId?: number } = {}) {
+export function writeSide(options: { maxSimsPerId?: number; numbers?: Partial<NumberSettings> } = {}) {
   const store = SqliteEventStore.open(':memory:');
   const clock = new MovableClock();
   const cipher = new PersonalDataCipher({ store: new InMemoryDataKeyStore(), ring: MasterKeyRing.parse('a1'.repeat(32)) });
@@ -68,11 +71,14 @@ export function writeSide(options: { maxSimsPerId?: number } = {}) {
   const hasher = new LookupHasher('5e'.repeat(32));
   const registry = new IdNumberRegistry(store, hasher, clock);
   const simQuota = new SimQuota(store, hasher, clock, options.maxSimsPerId ?? 5, runner);
-  const cards = new CardCommandExecutor(runner, simQuota);
+  const numberSettings: NumberSettings = { ...DEFAULT_NUMBER_SETTINGS, ...options.numbers };
+  const numberInventory = new NumberInventory(store);
+  const numberAssignments = new NumberAssignments(runner, numberInventory, numberSettings);
+  const cards = new CardCommandExecutor(runner, simQuota, numberAssignments);
   const fingerprinter = new PanFingerprinter('7c'.repeat(32));
   const registerHandler = new RegisterCustomerHandler(runner, registry, clock);
   const eraseHandler = new EraseCustomerPersonalDataHandler(runner, cipher, registry);
-  const issueHandler = new IssueCardHandler(cards, runner, new CardNumberClaims(store), simQuota, fingerprinter);
+  const issueHandler = new IssueCardHandler(cards, runner, new CardNumberClaims(store), simQuota, fingerprinter, numberAssignments);
   const statusHandler = new ChangeCardStatusHandler(cards);
   const openDisputeHandler = new OpenDisputeHandler(cards);
   const resolveDisputeHandler = new ResolveDisputeHandler(cards);
@@ -85,6 +91,9 @@ export function writeSide(options: { maxSimsPerId?: number } = {}) {
     registry,
     simQuota,
     fingerprinter,
+    numberSettings,
+    numberInventory,
+    numberAssignments,
     register: (input: Partial<RegisterCustomerInput> & { idNumber: string }, ctx = testContext()) =>
       registerHandler.execute(new RegisterCustomerCommand({ ...TEST_CUSTOMER, ...input }, ctx)),
     erase: (customerId: string, ctx = testContext({ actor: { id: 'dpo-1', role: 'admin' } })) =>

@@ -2,6 +2,7 @@ import type { Decider } from '../shared/decider';
 import { DomainError, ValidationFailed, type FieldViolation } from '../shared/domain-error';
 import { without, withoutUndefined } from '../shared/without-undefined';
 import { isExpiryInPast, parseExpiry } from '../values/expiry';
+import { isMsisdn, MSISDN_RULE } from '../number/msisdn';
 import { assessIdentity } from './identity-assessment';
 import {
   ACTIVATION_CHANNELS,
@@ -104,6 +105,10 @@ function issueCard(command: IssueCard): CardEvent[] {
       violations.push({ field: 'expiry', reason: 'is in the past (a card is valid through the end of its expiry month)' });
     } else expiry = given;
   }
+  if (command.msisdn !== undefined) {
+    if (command.product !== 'SIM') violations.push({ field: 'msisdn', reason: 'only a SIM card takes a phone number' });
+    else if (!isMsisdn(command.msisdn)) violations.push({ field: 'msisdn', reason: MSISDN_RULE });
+  }
   failIfAny(violations);
 
   const branchId = trimmed(command.branchId);
@@ -121,6 +126,7 @@ function issueCard(command: IssueCard): CardEvent[] {
         expiry,
         channel: command.channel,
         branchId: branchId.length > 0 ? branchId : undefined,
+        msisdn: command.msisdn,
         issuedAt: command.now,
       }),
     },

@@ -93,6 +93,8 @@ export interface IssueCard {
   readonly expiry?: string;
   readonly channel: IssueChannel;
   readonly branchId?: string;
+  /** SIM only: the phone number assigned with the card (reserved for the customer; docs/numbers.md). */
+  readonly msisdn?: string;
   readonly now: string;
 }
 
@@ -228,6 +230,8 @@ export interface CardIssued {
     readonly expiry?: string;
     readonly channel: IssueChannel;
     readonly branchId?: string;
+    /** SIM only: the phone number assigned with the card. */
+    readonly msisdn?: string;
     readonly issuedAt: string;
   };
 }
@@ -400,6 +404,8 @@ export interface IssuedCardState {
   readonly expiry?: string;
   readonly issueChannel: IssueChannel;
   readonly branchId?: string;
+  /** SIM only: the phone number assigned with the card. */
+  readonly msisdn?: string;
   readonly accountId?: string;
   readonly activationChannel?: ActivationChannel;
   readonly openDispute?: OpenDisputeState;

@@ -102,6 +102,18 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('GET /v1/notification-templates', 'The notification templates: events, kind, channels, languages, placeholders', ['agent', 'analyst', 'admin']),
   endpoint('GET /v1/notification-templates/:templateId/preview', 'A notification template rendered with sample (masked) values; SMS segments', ['agent', 'analyst', 'admin']),
 
+  endpoint('POST /v1/numbers/imports', 'Import phone numbers into the SIM number inventory (CSV or JSON Lines)', ['admin']),
+  endpoint('GET /v1/numbers/suggestions', 'A random sample of available phone numbers for a new SIM card (read model)', ['issuer', 'agent']),
+  endpoint('GET /v1/numbers/search', 'Search available phone numbers by pattern, excluded digits or birthday (read model)', ['issuer', 'agent']),
+  endpoint(
+    'POST /v1/numbers/:msisdn/reservations',
+    'Hold a phone number for a customer until they decide (or it expires)',
+    ['issuer', 'agent'],
+    'a number is chosen with the customer at the counter or on the phone; issuing the SIM card stays with issuers',
+  ),
+  endpoint('DELETE /v1/numbers/:msisdn/reservations/:reservationId', 'Release a held phone number early', ['issuer', 'agent']),
+  endpoint('GET /v1/reports/number-inventory', 'Report: phone numbers by state and tier, expired reservations, time to assignment', ['analyst']),
+
   endpoint('GET /v1/projections', 'State and lag of each projection', ['analyst', 'auditor', 'admin']),
   endpoint('POST /v1/projections/:name/rebuild', 'Rebuild a projection from position zero', ['admin']),
   endpoint('POST /v1/imports', 'Import card histories (JSON Lines)', ['admin']),

@@ -68,6 +68,7 @@ export class GetCardController {
       expiry: card.expiry ?? null,
       issueChannel: card.issueChannel,
       branchId: card.branchId ?? null,
+      ...(card.product === 'SIM' && { msisdn: card.msisdn ?? null }),
       activationChannel: card.activationChannel ?? null,
       openDispute: card.openDispute
         ? { disputeId: card.openDispute.disputeId, reason: card.openDispute.reason, openedAt: card.openDispute.openedAt }

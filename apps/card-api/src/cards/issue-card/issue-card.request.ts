@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
-import { ISSUE_CHANNELS, PRODUCTS, type IssueChannel, type Product } from '@cards/domain';
+import { ISSUE_CHANNELS, MSISDN_PATTERN, PRODUCTS, type IssueChannel, type Product } from '@cards/domain';
 
 export class IssueCardRequest {
   @ApiProperty({ example: '8f0c2b1e-5d5e-4a4f-9f43-7c1f0e9a7b21' })
@@ -33,4 +33,9 @@ export class IssueCardRequest {
   @IsString()
   @Length(1, 64)
   branchId?: string;
+
+  @ApiPropertyOptional({ example: '13800138000', description: 'SIM only: the phone number, reserved for this customer (POST /v1/numbers/{msisdn}/reservations); issuing assigns it' })
+  @IsOptional()
+  @Matches(MSISDN_PATTERN, { message: 'msisdn must be an 11-digit mainland mobile number: 1, then 3 to 9, then 9 digits' })
+  msisdn?: string;
 }

@@ -1,0 +1,51 @@
+import { compileNumberSearch, type NumberSearchCriteria } from './number-search';
+
+function matcher(criteria: NumberSearchCriteria) {
+  const compiled = compileNumberSearch(criteria);
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.violations));
+  return compiled.search;
+}
+
+describe('number search criteria', () => {
+  it.each([
+    [{ pattern: '*8888' }, ['13900008888'], ['13900088880', '13900008887']],
+    [{ pattern: '138*1234*' }, ['13812340000', '13800012345', '13811111234'], ['13912341234', '13800001243']],
+    [{ pattern: '138????5678' }, ['13812345678'], ['13912345678', '13812345679']],
+    [{ pattern: 'AABB' }, ['13800001122'], ['13800001111', '13800001212']],
+    [{ pattern: 'abab' }, ['13800001212'], ['13800001111', '13800001122']],
+    [{ pattern: 'AAAA' }, ['13800006666'], ['13800006665']],
+    [{ pattern: 'ASCENDING' }, ['13800003456'], ['13800003457', '13800006543']],
+    [{ exclude: '4' }, ['13800138000'], ['13800138004', '14700000000']],
+    [{ exclude: '47' }, ['13800138000'], ['13800138007']],
+    [{ birthday: '0815' }, ['13808150000', '13800000815'], ['08150000000', '13800008105']],
+    [{ pattern: '*88', exclude: '4' }, ['13900000088'], ['13940000088']],
+  ])('%p matches what it should and nothing else', (criteria, yes, no) => {
+    const search = matcher(criteria);
+    for (const m of yes) expect([m, search.matches(m)]).toEqual([m, true]);
+    for (const m of no) expect([m, search.matches(m)]).toEqual([m, false]);
+  });
+
+  it('tells the literal head and tail a scan can be narrowed by', () => {
+    expect(matcher({ pattern: '*8888' })).toMatchObject({ literalHead: '', literalTail: '8888' });
+    expect(matcher({ pattern: '138*1234*' })).toMatchObject({ literalHead: '138', literalTail: '' });
+    expect(matcher({ pattern: 'AABB' })).toMatchObject({ literalHead: '', literalTail: '' });
+    expect(matcher({ pattern: '13800138000' })).toMatchObject({ literalHead: '13800138000', literalTail: '13800138000' });
+  });
+
+  it.each([
+    [{ pattern: '88a8' }, 'pattern'],
+    [{ pattern: '***' }, 'pattern'],
+    [{ pattern: '1234567890123' }, 'pattern'],
+    [{ exclude: 'four' }, 'exclude'],
+    [{ birthday: '1332' }, 'birthday'],
+    [{ birthday: '0230' }, 'birthday'],
+  ])('refuses %p naming the field', (criteria, field) => {
+    const compiled = compileNumberSearch(criteria);
+    expect(compiled.ok).toBe(false);
+    if (!compiled.ok) expect(compiled.violations.map((v) => v.field)).toEqual([field]);
+  });
+
+  it('accepts 29 February as a birthday', () => {
+    expect(matcher({ birthday: '0229' }).matches('13802290000')).toBe(true);
+  });
+});

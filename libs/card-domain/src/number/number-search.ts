@@ -1,0 +1,74 @@
+import type { FieldViolation } from '../shared/domain-error';
+import { isCalendarDate } from '../shared/time';
+import { hasTailShape, type TailShape } from './number-shapes';
+
+/** Shapes a search may ask for by name, matched on the last four digits. ASCENDING is ABCD. */
+export const SEARCH_SHAPES = ['AAAA', 'AABB', 'ABAB', 'ABCD', 'ASCENDING'] as const;
+
+/** A special-number request: what the number must look like (docs/numbers.md, "Choosing"). */
+export interface NumberSearchCriteria {
+  /** A glob of digits, `*` and `?`, or a shape name. */
+  readonly pattern?: string;
+  /** Digits the number must not contain. */
+  readonly exclude?: string;
+  /** MMDD, found within the last eight digits. */
+  readonly birthday?: string;
+}
+
+export interface CompiledNumberSearch {
+  matches(msisdn: string): boolean;
+  /** Digits every match starts with (narrows the scan by the number's index); '' when none. */
+  readonly literalHead: string;
+  /** Digits every match ends with (narrows the scan by the reversed number's index); '' when none. */
+  readonly literalTail: string;
+}
+
+const GLOB = /^[0-9*?]{1,22}$/;
+
+/** Turns the criteria into a matcher, or names what is wrong with them. */
+export function compileNumberSearch(criteria: NumberSearchCriteria): { ok: true; search: CompiledNumberSearch } | { ok: false; violations: FieldViolation[] } {
+  const violations: FieldViolation[] = [];
+  const checks: ((msisdn: string) => boolean)[] = [];
+  let literalHead = '';
+  let literalTail = '';
+
+  const pattern = criteria.pattern?.trim();
+  if (pattern !== undefined && pattern !== '') {
+    const shape = pattern.toUpperCase();
+    if ((SEARCH_SHAPES as readonly string[]).includes(shape)) {
+      const tailShape: TailShape = shape === 'ASCENDING' ? 'ABCD' : (shape as TailShape);
+      checks.push((m) => hasTailShape(m, tailShape));
+    } else if (!GLOB.test(pattern) || !/\d/.test(pattern)) {
+      violations.push({
+        field: 'pattern',
+        reason: `must be digits with * (any digits) and ? (one digit), e.g. *8888 or 138*1234*, or a shape: ${SEARCH_SHAPES.join(', ')}`,
+      });
+    } else if (pattern.replace(/\*/g, '').length > 11) {
+      violations.push({ field: 'pattern', reason: 'asks for more than the 11 digits a number has' });
+    } else {
+      const regex = new RegExp(`^${pattern.replace(/\*+/g, '\\d*').replace(/\?/g, '\\d')}$`);
+      checks.push((m) => regex.test(m));
+      literalHead = /^\d*/.exec(pattern)![0];
+      literalTail = /\d*$/.exec(pattern)![0];
+      if (!/[*?]/.test(pattern)) literalTail = literalHead;
+    }
+  }
+
+  const exclude = criteria.exclude?.trim();
+  if (exclude !== undefined && exclude !== '') {
+    if (!/^\d{1,10}$/.test(exclude)) violations.push({ field: 'exclude', reason: 'must be the digits to leave out, e.g. 4 or 47' });
+    else checks.push((m) => ![...exclude].some((d) => m.includes(d)));
+  }
+
+  const birthday = criteria.birthday?.trim();
+  if (birthday !== undefined && birthday !== '') {
+    const match = /^(\d{2})(\d{2})$/.exec(birthday);
+    // 2000 is a leap year: 0229 is a birthday too.
+    if (!match || !isCalendarDate(2000, Number(match[1]), Number(match[2]))) {
+      violations.push({ field: 'birthday', reason: 'must be a day of the year as MMDD, e.g. 0815' });
+    } else checks.push((m) => m.slice(3).includes(birthday));
+  }
+
+  if (violations.length > 0) return { ok: false, violations };
+  return { ok: true, search: { matches: (m) => checks.every((check) => check(m)), literalHead, literalTail } };
+}
