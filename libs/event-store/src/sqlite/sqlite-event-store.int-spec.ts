@@ -49,15 +49,16 @@ describe('SqliteEventStore', () => {
     expect(next.position).toEqual({ commit: written.position.commit + 1n, prepare: written.position.commit + 1n });
   });
 
-  it('creates the schema with user_version 1 and runs with WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {
+  it('creates the schema with user_version 2 and runs with WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {
     const file = newFile();
     open(file);
     const db = new Database(file, { readonly: true });
     try {
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-      expect(tables).toEqual(expect.arrayContaining(['events', 'streams']));
+      expect(tables).toContain('events');
+      expect(tables).not.toContain('streams');
     } finally {
       db.close();
     }
@@ -66,6 +67,33 @@ describe('SqliteEventStore', () => {
     expect(Number(store.db.pragma('synchronous', { simple: true }))).toBe(2);
     expect(Number(store.db.pragma('foreign_keys', { simple: true }))).toBe(1);
     expect(Number(store.db.pragma('busy_timeout', { simple: true }))).toBe(5000);
+  });
+
+  it('upgrades a version 1 file (with its streams table) in place, keeping every event and the revisions', async () => {
+    const file = newFile();
+    const first = SqliteEventStore.open(file);
+    const streamId = newStreamId();
+    await first.appendToStream(streamId, someEvents(2), { expectedRevision: 'no_stream' });
+    await first.close();
+    // Make it a version 1 file, as a build of before had written it.
+    const db = new Database(file);
+    db.exec('CREATE TABLE streams (stream_id TEXT PRIMARY KEY, revision INTEGER NOT NULL)');
+    db.prepare('INSERT INTO streams VALUES (?, 1)').run(streamId);
+    db.pragma('user_version = 1');
+    db.close();
+
+    const reader = open(file, { readonly: true });
+    expect(await reader.readStream(streamId)).toHaveLength(2);
+    const upgraded = open(file);
+    await expect(upgraded.appendToStream(streamId, someEvents(1), { expectedRevision: 0n })).rejects.toBeInstanceOf(StreamRevisionConflictError);
+    await expect(upgraded.appendToStream(streamId, someEvents(1), { expectedRevision: 1n })).resolves.toMatchObject({ nextExpectedRevision: 2n });
+    const check = new Database(file, { readonly: true });
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(2);
+      expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'streams'").all()).toEqual([]);
+    } finally {
+      check.close();
+    }
   });
 
   it('refuses a file with a schema version it does not know', () => {
@@ -218,7 +246,6 @@ describe('SqliteEventStore', () => {
         db.prepare(
           'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, 0, ?, ?, ?, ?)',
         ).run(legacy.id, streamId, legacy.type, JSON.stringify(legacy.data), JSON.stringify(legacy.metadata), new Date().toISOString());
-        db.prepare('INSERT INTO streams (stream_id, revision) VALUES (?, 0)').run(streamId);
       } finally {
         db.close();
       }
@@ -316,4 +343,69 @@ describe('SqliteEventStore', () => {
     await store.close();
     expect(await pending).toEqual({ done: true, value: undefined });
   });
+
+  describe('group commit', () => {
+    it('writes concurrent appends together: every one acknowledged, each readable by another connection once it is', async () => {
+      const file = newFile();
+      const store = open(file);
+      const reader = open(file);
+      const streams = Array.from({ length: 32 }, () => newStreamId());
+      const acknowledged = await Promise.all(
+        streams.map(async (streamId) => {
+          const result = await store.appendToStream(streamId, someEvents(1), { expectedRevision: 'no_stream' });
+          // Durable before acknowledged: another connection on the file sees it the moment the promise resolves.
+          expect(await reader.readStream(streamId)).toHaveLength(1);
+          return result;
+        }),
+      );
+      const positions = acknowledged.map((r) => r.position.commit).sort((a, b) => (a < b ? -1 : 1));
+      expect(positions).toEqual(Array.from({ length: 32 }, (_, i) => BigInt(i + 1)));
+      expect(acknowledged.every((r) => r.nextExpectedRevision === 0n)).toBe(true);
+    });
+
+    it('refuses only the append whose expectation fails; the others of the same commit are written', async () => {
+      const store = open(newFile());
+      const taken = newStreamId();
+      await store.appendToStream(taken, someEvents(1), { expectedRevision: 'no_stream' });
+      const others = [newStreamId(), newStreamId()];
+      const outcomes = await Promise.allSettled([
+        store.appendToStream(others[0], someEvents(2), { expectedRevision: 'no_stream' }),
+        store.appendToStream(taken, someEvents(1), { expectedRevision: 'no_stream' }),
+        store.appendToStream(others[1], someEvents(1), { expectedRevision: 'no_stream' }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(StreamRevisionConflictError);
+      expect(await store.readStream(taken)).toHaveLength(1);
+      expect(await store.readStream(others[0])).toHaveLength(2);
+      expect(await store.readStream(others[1])).toHaveLength(1);
+      // The refused append left no gap in the log.
+      const all = await store.readAll();
+      expect(all.map((e) => e.position.commit)).toEqual([1n, 2n, 3n, 4n]);
+    });
+
+    it('applies appends to one stream in the order they were made, within one commit', async () => {
+      const store = open(newFile());
+      const streamId = newStreamId();
+      const [first, second] = await Promise.all([
+        store.appendToStream(streamId, someEvents(1), { expectedRevision: 'no_stream' }),
+        store.appendToStream(streamId, someEvents(1), { expectedRevision: 0n }),
+      ]);
+      expect([first.nextExpectedRevision, second.nextExpectedRevision]).toEqual([0n, 1n]);
+      const chain = await store.readStream(streamId);
+      expect(verifyChain(chain)).toMatchObject({ ok: true, eventsChecked: 2 });
+    });
+
+    it('writes the appends still queued when the store is closed, and refuses new ones after', async () => {
+      const file = newFile();
+      const store = SqliteEventStore.open(file);
+      const streamId = newStreamId();
+      const queued = store.appendToStream(streamId, someEvents(3), { expectedRevision: 'no_stream' });
+      await store.close();
+      await expect(queued).resolves.toMatchObject({ nextExpectedRevision: 2n });
+      await expect(store.appendToStream(newStreamId(), someEvents(1))).rejects.toBeInstanceOf(EventStoreUnavailableError);
+      const reopened = open(file);
+      expect(await reopened.readStream(streamId)).toHaveLength(3);
+    });
+  });
 });
+

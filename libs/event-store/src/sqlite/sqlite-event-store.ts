@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuplicateEventIdError, StreamRevisionConflictError } from '../errors';
+import { DuplicateEventIdError, EventStoreUnavailableError, StreamRevisionConflictError } from '../errors';
 import type {
   AllSubscription,
   AppendResult,
@@ -33,6 +33,8 @@ export interface SqliteEventStoreOptions {
 const DEFAULT_POLL_INTERVAL_MS = 200;
 const DEFAULT_READ_ALL_MAX_COUNT = 1000;
 const SUBSCRIPTION_PAGE_SIZE = 500;
+/** At most this many appends share one transaction (and one fsync); more wait for the next. */
+const MAX_APPENDS_PER_COMMIT = 512;
 const APPENDED = 'appended';
 /** Position reported by an empty append to a stream that does not exist: nothing was written anywhere. */
 const NO_POSITION: Position = { commit: 0n, prepare: 0n };
@@ -48,6 +50,17 @@ interface EventRow {
   recorded_at: string;
 }
 
+/** An append waiting for the next group commit. */
+interface QueuedAppend {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type AppendOutcome = { readonly result: AppendResult; readonly wrote: boolean } | { readonly error: unknown };
+
 interface StoredPlace {
   stream_id: string;
   revision: bigint;
@@ -61,6 +74,12 @@ const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, data, meta
  * (commit = prepare). Several processes may share the file: appends serialise on SQLite's write lock
  * (BEGIN IMMEDIATE + busy_timeout), and subscriptions poll for appends made by other processes.
  * Each append chains its events (metadata `prevHash`/`hash`, integrity/hash-chain.ts) inside its transaction.
+ *
+ * Group commit: appends that arrive while the event loop is busy (concurrent requests, concurrent writers) are
+ * queued and written together at the next turn, in one transaction with one fsync (synchronous=FULL), each inside
+ * its own savepoint so that one refused append (a revision conflict) changes nothing for the others. Every append is
+ * resolved only after the COMMIT that holds it returned: nothing is acknowledged before it is durable. A single
+ * writer waiting for each append pays one extra turn of the event loop.
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
@@ -70,16 +89,17 @@ export class SqliteEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private closed = false;
 
-  private readonly selectStreamRevision: Database.Statement<[string], bigint>;
+  private readonly selectStreamRevision: Database.Statement<[string], bigint | null>;
   private readonly selectPlaceOfEvent: Database.Statement<[string], StoredPlace>;
   private readonly selectPositionAtRevision: Database.Statement<[string, bigint], bigint>;
   private readonly selectHashAtRevision: Database.Statement<[string, bigint], unknown>;
   private readonly insertEvent: Database.Statement<[string, string, bigint, string, string, string, string]>;
-  private readonly upsertStreamRevision: Database.Statement<[string, bigint]>;
   private readonly selectStreamWindow: Database.Statement<[string, bigint, bigint], EventRow>;
   private readonly selectEventsAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectHeadPosition: Database.Statement<[], bigint | null>;
-  private readonly appendInTransaction: (streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) => { result: AppendResult; wrote: boolean };
+  private readonly appendBatchInTransaction: (batch: readonly QueuedAppend[]) => AppendOutcome[];
+  private queue: QueuedAppend[] = [];
+  private flushScheduled = false;
 
   /**
    * Opens (and if needed creates, with its parent directories) the store at `filePath`.
@@ -110,7 +130,8 @@ export class SqliteEventStore implements EventStore {
   ) {
     this.pollIntervalMs = pollIntervalMs;
     this.appended.setMaxListeners(0);
-    this.selectStreamRevision = db.prepare<[string], bigint>('SELECT revision FROM streams WHERE stream_id = ?').pluck();
+    // max() over the (stream_id, revision) index: one seek to the stream's last entry.
+    this.selectStreamRevision = db.prepare<[string], bigint | null>('SELECT max(revision) FROM events WHERE stream_id = ?').pluck();
     this.selectPlaceOfEvent = db.prepare<[string], StoredPlace>('SELECT stream_id, revision, position FROM events WHERE event_id = ?');
     this.selectPositionAtRevision = db
       .prepare<[string, bigint], bigint>('SELECT position FROM events WHERE stream_id = ? AND revision = ?')
@@ -121,20 +142,27 @@ export class SqliteEventStore implements EventStore {
     this.insertEvent = db.prepare(
       'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.upsertStreamRevision = db.prepare(
-      'INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision',
-    );
     this.selectStreamWindow = db.prepare(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision BETWEEN ? AND ? ORDER BY revision`,
     );
     this.selectEventsAfter = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`);
     this.selectHeadPosition = db.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck();
 
-    const append = db.transaction((streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
+    // Called inside the batch's transaction, a transaction function runs in a savepoint: rolled back alone on a throw.
+    const appendOne = db.transaction((streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
       this.appendWithinTransaction(streamId, events, expected),
     );
+    const appendBatch = db.transaction((batch: readonly QueuedAppend[]): AppendOutcome[] =>
+      batch.map((item) => {
+        try {
+          return appendOne(item.streamId, item.events, item.expected);
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
     // IMMEDIATE takes the write lock before reading the stream's revision, so two processes cannot both pass the check.
-    this.appendInTransaction = (streamId, events, expected) => append.immediate(streamId, events, expected);
+    this.appendBatchInTransaction = (batch) => appendBatch.immediate(batch);
   }
 
   async appendToStream(
@@ -144,11 +172,40 @@ export class SqliteEventStore implements EventStore {
   ): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
     const normalised = normaliseEventsToAppend(streamId, events);
-    const { result, wrote } = withSqliteFailuresMapped('append', this.filePath, () =>
-      this.appendInTransaction(streamId, normalised, expected),
-    );
-    if (wrote) this.appended.emit(APPENDED);
-    return result;
+    if (this.closed) throw new EventStoreUnavailableError(`SQLite event store (${this.filePath}) cannot append now: the store is closed`);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ streamId, events: normalised, expected, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Writes the queued appends: one transaction, one fsync; each settled once the COMMIT returned. */
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_APPENDS_PER_COMMIT);
+      let outcomes: AppendOutcome[];
+      try {
+        outcomes = withSqliteFailuresMapped('append', this.filePath, () => this.appendBatchInTransaction(batch));
+      } catch (error) {
+        // The COMMIT (or BEGIN) failed: nothing of the batch was written.
+        for (const item of batch) item.reject(error);
+        continue;
+      }
+      let wrote = false;
+      outcomes.forEach((outcome, index) => {
+        if ('error' in outcome) {
+          batch[index].reject(mapAppendError(this.filePath, outcome.error));
+        } else {
+          wrote ||= outcome.wrote;
+          batch[index].resolve(outcome.result);
+        }
+      });
+      if (wrote) this.appended.emit(APPENDED);
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -200,6 +257,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Appends already accepted are written before the file closes.
+    this.flush();
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.appended.removeAllListeners();
@@ -218,7 +277,7 @@ export class SqliteEventStore implements EventStore {
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): { result: AppendResult; wrote: boolean } {
-    const current: CurrentRevision = this.selectStreamRevision.get(streamId);
+    const current: CurrentRevision = this.selectStreamRevision.get(streamId) ?? undefined;
     const holds = expectationHolds(expected, current);
 
     if (events.length === 0) {
@@ -265,7 +324,6 @@ export class SqliteEventStore implements EventStore {
       );
       position = BigInt(inserted.lastInsertRowid);
     }
-    this.upsertStreamRevision.run(streamId, revision);
     return { result: { nextExpectedRevision: revision, position: sqlitePosition(position) }, wrote: true };
   }
 
@@ -293,6 +351,17 @@ export class SqliteEventStore implements EventStore {
     if (current === undefined) return { nextExpectedRevision: NO_STREAM_REVISION, position: NO_POSITION };
     const position = this.selectPositionAtRevision.get(streamId, current);
     return { nextExpectedRevision: current, position: position === undefined ? NO_POSITION : sqlitePosition(position) };
+  }
+}
+
+/** One append's own failure inside a batch: "cannot write now" becomes EventStoreUnavailableError, the rest as thrown. */
+function mapAppendError(file: string, error: unknown): unknown {
+  try {
+    return withSqliteFailuresMapped('append', file, () => {
+      throw error;
+    });
+  } catch (mapped) {
+    return mapped;
   }
 }
 
