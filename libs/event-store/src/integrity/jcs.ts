@@ -16,20 +16,41 @@
  */
 export function canonicalize(value: unknown): string {
   const parts: string[] = [];
-  write(value, parts, new Set<object>(), '$');
+  write(value, parts, new Set<object>(), ROOT);
   return parts.join('');
 }
 
+/**
+ * Where a value sits, for error messages only: a chain of steps, turned into `$.a.b[2]` when something is wrong
+ * (building that text for every member of every event would cost more than the canonicalisation itself).
+ */
+interface Path {
+  readonly parent: Path | null;
+  /** A member name, or an array index. */
+  readonly key: string | number;
+}
+const ROOT: Path = { parent: null, key: '$' };
+const at = (parent: Path, key: string | number): Path => ({ parent, key });
+function pathText(path: Path): string {
+  const steps: string[] = [];
+  for (let p: Path | null = path; p !== null; p = p.parent) {
+    steps.push(p.parent === null ? String(p.key) : typeof p.key === 'number' ? `[${p.key}]` : `.${p.key}`);
+  }
+  return steps.reverse().join('');
+}
+
+/** Any surrogate half: only strings holding one need the exact (slower) check for a lone one. */
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 /** A surrogate half that is not part of a pair. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function write(value: unknown, out: string[], ancestors: Set<object>, path: string): void {
+function write(value: unknown, out: string[], ancestors: Set<object>, path: Path): void {
   switch (typeof value) {
     case 'string':
-      out.push(serialiseString(value, path));
+      out.push(serialiseString(value, path, ''));
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalize: ${path} is ${String(value)}, which JSON cannot hold`);
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalize: ${pathText(path)} is ${String(value)}, which JSON cannot hold`);
       // JSON.stringify(-0) is "0", as RFC 8785 §3.2.2.3 requires.
       out.push(JSON.stringify(value));
       return;
@@ -45,43 +66,44 @@ function write(value: unknown, out: string[], ancestors: Set<object>, path: stri
       return;
     default:
       // undefined, bigint, function, symbol
-      throw new TypeError(`canonicalize: ${path} is a ${typeof value}, which JSON cannot hold`);
+      throw new TypeError(`canonicalize: ${pathText(path)} is a ${typeof value}, which JSON cannot hold`);
   }
 }
 
-function writeContainer(value: object, out: string[], ancestors: Set<object>, path: string): void {
-  if (ancestors.has(value)) throw new TypeError(`canonicalize: ${path} refers back to itself`);
+function writeContainer(value: object, out: string[], ancestors: Set<object>, path: Path): void {
+  if (ancestors.has(value)) throw new TypeError(`canonicalize: ${pathText(path)} refers back to itself`);
   ancestors.add(value);
   if (Array.isArray(value)) {
     out.push('[');
-    value.forEach((item, index) => {
+    for (let index = 0; index < value.length; index++) {
       if (index > 0) out.push(',');
-      write(item, out, ancestors, `${path}[${index}]`);
-    });
+      write(value[index], out, ancestors, at(path, index));
+    }
     out.push(']');
   } else {
     if (!isPlainObject(value)) {
       const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      throw new TypeError(`canonicalize: ${path} is a ${kind}, not a plain JSON object`);
+      throw new TypeError(`canonicalize: ${pathText(path)} is a ${kind}, not a plain JSON object`);
     }
     const record = value as Record<string, unknown>;
     const names = Object.keys(record)
       .filter((name) => record[name] !== undefined)
       .sort(compareUtf16);
     out.push('{');
-    names.forEach((name, index) => {
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index];
       if (index > 0) out.push(',');
-      out.push(serialiseString(name, `${path} (a member name)`), ':');
-      write(record[name], out, ancestors, `${path}.${name}`);
-    });
+      out.push(serialiseString(name, path, ' (a member name)'), ':');
+      write(record[name], out, ancestors, at(path, name));
+    }
     out.push('}');
   }
   ancestors.delete(value);
 }
 
-function serialiseString(value: string, path: string): string {
-  if (LONE_SURROGATE.test(value)) {
-    throw new TypeError(`canonicalize: ${path} holds a lone surrogate, which is not valid Unicode`);
+function serialiseString(value: string, path: Path, what: string): string {
+  if (ANY_SURROGATE.test(value) && LONE_SURROGATE.test(value)) {
+    throw new TypeError(`canonicalize: ${pathText(path)}${what} holds a lone surrogate, which is not valid Unicode`);
   }
   // For well-formed strings, JSON.stringify escapes exactly as RFC 8785 §3.2.2.2 prescribes.
   return JSON.stringify(value);
