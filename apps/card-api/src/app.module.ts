@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import { CardApplicationModule } from '@cards/application';
 import { ImportsModule } from './imports/imports.module';
 import { NumbersModule } from './numbers/numbers.module';
+import { CasesModule } from './cases/cases.module';
 import { MasterKeyRotationsModule } from './admin/master-key-rotations/master-key-rotations.module';
 import { AuditIntegrityModule } from './audit/integrity/audit-integrity.module';
 import { AuditExportModule } from './audit/export/audit-export.module';
@@ -59,6 +60,7 @@ export class AppModule {
         CardApplicationModule,
         ImportsModule,
         NumbersModule,
+        CasesModule,
         MasterKeyRotationsModule,
         AuditIntegrityModule,
         AuditExportModule,

@@ -20,6 +20,7 @@ describe('development tokens printed at start-up', () => {
     const tokens = await developmentTokens(config, NOW);
     expect(tokens.map((t) => [t.role, t.subject])).toEqual([
       ['issuer', 'dev-issuer'],
+      ['supervisor', 'dev-supervisor'],
       ['agent', 'dev-agent'],
       ['analyst', 'dev-analyst'],
       ['auditor', 'dev-auditor'],

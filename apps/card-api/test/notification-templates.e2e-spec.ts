@@ -25,6 +25,9 @@ describe('notification templates: list and preview', () => {
       'card-suspended',
       'card-cancelled',
       'security-alert-wrong-cvv',
+      'case-received',
+      'case-waiting-customer',
+      'case-resolved',
     ]);
     expect(res.body.items[0]).toEqual({
       templateId: 'activation-confirmation',

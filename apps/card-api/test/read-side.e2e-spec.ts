@@ -99,7 +99,7 @@ describe('read side: card search, customer cards and projections over HTTP', () 
     await t.http().get('/v1/cards').query({ minPosition: position, limit: 1 }).expect(200);
     const res = await t.http().get('/v1/projections').expect(200);
     const names = res.body.items.map((p: { name: string }) => p.name);
-    expect(names).toEqual(['cards', 'disputes', 'verification-failures', 'customers', 'personal-data-access', 'audit-heads', 'reviews', 'notifications', 'numbers']);
+    expect(names).toEqual(['cards', 'disputes', 'verification-failures', 'customers', 'personal-data-access', 'audit-heads', 'reviews', 'notifications', 'numbers', 'cases']);
     const cards = res.body.items.find((p: { name: string }) => p.name === 'cards');
     expect(cards).toMatchObject({ state: 'live', error: null, lagCapped: false });
     expect(BigInt(cards.checkpoint) >= BigInt(position)).toBe(true);

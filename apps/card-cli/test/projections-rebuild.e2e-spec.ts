@@ -33,6 +33,7 @@ describe('card-cli projections rebuild, against the running service', () => {
       expect.stringMatching(/^reviews: rebuilt \d+ events/),
       expect.stringMatching(/^notifications: rebuilt \d+ events/),
       expect.stringMatching(/^numbers: rebuilt \d+ events/),
+      expect.stringMatching(/^cases: rebuilt \d+ events/),
     ]);
     expect(progress.text).toMatch(/events\/s/);
     const after = (await t.http().get('/v1/cards').query({ limit: 200, minPosition: head })).body.items;

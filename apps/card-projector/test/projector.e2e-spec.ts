@@ -42,6 +42,7 @@ describe('card-projector runs the projections apart from card-api', () => {
       ['reviews', true],
       ['notifications', true],
       ['numbers', true],
+      ['cases', true],
     ]);
     const theirs = (await api.http().get('/v1/projections').expect(200)).body.items;
     expect(theirs.every((p: { runsHere: boolean }) => !p.runsHere)).toBe(true);

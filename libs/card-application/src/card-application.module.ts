@@ -43,6 +43,22 @@ import {
   ReleaseNumberReservationHandler,
   ReserveNumberHandler,
 } from './numbers';
+import {
+  AnswerCaseSurveyHandler,
+  AssignCaseHandler,
+  CaseCommandExecutor,
+  CaseRouter,
+  CasesReporting,
+  CaseWorkloadHandler,
+  ChangeCaseStatusHandler,
+  CommentOnCaseHandler,
+  CorrectCaseCategoryHandler,
+  GetCaseHandler,
+  ListCasesHandler,
+  OpenCaseHandler,
+  ReopenCaseHandler,
+  ResolveCaseHandler,
+} from './cases';
 
 /**
  * Command and query handlers. The ports they need (EVENT_STORE, CLOCK, CARD_POLICY, PanFingerprinter,
@@ -95,7 +111,21 @@ import {
     ReleaseNumberReservationHandler,
     NumberSelection,
     NumberInventoryReporting,
+    CaseRouter,
+    CaseCommandExecutor,
+    OpenCaseHandler,
+    AssignCaseHandler,
+    CommentOnCaseHandler,
+    ChangeCaseStatusHandler,
+    ResolveCaseHandler,
+    ReopenCaseHandler,
+    CorrectCaseCategoryHandler,
+    AnswerCaseSurveyHandler,
+    GetCaseHandler,
+    ListCasesHandler,
+    CaseWorkloadHandler,
+    CasesReporting,
   ],
-  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog, AuditHistory, NumberImports, NumberSelection, NumberInventoryReporting],
+  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog, AuditHistory, NumberImports, NumberSelection, NumberInventoryReporting, CasesReporting],
 })
 export class CardApplicationModule {}

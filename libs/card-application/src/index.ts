@@ -55,6 +55,7 @@ export * from './audit/verification/audit-verifications';
 export * from './reviews/reviews.projection';
 export * from './notifications/notifications.projection';
 export * from './numbers';
+export * from './cases';
 export * from './notifications/card-notifications.query';
 export * from './reviews/reviews';
 export * from './reviews/identity-correction';

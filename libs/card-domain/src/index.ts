@@ -10,4 +10,5 @@ export * from './card/lifecycle';
 export * from './card/lifecycle-doc';
 export * from './notification/notification.types';
 export * from './number';
+export * from './case';
 export * from './values';

@@ -63,6 +63,15 @@ export const NOTIFICATION_CATALOG: readonly NotificationTemplateEntry[] = [
   entry('security-alert-wrong-cvv', 'SECURITY', ['ActivationAttemptFailed'], 'Security alert: someone tried to activate the card with a wrong CVV2', {
     when: 'data.reason is CVV_MISMATCH',
   }),
+  entry('case-received', 'TRANSACTIONAL', ['CaseOpened'], 'A customer service case was opened for the customer: its number, and that it is being handled', {
+    when: 'the case has a customer',
+  }),
+  entry('case-waiting-customer', 'TRANSACTIONAL', ['CaseStatusChanged'], 'A customer service case needs the customer\'s input', {
+    when: 'data.to is WAITING_CUSTOMER and the case has a customer',
+  }),
+  entry('case-resolved', 'TRANSACTIONAL', ['CaseResolved'], 'A customer service case was resolved (the e-mail asks for a satisfaction score)', {
+    when: 'the case has a customer',
+  }),
 ];
 
 export function catalogEntry(templateId: string): NotificationTemplateEntry | undefined {

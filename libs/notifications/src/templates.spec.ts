@@ -100,6 +100,9 @@ describe('the shipped templates', () => {
       'card-suspended',
       'card-cancelled',
       'security-alert-wrong-cvv',
+      'case-received',
+      'case-waiting-customer',
+      'case-resolved',
     ]);
   });
 

@@ -17,6 +17,7 @@ export const TEMPLATE_VARIABLES = {
   reason: 'The dispute reason, as a label in the notice\'s language: 未认出这次激活 / unrecognised activation',
   outcome: 'The outcome of a dispute in the notice\'s language: 成立 / upheld',
   attemptsLeft: 'Activation attempts left before the card is suspended: 2',
+  caseNumber: 'The number of the customer service case the notice is about: CS-1A2B3C4D',
 } as const;
 
 export type TemplateVariable = keyof typeof TEMPLATE_VARIABLES;
@@ -84,6 +85,8 @@ export interface NoticeFacts {
   readonly reasonCode?: string;
   readonly outcomeCode?: string;
   readonly attemptsLeft?: number;
+  /** A customer service case's number, e.g. CS-1A2B3C4D. */
+  readonly caseNumber?: string;
 }
 
 /** The template values for some facts in one language: masked, labelled and formatted. */
@@ -101,6 +104,7 @@ export function templateValues(facts: NoticeFacts, locale: NoticeLocale): Templa
   if (facts.reasonCode !== undefined) values.reason = REASON_LABELS[facts.reasonCode]?.[locale] ?? DEFAULT_REASON[locale];
   if (facts.outcomeCode !== undefined) values.outcome = OUTCOME_LABELS[facts.outcomeCode]?.[locale] ?? DEFAULT_REASON[locale];
   if (facts.attemptsLeft !== undefined) values.attemptsLeft = String(facts.attemptsLeft);
+  if (facts.caseNumber !== undefined) values.caseNumber = /^CS-[0-9A-F]{8}$/.test(facts.caseNumber) ? facts.caseNumber : 'CS-????????';
   return values;
 }
 
@@ -118,4 +122,5 @@ export const SAMPLE_FACTS: NoticeFacts = {
   reasonCode: 'UNRECOGNIZED_ACTIVATION',
   outcomeCode: 'UPHELD',
   attemptsLeft: 2,
+  caseNumber: 'CS-0B8C7A1E',
 };

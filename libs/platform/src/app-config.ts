@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_MAX_SIMS_PER_ID, parseNumberSettings, parseStuckCardSlas, type NumberSettings, type StuckCardSlas } from '@cards/application';
+import { parseCaseSettings, type CaseSettings } from '@cards/application';
 import {
   parseNotificationChannelsConfig,
   parseNotificationReactorConfig,
@@ -38,6 +39,8 @@ export interface AppConfig {
   readonly maxSimsPerId: number;
   /** SIM numbers: reservations per customer, quarantine days, tier rules (NUMBER_*; docs/numbers.md). */
   readonly numbers: NumberSettings;
+  /** Customer service cases: reopen days, service levels, classification and routing rules (CASE_*; docs/cases.md). */
+  readonly cases: CaseSettings;
   /** Run the projectors inside card-api (the embedded default) or leave them to card-projector. */
   readonly projectionsInProcess: boolean;
   /** How long a query with `minPosition` waits for the read models before answering 503. */
@@ -119,6 +122,7 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
   const identity = parseIdentityConfig(value, production, problems);
   const maxSimsPerId = parseMaxSimsPerId(value('MAX_SIMS_PER_ID'), problems);
   const numbers = parseNumberSettings(value, problems);
+  const cases = parseCaseSettings(value, problems);
 
   const inProcess = (value('PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(inProcess)) problems.push('PROJECTIONS_IN_PROCESS must be "true" or "false"');
@@ -188,6 +192,7 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
     identity,
     maxSimsPerId,
     numbers,
+    cases,
     projectionsInProcess: inProcess !== 'false',
     readYourWritesTimeoutMs,
     stuckCardSlas: stuck.slas,

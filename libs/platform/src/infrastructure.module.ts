@@ -13,6 +13,9 @@ import {
   notificationsProjection,
   numbersProjection,
   NUMBER_SETTINGS,
+  CASE_SETTINGS,
+  CASE_SERVICE_LEVEL_LOOP,
+  casesProjection,
   CARD_POLICY,
   CLOCK,
   customersProjection,
@@ -106,6 +109,8 @@ export class InfrastructureModule implements OnApplicationShutdown {
         },
         { provide: MAX_SIMS_PER_ID, useValue: config.maxSimsPerId },
         { provide: NUMBER_SETTINGS, useValue: config.numbers },
+        { provide: CASE_SETTINGS, useValue: config.cases },
+        { provide: CASE_SERVICE_LEVEL_LOOP, useValue: config.projectionsInProcess },
         { provide: IDENTITY_PROVIDER, useFactory: () => identityProviderFor(config.identity.provider) },
         { provide: PanFingerprinter, useValue: new PanFingerprinter(config.keys.panFingerprintKey) },
         { provide: CARD_VERIFICATION, useValue: new VisaCvvCardVerification(config.keys.cardCvk) },
@@ -133,10 +138,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
             reviewsProjection,
             notificationsProjection,
             numbersProjection,
+            casesProjection,
           ],
         },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, MAX_SIMS_PER_ID, NUMBER_SETTINGS, IDENTITY_PROVIDER, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS, AUDIT_KEYS, AUDIT_PUBLIC_KEYS, AUDIT_CHECKPOINT_SETTINGS],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, MAX_SIMS_PER_ID, NUMBER_SETTINGS, CASE_SETTINGS, CASE_SERVICE_LEVEL_LOOP, IDENTITY_PROVIDER, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS, AUDIT_KEYS, AUDIT_PUBLIC_KEYS, AUDIT_CHECKPOINT_SETTINGS],
     };
   }
 

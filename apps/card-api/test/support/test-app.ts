@@ -13,7 +13,7 @@ import { loadAppConfig, type AppConfig } from '@cards/platform';
 
 /** The HS256 secret every test app verifies tokens with, unless the test configures another way. */
 export const TEST_JWT_SECRET = 'e2e-tests-only:0123456789abcdef0123456789abcdef';
-/** The subject of the default token, which holds all five roles. */
+/** The subject of the default token, which holds every role. */
 export const TEST_SUBJECT = 'e2e-tester';
 
 export interface TokenRequest {

@@ -27,3 +27,10 @@ export const numberStream = (msisdn: string): string => `number-${msisdn}`;
 export const numberBlockStream = (block: string): string => `number-block-${block}`;
 /** The reservations one customer holds, counted against NUMBER_MAX_RESERVATIONS_PER_CUSTOMER. */
 export const numberHoldsStream = (customerId: string): string => `number-holds-${customerId}`;
+/** One customer service case: opened, assigned, commented, resolved, surveyed (docs/cases.md). */
+export const caseStream = (caseId: string): string => `case-${caseId}`;
+/**
+ * The cases routed to one team's agents, in order (`CaseRoutedToAgent`): where round-robin carries on. Not `case-…`:
+ * projections read every `case-<id>` stream as a case.
+ */
+export const caseRoutingStream = (team: string): string => `routing-team-${team}`;

@@ -27,6 +27,8 @@ export interface NotificationFacts {
   readonly reasonCode?: string;
   readonly outcomeCode?: string;
   readonly attemptsLeft?: number;
+  /** The customer service case a notice is about ("CS-1A2B3C4D"): what the customer quotes when they call. */
+  readonly caseNumber?: string;
 }
 
 /** What every notification event carries, so that a projection never has to look elsewhere. */

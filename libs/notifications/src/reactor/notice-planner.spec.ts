@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@cards/event-store';
 import { parseQuietHours } from '../quiet-hours';
-import { notificationIdFor, planNotices, templatesFor, type CardFacts, type CustomerPreferences } from './notice-planner';
+import { notificationIdFor, planNotices, templatesFor, type CardFacts, type CaseFacts, type CustomerPreferences } from './notice-planner';
 
 const CARD: CardFacts = { cardId: 'card-1', customerId: 'cust-1', product: 'DEBIT', panLast4: '4321', disputeReasons: { 'd-1': 'FRAUD' } };
 const BOTH: CustomerPreferences = { customerId: 'cust-1', preferredChannels: ['SMS', 'EMAIL'], locale: 'zh-CN' };
@@ -98,5 +98,39 @@ describe('planning the notices of an event', () => {
   it('given an English-speaking customer, then the notices are in English; an unknown locale reads as zh-CN', () => {
     expect(planNotices({ event: event('CardActivated', {}), card: CARD, customer: { ...BOTH, locale: 'en' }, quietHours: QUIET, now: DAY })[0].locale).toBe('en');
     expect(planNotices({ event: event('CardActivated', {}), card: CARD, customer: { ...BOTH, locale: 'fr' }, quietHours: QUIET, now: DAY })[0].locale).toBe('zh-CN');
+  });
+});
+
+describe('customer service cases tell their customer (docs/cases.md)', () => {
+  const CASE: CaseFacts = { caseId: 'case-1', caseNumber: 'CS-0B8C7A1E', customerId: 'cust-1', cardId: null };
+  const caseEvent = (type: string, data: Record<string, unknown>): RecordedEvent => ({ ...event(type, data), streamId: 'case-case-1', id: `evt-case-${type}` });
+
+  it('given a case opened, waiting for the customer, or resolved, then its notice with the case number; nothing for other case events', () => {
+    expect(templatesFor(caseEvent('CaseOpened', { customerId: 'cust-1' })).map((t) => t.templateId)).toEqual(['case-received']);
+    expect(templatesFor(caseEvent('CaseStatusChanged', { customerId: 'cust-1', to: 'WAITING_CUSTOMER' })).map((t) => t.templateId)).toEqual(['case-waiting-customer']);
+    expect(templatesFor(caseEvent('CaseResolved', { customerId: 'cust-1' })).map((t) => t.templateId)).toEqual(['case-resolved']);
+    expect(templatesFor(caseEvent('CaseStatusChanged', { customerId: 'cust-1', to: 'IN_PROGRESS' }))).toEqual([]);
+    expect(templatesFor(caseEvent('CaseCommented', { customerId: 'cust-1' }))).toEqual([]);
+    expect(templatesFor(caseEvent('CaseEscalated', {}))).toEqual([]);
+  });
+
+  it('given a case on no customer, then nothing; given the same event types on another stream, then nothing', () => {
+    expect(templatesFor(caseEvent('CaseOpened', { customerId: null }))).toEqual([]);
+    expect(templatesFor(event('CaseResolved', { customerId: 'cust-1' }))).toEqual([]);
+  });
+
+  it('plans one notice per preferred channel carrying only the case number, on the card when the case is on one, waiting for the quiet hours', () => {
+    const plans = planNotices({ event: caseEvent('CaseResolved', { customerId: 'cust-1', resolvedAt: '2026-11-23T15:29:00.000Z' }), caseFacts: { ...CASE, cardId: 'card-1' }, customer: BOTH, quietHours: QUIET, now: NIGHT });
+    expect(plans.map((p) => [p.channel, p.templateId, p.kind, p.cardId, p.facts])).toEqual([
+      ['SMS', 'case-resolved', 'TRANSACTIONAL', 'card-1', { caseNumber: 'CS-0B8C7A1E' }],
+      ['EMAIL', 'case-resolved', 'TRANSACTIONAL', 'card-1', { caseNumber: 'CS-0B8C7A1E' }],
+    ]);
+    expect(plans[0].sendAt).toBe('2026-11-24T00:00:00.000Z');
+    expect(plans[0].notificationId).toBe(notificationIdFor('evt-case-CaseResolved', 'case-resolved', 'SMS'));
+    expect(planNotices({ event: caseEvent('CaseOpened', { customerId: 'cust-1' }), caseFacts: CASE, customer: BOTH, quietHours: QUIET, now: DAY })[0]).toMatchObject({ cardId: null, sendAt: DAY.toISOString() });
+  });
+
+  it('given neither a card nor a case, then nothing', () => {
+    expect(planNotices({ event: caseEvent('CaseOpened', { customerId: 'cust-1' }), customer: BOTH, quietHours: QUIET, now: DAY })).toEqual([]);
   });
 });

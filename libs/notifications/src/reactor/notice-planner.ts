@@ -8,7 +8,15 @@ import { sendTimeFor, type QuietHours } from '../quiet-hours';
 /** Only events of this shape send the template (the catalog's `when`, in code). */
 const CONDITIONS: Readonly<Record<string, (event: RecordedEvent) => boolean>> = {
   'security-alert-wrong-cvv': (event) => event.data.reason === 'CVV_MISMATCH',
+  // A case tells its customer; a case on no customer tells nobody.
+  'case-received': (event) => isCaseEvent(event) && typeof event.data.customerId === 'string',
+  'case-waiting-customer': (event) => isCaseEvent(event) && event.data.to === 'WAITING_CUSTOMER' && typeof event.data.customerId === 'string',
+  'case-resolved': (event) => isCaseEvent(event) && typeof event.data.customerId === 'string',
 };
+
+function isCaseEvent(event: Pick<RecordedEvent, 'streamId'>): boolean {
+  return typeof event.streamId === 'string' && event.streamId.startsWith('case-');
+}
 
 /** The catalog rows an event sends. */
 export function templatesFor(event: Pick<RecordedEvent, 'type' | 'data'>): NotificationTemplateEntry[] {
@@ -27,6 +35,15 @@ export interface CardFacts {
   readonly disputeReasons: Readonly<Record<string, string>>;
 }
 
+/** What a customer service case's stream says that a notice needs (its CaseOpened: ids and the number, no text). */
+export interface CaseFacts {
+  readonly caseId: string;
+  readonly caseNumber: string;
+  readonly customerId: string;
+  /** The card the case is on, if any: the notice shows on that card too. */
+  readonly cardId: string | null;
+}
+
 /** What the customer's record says that a notice needs (nothing personal). */
 export interface CustomerPreferences {
   readonly customerId: string;
@@ -37,7 +54,9 @@ export interface CustomerPreferences {
 
 export interface PlanInput {
   readonly event: RecordedEvent;
-  readonly card: CardFacts;
+  /** The card a card event is about; for a case event, the case instead (`caseFacts`). */
+  readonly card?: CardFacts;
+  readonly caseFacts?: CaseFacts;
   readonly customer: CustomerPreferences;
   readonly quietHours: QuietHours;
   readonly now: Date;
@@ -71,8 +90,11 @@ function factsOf(event: RecordedEvent, card: CardFacts): NotificationFacts {
  * prefers, each not before the end of the quiet hours where the customer is (unless it never waits).
  */
 export function planNotices(input: PlanInput): NotificationRequested['data'][] {
-  const { event, card, customer, quietHours, now } = input;
+  const { event, card, caseFacts, customer, quietHours, now } = input;
+  if (card === undefined && caseFacts === undefined) return [];
   const occurredAt = eventTime(event);
+  const cardId = card?.cardId ?? caseFacts?.cardId ?? null;
+  const facts: NotificationFacts = card !== undefined ? factsOf(event, card) : { caseNumber: caseFacts!.caseNumber };
   return templatesFor(event).flatMap((entry) => {
     const send = sendTimeFor(entry, now, { quietHours, ...(customer.timeZone !== undefined && { timeZone: customer.timeZone }) });
     return entry.channels
@@ -82,14 +104,14 @@ export function planNotices(input: PlanInput): NotificationRequested['data'][] {
         templateId: entry.templateId,
         channel,
         customerId: customer.customerId,
-        cardId: card.cardId,
+        cardId,
         kind: entry.kind,
         locale: localeOf(customer.locale),
         timeZone: send.timeZone,
         sourceEventId: event.id,
         sourceEventType: event.type,
         occurredAt,
-        facts: factsOf(event, card),
+        facts,
         requestedAt: now.toISOString(),
         sendAt: send.sendAt.toISOString(),
       }));

@@ -39,7 +39,7 @@ import { DEFAULT_QUIET_HOURS, type QuietHours } from '../quiet-hours';
 import { NotificationTemplates } from '../templates';
 import { templateValues, type NoticeFacts } from '../variables';
 import { abandoned, eventsAfterAttempt } from './delivery-policy';
-import { planNotices, templatesFor, type CardFacts } from './notice-planner';
+import { planNotices, templatesFor, type CardFacts, type CaseFacts } from './notice-planner';
 import { DEFAULT_REACTOR_CONFIG, type NotificationReactorConfig } from './reactor-config';
 
 /** The reactor's place in the log, kept in the read store beside the projections' checkpoints. */
@@ -184,25 +184,31 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
    * each notice's NotificationRequested has an id derived from the notice, so a repeat is an idempotent append.
    */
   async take(event: RecordedEvent): Promise<number> {
-    if (!event.streamId.startsWith('card-') || event.metadata.imported === true) return 0;
+    // Card events, and customer service cases' (docs/cases.md): both tell the customer they concern.
+    const onCard = event.streamId.startsWith('card-');
+    const onCase = event.streamId.startsWith('case-');
+    if ((!onCard && !onCase) || event.metadata.imported === true) return 0;
     if (templatesFor(event).length === 0) return 0;
     const now = this.clock.now();
     if (now.getTime() - event.recordedAt.getTime() > this.config.maxEventAgeMs) {
       this.logger.debug({ eventId: event.id, type: event.type }, 'No notice: the event is older than NOTIFY_MAX_EVENT_AGE_HOURS');
       return 0;
     }
-    const card = await this.cardFacts(event.streamId);
-    if (card === null) return 0;
-    const customer = await this.customer(card.customerId);
+    const card = onCard ? await this.cardFacts(event.streamId) : undefined;
+    const caseFacts = onCase ? await this.caseFacts(event.streamId) : undefined;
+    if (card === null || caseFacts === null) return 0;
+    const customerId = card?.customerId ?? caseFacts!.customerId;
+    const customer = await this.customer(customerId);
     if (!customer.exists || customer.personalDataErasedAt !== undefined) {
-      this.logger.log({ eventId: event.id, cardId: card.cardId }, 'No notice: the customer is unknown or their personal data was erased');
+      this.logger.log({ eventId: event.id, cardId: card?.cardId, caseId: caseFacts?.caseId }, 'No notice: the customer is unknown or their personal data was erased');
       return 0;
     }
     const plans = planNotices({
       event,
-      card,
+      ...(card !== undefined && { card }),
+      ...(caseFacts !== undefined && { caseFacts }),
       customer: {
-        customerId: card.customerId,
+        customerId,
         preferredChannels: customer.preferredChannels,
         locale: customer.locale,
         timeZone: customer.timeZone,
@@ -236,6 +242,19 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
       }
     }
     return { cardId: data.cardId, customerId: data.customerId, product: data.product, panLast4: data.panLast4, disputeReasons };
+  }
+
+  /** A case's number, customer and card, from its CaseOpened (plain fields; its texts stay encrypted, unread); null for a case on no customer. */
+  private async caseFacts(streamId: string): Promise<CaseFacts | null> {
+    const [opened] = await this.eventStore.readStream(streamId, { toRevision: 0n });
+    if (opened === undefined || opened.type !== 'CaseOpened' || typeof opened.data.customerId !== 'string') return null;
+    const data = opened.data;
+    return {
+      caseId: String(data.caseId),
+      caseNumber: String(data.caseNumber),
+      customerId: data.customerId as string,
+      cardId: typeof data.cardId === 'string' ? data.cardId : null,
+    };
   }
 
   private async customer(customerId: string): Promise<CustomerState> {

@@ -19,10 +19,11 @@ describe('docs/security.md', () => {
 
   it('shows every role against every endpoint', () => {
     const markdown = renderSecurityMarkdown();
-    expect(markdown).toContain('| Endpoint | What it does | issuer | agent | analyst | auditor | admin | Why |');
-    expect(markdown).toContain('| `GET /health` | Liveness | public | public | public | public | public | probes carry no token |');
-    expect(markdown).toContain('| `POST /v1/imports` | Import card histories (JSON Lines) |  |  |  |  | ✓ |  |');
-    expect(markdown).toContain('| `GET /v1/cards/:cardId` | One card, from its stream | ✓ | ✓ |  | ✓ |  |  |');
+    expect(markdown).toContain('| Endpoint | What it does | issuer | supervisor | agent | analyst | auditor | admin | Why |');
+    expect(markdown).toContain('| `GET /health` | Liveness | public | public | public | public | public | public | probes carry no token |');
+    expect(markdown).toContain('| `POST /v1/imports` | Import card histories (JSON Lines) |  |  |  |  |  | ✓ |  |');
+    expect(markdown).toContain('| `GET /v1/cards/:cardId` | One card, from its stream | ✓ |  | ✓ |  | ✓ |  |  |');
     expect(markdown).toContain('| `analyst` | lists and reports');
+    expect(markdown).toContain('| `POST /v1/cases/:caseId/assignment` | Assign a case: an agent takes one nobody holds; a supervisor assigns or reassigns any |  | ✓ | ✓ |');
   });
 });
