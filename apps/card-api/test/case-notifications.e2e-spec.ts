@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { ScriptedHttpServer } from '@cards/notifications/channels/testing/scripted-http-server';
 import { newDataDir, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { registerCustomer } from './support/lifecycle-steps';
@@ -87,3 +89,81 @@ describe('a case tells its customer, by the notification reactor, on their prefe
     expect(opened.caseNumber).toMatch(/^CS-[0-9A-F]{8}$/);
   });
 });
+
+/** The text of a quoted-printable MIME body, as the mail reader shows it. */
+function unquote(raw: string): string {
+  return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+describe('the survey link of a resolved case, answered by the customer without an account', () => {
+  const dataDir = newDataDir();
+  let t: TestApp;
+  let smtp: SMTPServer;
+  const mails: string[] = [];
+  const PAGE = 'https://bank.example/survey?token=';
+
+  beforeAll(async () => {
+    smtp = new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, _session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          mails.push(Buffer.concat(chunks).toString('utf8'));
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+    const port = (smtp as unknown as { server: { address(): AddressInfo } }).server.address().port;
+    t = await startTestApp(dataDir, {
+      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      SMTP_FROM: 'cards@bank.example',
+      NOTIFY_POLL_MS: '20',
+      NOTIFY_QUIET_HOURS: quietHoursAwayFromNow(),
+      CASE_SURVEY_PAGE_URL: PAGE,
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    removeDataDir(dataDir);
+  });
+
+  it('e-mails a signed link with the resolution; the link answers the survey once, and nothing else', async () => {
+    const customerId = await registerCustomer(t, { preferredChannels: ['EMAIL'], locale: 'en' });
+    const opened = (await t.http().post('/v1/cases').send({ channel: 'EMAIL', customerId, description: 'No SMS came', priority: 'LOW' }).expect(201)).body;
+    await t.http().post(`/v1/cases/${opened.caseId}/assignment`).send({ assignee: 'agent-1' }).expect(200);
+    await t.http().post(`/v1/cases/${opened.caseId}/status`).send({ status: 'IN_PROGRESS' }).expect(200);
+    await t.http().post(`/v1/cases/${opened.caseId}/resolution`).send({ resolution: 'Resent it' }).expect(200);
+
+    const resolved = await eventually(() => mails.map(unquote).find((m) => m.includes(PAGE)), 'the resolution e-mail');
+    const link = new RegExp(`${PAGE.replace(/[?]/g, '\\?')}([A-Za-z0-9_-]{27}\\.[A-Za-z0-9_-]{22})`).exec(resolved);
+    expect(link).not.toBeNull();
+    const token = link![1];
+    // Only the resolution carries a link, in its text and its HTML part.
+    expect(resolved).toMatch(/^Subject: Your request CS-[0-9A-F]{8} is resolved/m);
+    expect(resolved.split(PAGE).length - 1).toBe(2);
+    expect(mails.map(unquote).filter((m) => m.includes(PAGE))).toHaveLength(1);
+
+    const shown = await t.http(null).get(`/v1/case-surveys/${token}`).expect(200);
+    expect(shown.body).toEqual({ caseNumber: opened.caseNumber, status: 'RESOLVED', answerable: true, answered: false, linkExpiresAt: expect.any(String) });
+    expect(Date.parse(shown.body.linkExpiresAt) - Date.now()).toBeGreaterThan(13 * 86_400_000);
+
+    const answered = await t.http(null).post(`/v1/case-surveys/${token}`).send({ score: 5, comment: 'Quick' }).expect(201);
+    expect(answered.body).toEqual({ caseNumber: opened.caseNumber, answered: true });
+    const again = await t.http(null).post(`/v1/case-surveys/${token}`).send({ score: 1 }).expect(409);
+    expect(again.body.code).toBe('SURVEY_ALREADY_ANSWERED');
+    const view = await t.http().get(`/v1/cases/${opened.caseId}`).set('X-Access-Reason', 'survey check').expect(200);
+    expect(view.body.survey).toMatchObject({ score: 5, via: 'LINK' });
+
+    // A changed token, or one cut short, opens nothing; a bad answer is a 400 naming the field.
+    const forged = token.slice(0, -3) + (token.at(-3) === 'A' ? 'B' : 'A') + token.slice(-2);
+    expect((await t.http(null).post(`/v1/case-surveys/${forged}`).send({ score: 5 }).expect(404)).body.code).toBe('SURVEY_LINK_INVALID');
+    expect((await t.http(null).get(`/v1/case-surveys/${token.slice(0, 20)}`).expect(404)).body.code).toBe('SURVEY_LINK_INVALID');
+    const bad = await t.http(null).post(`/v1/case-surveys/${token}`).send({ score: 9 }).expect(400);
+    expect(JSON.stringify(bad.body)).toContain('score');
+  });
+});
+

@@ -18,6 +18,7 @@ export const TEMPLATE_VARIABLES = {
   outcome: 'The outcome of a dispute in the notice\'s language: 成立 / upheld',
   attemptsLeft: 'Activation attempts left before the card is suspended: 2',
   caseNumber: 'The number of the customer service case the notice is about: CS-1A2B3C4D',
+  surveyLink: 'The link to the satisfaction survey of a resolved case (signed, expiring; e-mail only): https://bank.example/survey?token=…',
 } as const;
 
 export type TemplateVariable = keyof typeof TEMPLATE_VARIABLES;
@@ -87,6 +88,8 @@ export interface NoticeFacts {
   readonly attemptsLeft?: number;
   /** A customer service case's number, e.g. CS-1A2B3C4D. */
   readonly caseNumber?: string;
+  /** The survey link of a resolved case, made when the notice is sent. */
+  readonly surveyLink?: string;
 }
 
 /** The template values for some facts in one language: masked, labelled and formatted. */
@@ -104,6 +107,7 @@ export function templateValues(facts: NoticeFacts, locale: NoticeLocale): Templa
   if (facts.reasonCode !== undefined) values.reason = REASON_LABELS[facts.reasonCode]?.[locale] ?? DEFAULT_REASON[locale];
   if (facts.outcomeCode !== undefined) values.outcome = OUTCOME_LABELS[facts.outcomeCode]?.[locale] ?? DEFAULT_REASON[locale];
   if (facts.attemptsLeft !== undefined) values.attemptsLeft = String(facts.attemptsLeft);
+  if (facts.surveyLink !== undefined) values.surveyLink = facts.surveyLink;
   if (facts.caseNumber !== undefined) values.caseNumber = /^CS-[0-9A-F]{8}$/.test(facts.caseNumber) ? facts.caseNumber : 'CS-????????';
   return values;
 }
@@ -123,4 +127,5 @@ export const SAMPLE_FACTS: NoticeFacts = {
   outcomeCode: 'UPHELD',
   attemptsLeft: 2,
   caseNumber: 'CS-0B8C7A1E',
+  surveyLink: 'https://bank.example/survey?token=S14fKpuzjU6fWmt8jZ4PGmlXz0A.q3Z0dFpUn8wYk2xVhJ5mRb',
 };

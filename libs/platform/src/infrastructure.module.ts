@@ -14,6 +14,8 @@ import {
   numbersProjection,
   NUMBER_SETTINGS,
   CASE_SETTINGS,
+  CASE_SURVEY_LINKS,
+  CaseSurveyLinks,
   CASE_SERVICE_LEVEL_LOOP,
   casesProjection,
   CARD_POLICY,
@@ -110,6 +112,10 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: MAX_SIMS_PER_ID, useValue: config.maxSimsPerId },
         { provide: NUMBER_SETTINGS, useValue: config.numbers },
         { provide: CASE_SETTINGS, useValue: config.cases },
+        {
+          provide: CASE_SURVEY_LINKS,
+          useValue: new CaseSurveyLinks(config.keys.piiLookupKey, config.cases.surveyLinkDays, config.cases.surveyPageUrl),
+        },
         { provide: CASE_SERVICE_LEVEL_LOOP, useValue: config.projectionsInProcess },
         { provide: IDENTITY_PROVIDER, useFactory: () => identityProviderFor(config.identity.provider) },
         { provide: PanFingerprinter, useValue: new PanFingerprinter(config.keys.panFingerprintKey) },
@@ -142,7 +148,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
           ],
         },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, MAX_SIMS_PER_ID, NUMBER_SETTINGS, CASE_SETTINGS, CASE_SERVICE_LEVEL_LOOP, IDENTITY_PROVIDER, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS, AUDIT_KEYS, AUDIT_PUBLIC_KEYS, AUDIT_CHECKPOINT_SETTINGS],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, MAX_SIMS_PER_ID, NUMBER_SETTINGS, CASE_SETTINGS, CASE_SURVEY_LINKS, CASE_SERVICE_LEVEL_LOOP, IDENTITY_PROVIDER, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS, AUDIT_KEYS, AUDIT_PUBLIC_KEYS, AUDIT_CHECKPOINT_SETTINGS],
     };
   }
 

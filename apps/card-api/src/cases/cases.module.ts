@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CardApplicationModule, CaseServiceLevelsModule } from '@cards/application';
 import { CaseReadsController } from './case-reads.controller';
 import { CaseWorkController } from './case-work.controller';
+import { CaseSurveysController } from './case-surveys.controller';
 import { CasesReportController } from './cases-report.controller';
 import { OpenCaseController } from './open-case.controller';
 
@@ -9,6 +10,6 @@ import { OpenCaseController } from './open-case.controller';
 @Module({
   imports: [CardApplicationModule, CaseServiceLevelsModule],
   // The reads before the work: /v1/cases/workload is not a case id.
-  controllers: [OpenCaseController, CaseReadsController, CaseWorkController, CasesReportController],
+  controllers: [OpenCaseController, CaseReadsController, CaseWorkController, CasesReportController, CaseSurveysController],
 })
 export class CasesModule {}

@@ -32,7 +32,14 @@ export interface CaseSettings {
   readonly routing: CaseRouting;
   /** How often the service levels of open cases are checked where the projections run (CASE_SLA_CHECK_MS). */
   readonly serviceLevelCheckMs: number;
+  /** How long the survey link of a resolved case answers (CASE_SURVEY_LINK_DAYS). */
+  readonly surveyLinkDays: number;
+  /** The page the survey link opens, the token appended (CASE_SURVEY_PAGE_URL): the issuer's survey page. */
+  readonly surveyPageUrl: string;
 }
+
+/** Without CASE_SURVEY_PAGE_URL the link opens this service's own GET /v1/case-surveys/{token} (development). */
+export const DEFAULT_SURVEY_PAGE_URL = 'http://localhost:3000/v1/case-surveys/';
 
 export const DEFAULT_SERVICE_LEVELS: Readonly<Record<CasePriority, ServiceLevel>> = {
   URGENT: { firstResponse: 'PT30M', resolution: 'PT4H' },
@@ -47,6 +54,8 @@ export const DEFAULT_CASE_SETTINGS: CaseSettings = {
   classification: DEFAULT_CLASSIFICATION_RULES,
   routing: DEFAULT_CASE_ROUTING,
   serviceLevelCheckMs: 60_000,
+  surveyLinkDays: 14,
+  surveyPageUrl: DEFAULT_SURVEY_PAGE_URL,
 };
 
 /** A deadline `duration` after `from` (an ISO instant). */
@@ -100,6 +109,25 @@ export function parseCaseSettings(value: (name: string) => string | undefined, p
     else problems.push(`CASE_SLA_CHECK_MS must be a whole number of milliseconds from 100 to 3600000, not "${check.slice(0, 40)}"`);
   }
   const serviceLevels = parseServiceLevels(value('CASE_SERVICE_LEVELS'), problems);
+  let surveyLinkDays = DEFAULT_CASE_SETTINGS.surveyLinkDays;
+  const linkDays = value('CASE_SURVEY_LINK_DAYS');
+  if (linkDays !== undefined) {
+    if (/^\d+$/.test(linkDays) && Number(linkDays) >= 1 && Number(linkDays) <= 365) surveyLinkDays = Number(linkDays);
+    else problems.push(`CASE_SURVEY_LINK_DAYS must be a whole number of days from 1 to 365, not "${linkDays.slice(0, 40)}"`);
+  }
+  let surveyPageUrl = DEFAULT_CASE_SETTINGS.surveyPageUrl;
+  const page = value('CASE_SURVEY_PAGE_URL');
+  if (page !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(page);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || page.length > 500) {
+      problems.push('CASE_SURVEY_PAGE_URL must be an http(s) URL the token is appended to, e.g. https://bank.example/survey?token=');
+    } else surveyPageUrl = page;
+  }
 
   let classification = DEFAULT_CLASSIFICATION_RULES;
   const rulesFile = value('CASE_CLASSIFICATION_RULES_FILE');
@@ -121,5 +149,5 @@ export function parseCaseSettings(value: (name: string) => string | undefined, p
       else problems.push(`CASE_ROUTING_FILE ${routingFile}: ${parsed.problems.map((p) => `${p.field} ${p.reason}`).join('; ')}`);
     }
   }
-  return { reopenDays, serviceLevels, classification, routing, serviceLevelCheckMs };
+  return { reopenDays, serviceLevels, classification, routing, serviceLevelCheckMs, surveyLinkDays, surveyPageUrl };
 }

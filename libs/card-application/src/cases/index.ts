@@ -5,3 +5,4 @@ export * from './case-commands';
 export * from './case-queries';
 export * from './case-service-levels';
 export * from './cases-report';
+export * from './case-survey-links';

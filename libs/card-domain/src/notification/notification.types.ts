@@ -29,6 +29,8 @@ export interface NotificationFacts {
   readonly attemptsLeft?: number;
   /** The customer service case a notice is about ("CS-1A2B3C4D"): what the customer quotes when they call. */
   readonly caseNumber?: string;
+  /** The case's id (not personal): what a resolution notice's survey link is made for. */
+  readonly caseId?: string;
 }
 
 /** What every notification event carries, so that a projection never has to look elsewhere. */

@@ -122,8 +122,8 @@ describe('customer service cases tell their customer (docs/cases.md)', () => {
   it('plans one notice per preferred channel carrying only the case number, on the card when the case is on one, waiting for the quiet hours', () => {
     const plans = planNotices({ event: caseEvent('CaseResolved', { customerId: 'cust-1', resolvedAt: '2026-11-23T15:29:00.000Z' }), caseFacts: { ...CASE, cardId: 'card-1' }, customer: BOTH, quietHours: QUIET, now: NIGHT });
     expect(plans.map((p) => [p.channel, p.templateId, p.kind, p.cardId, p.facts])).toEqual([
-      ['SMS', 'case-resolved', 'TRANSACTIONAL', 'card-1', { caseNumber: 'CS-0B8C7A1E' }],
-      ['EMAIL', 'case-resolved', 'TRANSACTIONAL', 'card-1', { caseNumber: 'CS-0B8C7A1E' }],
+      ['SMS', 'case-resolved', 'TRANSACTIONAL', 'card-1', { caseNumber: 'CS-0B8C7A1E', caseId: 'case-1' }],
+      ['EMAIL', 'case-resolved', 'TRANSACTIONAL', 'card-1', { caseNumber: 'CS-0B8C7A1E', caseId: 'case-1' }],
     ]);
     expect(plans[0].sendAt).toBe('2026-11-24T00:00:00.000Z');
     expect(plans[0].notificationId).toBe(notificationIdFor('evt-case-CaseResolved', 'case-resolved', 'SMS'));

@@ -94,7 +94,7 @@ export function planNotices(input: PlanInput): NotificationRequested['data'][] {
   if (card === undefined && caseFacts === undefined) return [];
   const occurredAt = eventTime(event);
   const cardId = card?.cardId ?? caseFacts?.cardId ?? null;
-  const facts: NotificationFacts = card !== undefined ? factsOf(event, card) : { caseNumber: caseFacts!.caseNumber };
+  const facts: NotificationFacts = card !== undefined ? factsOf(event, card) : { caseNumber: caseFacts!.caseNumber, caseId: caseFacts!.caseId };
   return templatesFor(event).flatMap((entry) => {
     const send = sendTimeFor(entry, now, { quietHours, ...(customer.timeZone !== undefined && { timeZone: customer.timeZone }) });
     return entry.channels

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, t
 import { ConfigService } from '@nestjs/config';
 import {
   AggregateRunner,
+  CASE_SURVEY_LINKS,
+  type CaseSurveyLinks,
   CLOCK,
   customerStream,
   deterministicUuid,
@@ -95,6 +97,7 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
     config: ConfigService,
     @Optional() @Inject(QUIET_HOURS) quietHours?: QuietHours,
     @Optional() @Inject(NOTIFICATION_REACTOR_ENABLED) enabled?: boolean,
+    @Optional() @Inject(CASE_SURVEY_LINKS) private readonly surveyLinks?: CaseSurveyLinks,
   ) {
     const app = config.get<AppSettings>('app') ?? {};
     this.config = app.notificationReactor ?? DEFAULT_REACTOR_CONFIG;
@@ -338,9 +341,16 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
 
   private async send(request: NotificationRequested['data'], to: string, customerName: string | undefined): Promise<SendResult> {
     const locale: NoticeLocale = request.locale === 'en' ? 'en' : 'zh-CN';
+    // A resolved case's e-mail carries its survey link, made now (it expires CASE_SURVEY_LINK_DAYS after the send).
+    const caseId = request.facts.caseId;
+    const surveyLink =
+      caseId !== undefined && this.surveyLinks !== undefined && this.templates.variablesOf(request.templateId).includes('surveyLink')
+        ? this.surveyLinks.link(caseId, this.clock.now())
+        : undefined;
     const facts: NoticeFacts = {
       ...request.facts,
       ...(customerName !== undefined && { customerName }),
+      ...(surveyLink !== undefined && { surveyLink }),
       occurredAt: request.occurredAt,
       timeZone: request.timeZone,
       hotline: this.config.hotline,

@@ -30,6 +30,15 @@ describe('the webhook relay, against a real store and a local receiver', () => {
     relay = new WebhookRelay(events, reads, publisher, config as never, undefined, [10, 40]);
     relay.onApplicationBootstrap();
   };
+  /** Waits until the relay's checkpoint is at the newest event of the log. */
+  const checkpointAtHead = async () => {
+    const head = await events.headPosition();
+    const deadline = Date.now() + 10_000;
+    while ((await reads.checkpoint(WEBHOOK_RELAY_CHECKPOINT))?.position?.commit !== head?.commit) {
+      if (Date.now() > deadline) throw new Error('the checkpoint did not reach the head');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
   const types = () => receiver.requests.map((r) => `${JSON.parse(r.rawBody).type}@${r.headers['x-cards-event-id']}`);
 
   beforeEach(async () => {
@@ -61,9 +70,9 @@ describe('the webhook relay, against a real store and a local receiver', () => {
       `CardIssued@${issued.id}`,
       `CardSuspended@${suspended.id}`,
     ]);
-    await until(() => receiver.requests.length === 4, 'nothing more');
-    const checkpoint = await reads.checkpoint(WEBHOOK_RELAY_CHECKPOINT);
-    expect(checkpoint?.position).toEqual(await events.headPosition());
+    // The checkpoint follows the last delivery (the customer's event, not sent, is passed on the way).
+    await checkpointAtHead();
+    expect(receiver.requests).toHaveLength(4);
   });
 
   it('passes an event the receiver refuses for good (4xx), and goes on; a restart resumes after the checkpoint', async () => {
@@ -75,7 +84,7 @@ describe('the webhook relay, against a real store and a local receiver', () => {
     startRelay();
     await until(() => receiver.requests.length === 2, 'two requests');
     expect(types()).toEqual([`CardIssued@${first.id}`, `CardCancelled@${second.id}`]);
-    await until(() => receiver.requests.length === 2, 'the checkpoint');
+    await checkpointAtHead();
     await relay!.beforeApplicationShutdown();
 
     const third = cardEvent('CardReinstated');

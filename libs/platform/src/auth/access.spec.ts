@@ -94,8 +94,15 @@ describe('the permission table', () => {
     }
   });
 
-  it('opens only the health checks, the docs and the audit public key to callers without a token', () => {
-    expect(PERMISSIONS.filter((p) => p.access === 'public').map((p) => p.route)).toEqual(['GET /health', 'GET /health/ready', 'GET /docs*', 'GET /v1/audit/public-key']);
+  it('opens only the health checks, the docs, the survey links and the audit public key to callers without a token', () => {
+    expect(PERMISSIONS.filter((p) => p.access === 'public').map((p) => p.route)).toEqual([
+      'GET /health',
+      'GET /health/ready',
+      'GET /docs*',
+      'GET /v1/case-surveys/:token',
+      'POST /v1/case-surveys/:token',
+      'GET /v1/audit/public-key',
+    ]);
   });
 
   it('gives every other endpoint at least one role, in ROLES order, and every role something to do', () => {

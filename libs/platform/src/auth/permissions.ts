@@ -110,6 +110,8 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('POST /v1/cases/:caseId/reopen', 'Reopen a resolved case (within CASE_REOPEN_DAYS)', ['supervisor', 'agent']),
   endpoint('POST /v1/cases/:caseId/category', 'Correct a case\'s category (the rule that proposed it is kept)', ['supervisor', 'agent']),
   endpoint('POST /v1/cases/:caseId/survey', 'Record the customer\'s satisfaction survey answer (once, after the resolution)', ['supervisor', 'agent']),
+  endpoint('GET /v1/case-surveys/:token', 'A survey link\'s case: its number, whether its survey can be answered', 'public', 'the customer has no account: the signed, expiring link of the resolution e-mail is the credential, for that one case'),
+  endpoint('POST /v1/case-surveys/:token', 'The customer answers the satisfaction survey through the link of the resolution e-mail (once)', 'public', 'the signed, expiring link is the credential, for that one case\'s survey only'),
   endpoint('GET /v1/reports/activations', 'Report: activations per day, week, channel, product or branch', ['analyst']),
   endpoint('GET /v1/reports/funnel', 'Report: the activation funnel', ['analyst']),
   endpoint('GET /v1/reports/stage-durations', 'Report: time spent in each stage', ['analyst']),
