@@ -235,4 +235,40 @@ describe('customer service cases', () => {
     });
     expect(found).toEqual([]);
   });
+
+  it('routes new cases only to agents on duty: an agent marks themselves away, a supervisor anyone of the routing file', async () => {
+    const me = await t.http(agentB).get('/v1/cases/agents/me/availability').expect(200);
+    expect(me.body).toEqual({ agentId: 'agent-b', teams: ['activation'], available: true, source: 'ROUTING_FILE', changedBy: null, changedAt: null });
+    const away = await t.http(agentB).post('/v1/cases/agents/me/availability').send({ available: false }).expect(200);
+    expect(away.body).toMatchObject({ agentId: 'agent-b', available: false, source: 'CHANGED', changedBy: 'agent-b' });
+
+    const whileAway = [await open({ cardId, description: '激活失败' }), await open({ cardId, description: '激活失败' })];
+    expect(whileAway.map((r) => r.body.assignee)).toEqual(['agent-a', 'agent-a']);
+
+    // An agent marks only their own; a supervisor anyone of the file; nobody an agent the file does not know.
+    const notMine = await t.http(agentA).post('/v1/cases/agents/agent-away/availability').send({ available: true }).expect(403);
+    expect(notMine.body.code).toBe('NOT_YOUR_AVAILABILITY');
+    await t.http(supervisor).post('/v1/cases/agents/agent-away/availability').send({ available: true }).expect(200);
+    await t.http(supervisor).post('/v1/cases/agents/agent-b/availability').send({ available: true }).expect(200);
+    expect((await t.http(supervisor).post('/v1/cases/agents/agent-nobody/availability').send({ available: true }).expect(404)).body.code).toBe('AGENT_NOT_FOUND');
+    const bad = await t.http(agentA).post('/v1/cases/agents/me/availability').send({ available: 'yes' }).expect(400);
+    expect(JSON.stringify(bad.body)).toContain('available');
+
+    const allOnDuty = [];
+    for (let i = 0; i < 3; i++) allOnDuty.push((await open({ cardId, description: '激活失败' })).body.assignee);
+    expect([...allOnDuty].sort()).toEqual(['agent-a', 'agent-away', 'agent-b']);
+
+    const workload = await t.http(supervisor).get('/v1/cases/workload').expect(200);
+    const team = workload.body.teams.find((w: { team: string }) => w.team === 'activation');
+    expect(team.agents.map((a: { agentId: string; available: boolean }) => [a.agentId, a.available])).toEqual([
+      ['agent-a', true],
+      ['agent-away', true],
+      ['agent-b', true],
+    ]);
+    // Setting what already holds records nothing.
+    const before = await t.http(supervisor).get('/v1/cases/agents/agent-b/availability').expect(200);
+    await t.http(agentB).post('/v1/cases/agents/me/availability').send({ available: true }).expect(200);
+    expect((await t.http(supervisor).get('/v1/cases/agents/agent-b/availability').expect(200)).body).toEqual(before.body);
+  });
 });
+

@@ -48,6 +48,7 @@ import {
   AssignCaseHandler,
   CaseCommandExecutor,
   CaseRouter,
+  AgentAvailability,
   CasesReporting,
   CaseWorkloadHandler,
   ChangeCaseStatusHandler,
@@ -112,6 +113,7 @@ import {
     NumberSelection,
     NumberInventoryReporting,
     CaseRouter,
+    AgentAvailability,
     CaseCommandExecutor,
     OpenCaseHandler,
     AssignCaseHandler,
@@ -126,6 +128,6 @@ import {
     CaseWorkloadHandler,
     CasesReporting,
   ],
-  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog, AuditHistory, NumberImports, NumberSelection, NumberInventoryReporting, CasesReporting],
+  exports: [CqrsModule, IdempotencyStore, AggregateRunner, ReadYourWrites, ProcessAnalysis, ImportHistory, PersonalDataAccessLog, AuditHistory, NumberImports, NumberSelection, NumberInventoryReporting, CasesReporting, AgentAvailability],
 })
 export class CardApplicationModule {}

@@ -3,6 +3,7 @@ import { CardApplicationModule, CaseServiceLevelsModule } from '@cards/applicati
 import { CaseReadsController } from './case-reads.controller';
 import { CaseWorkController } from './case-work.controller';
 import { CaseSurveysController } from './case-surveys.controller';
+import { AgentAvailabilityController } from './agent-availability.controller';
 import { CasesReportController } from './cases-report.controller';
 import { OpenCaseController } from './open-case.controller';
 
@@ -10,6 +11,6 @@ import { OpenCaseController } from './open-case.controller';
 @Module({
   imports: [CardApplicationModule, CaseServiceLevelsModule],
   // The reads before the work: /v1/cases/workload is not a case id.
-  controllers: [OpenCaseController, CaseReadsController, CaseWorkController, CasesReportController, CaseSurveysController],
+  controllers: [OpenCaseController, AgentAvailabilityController, CaseReadsController, CaseWorkController, CasesReportController, CaseSurveysController],
 })
 export class CasesModule {}

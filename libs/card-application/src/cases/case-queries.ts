@@ -6,6 +6,7 @@ import { decodeCursor, queryFingerprint, toPage, type Page } from '../read-side/
 import { AggregateRunner } from '../shared/aggregate-runner';
 import { cardStream, caseStream } from '../shared/streams';
 import { occurredAtOf } from './case-commands';
+import { AgentAvailability } from './agent-availability';
 import { CASE_SETTINGS, type CaseSettings } from './case-settings';
 import { CASES, type CaseDocument } from './cases.projection';
 
@@ -155,7 +156,11 @@ export class CaseWorkloadQuery extends Query<{ asOf: string; teams: TeamWorkload
 @QueryHandler(CaseWorkloadQuery)
 @Injectable()
 export class CaseWorkloadHandler implements IQueryHandler<CaseWorkloadQuery> {
-  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore, @Inject(CASE_SETTINGS) private readonly settings: CaseSettings) {}
+  constructor(
+    @Inject(READ_STORE) private readonly readStore: ReadStore,
+    @Inject(CASE_SETTINGS) private readonly settings: CaseSettings,
+    private readonly availability: AgentAvailability,
+  ) {}
 
   async execute({ now }: CaseWorkloadQuery): Promise<{ asOf: string; teams: TeamWorkload[] }> {
     type Mutable = { -readonly [K in keyof TeamWorkload]: TeamWorkload[K] };
@@ -179,6 +184,13 @@ export class CaseWorkloadHandler implements IQueryHandler<CaseWorkloadQuery> {
       return team;
     };
     for (const name of Object.keys(this.settings.routing.teams)) teamOf(name);
+    // Who is on duty now: the routing file's value, unless a change was recorded since.
+    for (const [name, team] of teams) {
+      const inFile = this.settings.routing.teams[name];
+      if (inFile === undefined) continue;
+      const now = await this.availability.effective(inFile);
+      team.agents = team.agents.map((a) => ({ ...a, available: now.agents.find((b) => b.id === a.agentId)?.available ?? a.available }));
+    }
     for await (const raw of this.readStore.scan(CASES, { open: true })) {
       const doc = raw as unknown as CaseDocument;
       const team = teamOf(doc.team);

@@ -4,6 +4,7 @@ import { EVENT_STORE, StreamRevisionConflictError, type EventStore } from '@card
 import { READ_STORE, type ReadStore } from '@cards/read-store';
 import { deterministicUuid } from '../shared/deterministic-id';
 import { caseRoutingStream } from '../shared/streams';
+import { AgentAvailability } from './agent-availability';
 import { CASE_SETTINGS, type CaseSettings } from './case-settings';
 import { CASES } from './cases.projection';
 
@@ -31,13 +32,20 @@ export class CaseRouter {
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(CASE_SETTINGS) private readonly settings: CaseSettings,
+    private readonly availability: AgentAvailability,
   ) {}
+
+  /** What this process last read of each team's routing stream: later reads start after it (the stream only grows). */
+  private readonly lastRead = new Map<string, { lastAssigned: string; revision: bigint }>();
 
   /** The team's routing stream read: the agent its last case went to, and the revision to append at. */
   private async lastRouted(team: string): Promise<{ lastAssigned: string | null; revision: bigint | 'no_stream' }> {
-    const events = await this.eventStore.readStream(caseRoutingStream(team));
+    const known = this.lastRead.get(team);
+    const events = await this.eventStore.readStream(caseRoutingStream(team), known === undefined ? {} : { fromRevision: known.revision + 1n });
     const last = events[events.length - 1];
-    return last === undefined ? { lastAssigned: null, revision: 'no_stream' } : { lastAssigned: String(last.data.agentId), revision: last.revision };
+    if (last !== undefined) this.lastRead.set(team, { lastAssigned: String(last.data.agentId), revision: last.revision });
+    const now = this.lastRead.get(team);
+    return now === undefined ? { lastAssigned: null, revision: 'no_stream' } : { lastAssigned: now.lastAssigned, revision: now.revision };
   }
 
   private async openCasesOf(agents: readonly string[]): Promise<Map<string, number>> {
@@ -48,7 +56,9 @@ export class CaseRouter {
 
   async route(caseId: string, facts: RoutingFacts, now: string): Promise<RoutingDecision> {
     const { team, ruleId } = routeCase(facts, this.settings.routing);
-    const config = this.settings.routing.teams[team];
+    const inFile = this.settings.routing.teams[team];
+    // Who is on duty now: the file's value unless the agent (or a supervisor) changed it since.
+    const config = inFile === undefined ? undefined : await this.availability.effective(inFile);
     if (config === undefined || !config.agents.some((a) => a.available)) return { team, ruleId, assignee: null };
     const openCases = config.strategy === 'LEAST_OPEN' ? await this.openCasesOf(config.agents.filter((a) => a.available).map((a) => a.id)) : undefined;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { AgentAvailability } from './agent-availability';
 import { caseDecider, parseCaseRouting, type CaseEvent } from '@cards/domain';
 import type { EventStore } from '@cards/event-store';
 import { SqliteReadStore, type ReadStore } from '@cards/read-store';
@@ -51,7 +52,7 @@ describe('service levels of cases, with an injected clock (real SQLite stores)',
     readStore = SqliteReadStore.open(path.join(dir, 'read.db'));
     await readStore.ensureCollections(casesProjection.collections);
     const executor = new CaseCommandExecutor(w.runner);
-    open = new OpenCaseHandler(w.runner, executor, new CaseRouter(w.store, readStore, SETTINGS), SETTINGS, w.clock);
+    open = new OpenCaseHandler(w.runner, executor, new CaseRouter(w.store, readStore, SETTINGS, new AgentAvailability(w.store, SETTINGS, w.clock)), SETTINGS, w.clock);
     comment = new CommentOnCaseHandler(executor);
     resolve = new ResolveCaseHandler(executor);
     check = new CaseServiceLevelCheck(executor, readStore, SETTINGS, w.clock);

@@ -6,3 +6,4 @@ export * from './case-queries';
 export * from './case-service-levels';
 export * from './cases-report';
 export * from './case-survey-links';
+export * from './agent-availability';

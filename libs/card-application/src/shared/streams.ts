@@ -34,3 +34,8 @@ export const caseStream = (caseId: string): string => `case-${caseId}`;
  * projections read every `case-<id>` stream as a case.
  */
 export const caseRoutingStream = (team: string): string => `routing-team-${team}`;
+/**
+ * A customer service agent's availability during the day (`AgentAvailabilityChanged`); the routing file lists who
+ * the agents are. Not `case-…`: projections read every `case-<id>` stream as a case.
+ */
+export const agentStream = (agentId: string): string => `agent-${agentId}`;

@@ -110,6 +110,13 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
   endpoint('POST /v1/cases/:caseId/reopen', 'Reopen a resolved case (within CASE_REOPEN_DAYS)', ['supervisor', 'agent']),
   endpoint('POST /v1/cases/:caseId/category', 'Correct a case\'s category (the rule that proposed it is kept)', ['supervisor', 'agent']),
   endpoint('POST /v1/cases/:caseId/survey', 'Record the customer\'s satisfaction survey answer (once, after the resolution)', ['supervisor', 'agent']),
+  endpoint('GET /v1/cases/agents/:agentId/availability', 'Whether new cases are routed to an agent (`me` for oneself), and their teams', ['supervisor', 'agent']),
+  endpoint(
+    'POST /v1/cases/agents/:agentId/availability',
+    'Mark an agent available or away for new cases',
+    ['supervisor', 'agent'],
+    'an agent marks only their own (`me`); a supervisor anyone of the routing file',
+  ),
   endpoint('GET /v1/case-surveys/:token', 'A survey link\'s case: its number, whether its survey can be answered', 'public', 'the customer has no account: the signed, expiring link of the resolution e-mail is the credential, for that one case'),
   endpoint('POST /v1/case-surveys/:token', 'The customer answers the satisfaction survey through the link of the resolution e-mail (once)', 'public', 'the signed, expiring link is the credential, for that one case\'s survey only'),
   endpoint('GET /v1/reports/activations', 'Report: activations per day, week, channel, product or branch', ['analyst']),
