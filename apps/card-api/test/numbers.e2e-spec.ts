@@ -157,6 +157,32 @@ describe('SIM numbers: inventory, suggestions, search, reservations', () => {
     });
   });
 
+  describe('withdrawal', () => {
+    it('takes an available number out for good (admin only): never reserved, suggested or found again; a reserved one is refused', async () => {
+      const block = freshBlock();
+      const [gone, held, spare] = [`${block}0501`, `${block}0502`, `${block}0503`];
+      await importNumbers([gone, held, spare]);
+      const customerId = await registerCustomer(t);
+      await reserve(held, customerId).expect(201);
+      const admin = await t.token({ roles: ['admin'] });
+
+      const withdrawn = await t.http(admin).post(`/v1/numbers/${gone}/withdrawal`).send({ reason: ' Reclaimed by the regulator ' }).expect(200);
+      expect(withdrawn.body).toMatchObject({ msisdn: gone, reason: 'Reclaimed by the regulator', withdrawnAt: expect.any(String), position: expect.any(String) });
+      expect((await reserve(gone, customerId).expect(409)).body.code).toBe('NUMBER_NOT_AVAILABLE');
+      const found = await t.http().get('/v1/numbers/search').query({ region: '010', pattern: `${block}*`, minPosition: withdrawn.body.position }).expect(200);
+      expect(found.body.items.map((n: { msisdn: string }) => n.msisdn)).not.toContain(gone);
+
+      const refused = await t.http(admin).post(`/v1/numbers/${held}/withdrawal`).send({ reason: 'Reclaimed' }).expect(409);
+      expect(refused.body.currentStatus).toBe('RESERVED');
+      expect((await t.http(admin).post(`/v1/numbers/${gone}/withdrawal`).send({ reason: 'Again' }).expect(409)).body.currentStatus).toBe('WITHDRAWN');
+      const blank = await t.http(admin).post(`/v1/numbers/${spare}/withdrawal`).send({ reason: '  ' }).expect(400);
+      expect(blank.body.errors).toEqual([{ field: 'reason', reason: expect.any(String) }]);
+      await t.http(admin).post(`/v1/numbers/${freshBlock()}0001/withdrawal`).send({ reason: 'x' }).expect(404);
+      const issuer = await t.token({ roles: ['issuer'] });
+      await t.http(issuer).post(`/v1/numbers/${spare}/withdrawal`).send({ reason: 'x' }).expect(403);
+    });
+  });
+
   describe('suggestions and search', () => {
     it('suggests a uniformly random sample of available numbers, never a reserved one', async () => {
       const region = '0571';
@@ -264,6 +290,9 @@ describe('SIM numbers: inventory, suggestions, search, reservations', () => {
       expect(card.body).toMatchObject({ product: 'SIM', msisdn });
       const events = await t.http().get(`/v1/audit/cards/${issued.body.cardId}/events`).expect(200);
       expect(JSON.stringify(events.body)).toContain(msisdn);
+      // The card lists (read model) show it too.
+      const listed = await t.http().get('/v1/cards').query({ customerId, minPosition: issued.body.position }).expect(200);
+      expect(listed.body.items).toEqual([expect.objectContaining({ cardId: issued.body.cardId, product: 'SIM', msisdn })]);
 
       const search = await t.http().get('/v1/numbers/search').query({ region, pattern: '*2468', minPosition: issued.body.position }).expect(200);
       expect(search.body.items).toEqual([]);

@@ -41,6 +41,7 @@ import {
   NumberInventoryReporting,
   NumberSelection,
   ReleaseNumberReservationHandler,
+  WithdrawNumberHandler,
   ReserveNumberHandler,
 } from './numbers';
 import {
@@ -110,6 +111,7 @@ import {
     NumberAssignments,
     ReserveNumberHandler,
     ReleaseNumberReservationHandler,
+    WithdrawNumberHandler,
     NumberSelection,
     NumberInventoryReporting,
     CaseRouter,

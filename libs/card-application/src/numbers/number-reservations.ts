@@ -118,3 +118,33 @@ export class ReleaseNumberReservationHandler implements ICommandHandler<ReleaseN
     return { msisdn, reservationId, releasedAt: released?.data.releasedAt as string, position: result.position };
   }
 }
+
+export class WithdrawNumberCommand extends Command<{ msisdn: string; reason: string; withdrawnAt: string; position: Position }> {
+  constructor(readonly msisdn: string, readonly reason: string, readonly ctx: CommandContext) {
+    super();
+  }
+}
+
+/**
+ * Takes a number out of circulation for good (a number the regulator reclaims, one that must never be handed out):
+ * only an AVAILABLE or QUARANTINED number; a reserved or assigned one is refused with its status.
+ */
+@CommandHandler(WithdrawNumberCommand)
+@Injectable()
+export class WithdrawNumberHandler implements ICommandHandler<WithdrawNumberCommand> {
+  constructor(private readonly runner: AggregateRunner, private readonly inventory: NumberInventory) {}
+
+  async execute({ msisdn, reason, ctx }: WithdrawNumberCommand) {
+    validMsisdn(msisdn);
+    const inventory = await this.inventory.entryOf(msisdn);
+    const result = await this.runner.execute(numberStream(msisdn), numberDecider, ctx, (_state, now) => ({
+      type: 'WithdrawNumber' as const,
+      msisdn,
+      inventory,
+      reason,
+      now,
+    }));
+    const withdrawn = result.newEvents.find((e) => e.type === 'NumberWithdrawn');
+    return { msisdn, reason: String(withdrawn?.data.reason ?? reason.trim()), withdrawnAt: String(withdrawn?.data.withdrawnAt), position: result.position };
+  }
+}

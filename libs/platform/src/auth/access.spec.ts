@@ -119,7 +119,7 @@ describe('the permission table', () => {
   it('never lets the analyst read a customer, nor the admin any business data', () => {
     expect(permissionFor('GET', '/v1/customers/:customerId')?.access).not.toContain('analyst');
     const adminMay = PERMISSIONS.filter((p) => p.access !== 'public' && p.access.includes('admin')).map((p) => p.route);
-    expect(adminMay).toEqual(['GET /v1/notification-templates', 'GET /v1/notification-templates/:templateId/preview', 'POST /v1/numbers/imports', 'GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports', 'GET /v1/access-log', 'GET /v1/customers/:customerId/access-log', 'DELETE /v1/customers/:customerId/personal-data', 'POST /v1/admin/pii/master-key-rotations', 'GET /v1/admin/pii/master-key-rotations/:rotationId', 'POST /v1/audit/checkpoints', 'POST /v1/audit/verifications', 'GET /v1/audit/verifications/:verificationId']);
+    expect(adminMay).toEqual(['GET /v1/notification-templates', 'GET /v1/notification-templates/:templateId/preview', 'POST /v1/numbers/imports', 'POST /v1/numbers/:msisdn/withdrawal', 'GET /v1/projections', 'POST /v1/projections/:name/rebuild', 'POST /v1/imports', 'GET /v1/access-log', 'GET /v1/customers/:customerId/access-log', 'DELETE /v1/customers/:customerId/personal-data', 'POST /v1/admin/pii/master-key-rotations', 'GET /v1/admin/pii/master-key-rotations/:rotationId', 'POST /v1/audit/checkpoints', 'POST /v1/audit/verifications', 'GET /v1/audit/verifications/:verificationId']);
   });
 
   it('keeps the auditor read-only: reads, and besides them only signing a checkpoint and verifying the store, which change no business data', () => {

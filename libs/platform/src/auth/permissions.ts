@@ -148,6 +148,7 @@ export const PERMISSIONS: readonly EndpointPermission[] = [
     'a number is chosen with the customer at the counter or on the phone; issuing the SIM card stays with issuers',
   ),
   endpoint('DELETE /v1/numbers/:msisdn/reservations/:reservationId', 'Release a held phone number early', ['issuer', 'agent']),
+  endpoint('POST /v1/numbers/:msisdn/withdrawal', 'Take a phone number out of circulation for good (available or quarantined only)', ['admin']),
   endpoint('GET /v1/reports/number-inventory', 'Report: phone numbers by state and tier, expired reservations, time to assignment', ['analyst']),
 
   endpoint('GET /v1/projections', 'State and lag of each projection', ['analyst', 'auditor', 'admin']),

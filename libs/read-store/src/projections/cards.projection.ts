@@ -59,6 +59,7 @@ export const cardsProjection: Projection = {
           ...enter('ISSUED'),
           panBin: d.panBin,
           panLast4: d.panLast4,
+          msisdn: d.msisdn ?? null,
           expiry: d.expiry ?? null,
           channel: d.channel,
           branchId: d.branchId ?? null,

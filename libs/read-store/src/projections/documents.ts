@@ -14,6 +14,8 @@ export interface CardSummaryDocument {
   readonly status: CardStatus;
   readonly panBin: string;
   readonly panLast4: string;
+  /** A SIM card's phone number (docs/numbers.md); null for other cards, and for SIM cards issued without one. */
+  readonly msisdn?: string | null;
   readonly expiry: string | null;
   /** Where it was issued. */
   readonly channel: IssueChannel;

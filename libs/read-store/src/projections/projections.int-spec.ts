@@ -119,6 +119,7 @@ describe('projections: given events, then read models', () => {
       statusSince: '2026-11-07T00:00:00.000Z',
       panBin: '411111',
       panLast4: '1111',
+      msisdn: null,
       expiry: '12/29',
       channel: 'BRANCH',
       branchId: 'BJ-1',
