@@ -75,6 +75,18 @@ describe('the webhook relay, against a real store and a local receiver', () => {
     expect(receiver.requests).toHaveLength(4);
   });
 
+  it('relays a case\'s events too, without the texts people wrote', async () => {
+    const caseStreamId = `case-${randomUUID()}`;
+    const escalated = cardEvent('CaseEscalated', { assignee: 'agent-a', reason: 'first response due PT2H ago' });
+    await events.appendToStream(caseStreamId, [{ ...cardEvent('CaseOpened'), data: { caseNumber: 'CS-1A2B3C4D', description: 'sealed text' } }, escalated], { expectedRevision: 'no_stream' });
+    startRelay();
+    await until(() => receiver.requests.length === 2, 'both case events');
+    const bodies = receiver.requests.map((r) => JSON.parse(r.rawBody) as { type: string; data: Record<string, unknown> });
+    expect(bodies.map((b) => b.type)).toEqual(['CaseOpened', 'CaseEscalated']);
+    expect(bodies[0].data).toEqual({ caseNumber: 'CS-1A2B3C4D' });
+    expect(bodies[1].data).toEqual({ assignee: 'agent-a', reason: 'first response due PT2H ago' });
+  });
+
   it('passes an event the receiver refuses for good (4xx), and goes on; a restart resumes after the checkpoint', async () => {
     const card = `card-${randomUUID()}`;
     const first = cardEvent('CardIssued');

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { EVENT_STORE, type AllSubscription, type EventStore, type RecordedEvent } from '@cards/event-store';
+import { CASE_TEXT_FIELDS, type CaseEventType } from '@cards/domain';
+import { EVENT_STORE, type AllSubscription, type EventStore, type JsonObject, type RecordedEvent } from '@cards/event-store';
 import { READ_STORE, type ReadStore } from '@cards/read-store';
 import { backoffMs, WEBHOOK_PUBLISHER } from '../channels/channel';
 import type { NotificationChannelsConfig } from '../channels/channels-config';
@@ -13,9 +14,19 @@ export const WEBHOOK_RELAY_CHECKPOINT = 'webhook-relay';
 export const WEBHOOK_RELAY_BACKOFF_MS = Symbol('WEBHOOK_RELAY_BACKOFF_MS');
 const DEFAULT_BACKOFF_MS: readonly [number, number] = [5_000, 300_000];
 
-/** The streams whose events internal systems receive: the cards' lifecycles (docs/notifications.md, "Webhooks"). */
+/**
+ * The streams whose events internal systems receive (docs/notifications.md, "Webhooks relay"): the cards' lifecycles,
+ * and customer service cases' (an agent desktop or a CRM learns of an assignment or an escalation at once).
+ */
 export function isLifecycleEvent(event: Pick<RecordedEvent, 'streamId' | 'metadata'>): boolean {
-  return event.streamId.startsWith('card-') && event.metadata.imported !== true;
+  return (event.streamId.startsWith('card-') || event.streamId.startsWith('case-')) && event.metadata.imported !== true;
+}
+
+/** The event's data as it is sent: a case's texts written by people (stored encrypted) are left out. */
+export function relayedData(event: Pick<RecordedEvent, 'streamId' | 'type' | 'data'>): JsonObject {
+  const texts = event.streamId.startsWith('case-') ? CASE_TEXT_FIELDS[event.type as CaseEventType] : undefined;
+  if (texts === undefined) return event.data;
+  return Object.fromEntries(Object.entries(event.data).filter(([field]) => !texts.includes(field)));
 }
 
 interface AppSettings {
@@ -24,7 +35,7 @@ interface AppSettings {
 }
 
 /**
- * Pushes every card lifecycle event to WEBHOOK_URLS, in the order of the log, from its checkpoint: at least once
+ * Pushes every card and case lifecycle event to WEBHOOK_URLS, in the order of the log, from its checkpoint: at least once
  * (a receiver drops repeats by X-Cards-Event-Id). A URL that answers a retryable failure (429, 5xx, timeout) after
  * the publisher's own retries holds the relay on that event, which is sent again after a growing pause, so nothing
  * is skipped; a URL that refuses it for good (another 4xx) is logged and passed.
@@ -115,7 +126,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         id: event.id,
         type: event.type,
         streamId: event.streamId,
-        data: event.data,
+        data: relayedData(event),
         metadata: event.metadata,
         recordedAt: event.recordedAt,
       });
