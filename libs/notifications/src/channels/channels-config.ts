@@ -153,7 +153,8 @@ function httpBaseUrl(name: string, given: string, production: boolean, example: 
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-function wholeNumber(name: string, value: Value, fallback: number, min: number, max: number, unit: string, problems: string[]): number {
+/** A whole number setting within [min, max], or `fallback` when unset; a problem naming the variable otherwise. */
+export function wholeNumber(name: string, value: Value, fallback: number, min: number, max: number, unit: string, problems: string[]): number {
   const given = value(name);
   if (given === undefined) return fallback;
   if (/^\d+$/.test(given) && Number(given) >= min && Number(given) <= max) return Number(given);

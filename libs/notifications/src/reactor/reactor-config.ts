@@ -1,3 +1,4 @@
+import { wholeNumber } from '../channels/channels-config';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery-policy';
 
 /** How the notification reactor works (docs/notifications.md, "Reliability"); read and checked with the app's configuration. */
@@ -29,14 +30,6 @@ export const DEFAULT_REACTOR_CONFIG: NotificationReactorConfig = {
 };
 
 type Value = (name: string) => string | undefined;
-
-function wholeNumber(name: string, value: Value, fallback: number, min: number, max: number, unit: string, problems: string[]): number {
-  const given = value(name);
-  if (given === undefined) return fallback;
-  if (/^\d+$/.test(given) && Number(given) >= min && Number(given) <= max) return Number(given);
-  problems.push(`${name} must be a whole number of ${unit} from ${min} to ${max}`);
-  return fallback;
-}
 
 /** NOTIFY_MAX_ATTEMPTS, NOTIFY_RETRY_BASE_MS, NOTIFY_RETRY_MAX_MS, NOTIFY_POLL_MS, NOTIFY_HOTLINE, NOTIFY_MAX_EVENT_AGE_HOURS, NOTIFY_CONCURRENCY. */
 export function parseNotificationReactorConfig(value: Value, problems: string[]): NotificationReactorConfig {
