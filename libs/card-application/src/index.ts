@@ -59,3 +59,4 @@ export * from './cases';
 export * from './notifications/card-notifications.query';
 export * from './reviews/reviews';
 export * from './reviews/identity-correction';
+export * from './shared/retrying-loop';

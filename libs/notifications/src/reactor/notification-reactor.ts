@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, t
 import { ConfigService } from '@nestjs/config';
 import {
   AggregateRunner,
+  RetryingLoop,
   CASE_SURVEY_LINKS,
   type CaseSurveyLinks,
   CLOCK,
@@ -78,14 +79,13 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
   private readonly quietHours: QuietHours;
   private readonly enabled: boolean;
   private stopping = false;
-  private intake: Promise<void> | undefined;
+  private readonly intake: RetryingLoop;
   private delivery: Promise<void> | undefined;
   private subscription: AllSubscription | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Notices just requested and due now: delivered without waiting for the read model. */
   private readonly dueNow = new Set<string>();
   private wakeDelivery: (() => void) | undefined;
-  private wakeIntake: (() => void) | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
@@ -103,6 +103,13 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
     this.config = app.notificationReactor ?? DEFAULT_REACTOR_CONFIG;
     this.quietHours = quietHours ?? DEFAULT_QUIET_HOURS;
     this.enabled = enabled ?? app.projectionsInProcess ?? true;
+    this.intake = new RetryingLoop({
+      what: 'Notification intake',
+      logger: this.logger,
+      backoffMs: FOLLOW_BACKOFF_MS,
+      round: (progressed) => this.follow(progressed),
+      afterRound: () => this.closeSubscription(),
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -121,8 +128,8 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
   }
 
   start(): void {
-    if (this.intake !== undefined || this.stopping) return;
-    this.intake = this.runIntake();
+    if (this.delivery !== undefined || this.stopping) return;
+    this.intake.start();
     this.delivery = this.runDelivery();
   }
 
@@ -130,34 +137,18 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeDelivery?.();
-    this.wakeIntake?.();
-    await this.subscription?.close();
-    await Promise.all([this.intake, this.delivery]);
+    await this.intake.stop(() => this.closeSubscription());
+    await this.delivery;
     await Promise.all(this.inFlight.values());
   }
 
-  // ---- intake ----
-
-  private async runIntake(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        await this.follow(() => {
-          failures = 0;
-        });
-        if (!this.stopping) await this.pause(FOLLOW_BACKOFF_MS[0], 'intake');
-      } catch (error) {
-        if (this.stopping) break;
-        failures += 1;
-        const waitMs = Math.min(FOLLOW_BACKOFF_MS[0] * 2 ** Math.min(failures - 1, 16), FOLLOW_BACKOFF_MS[1]);
-        this.logger.warn({ err: error, failures, retryInMs: waitMs }, `Notification intake: ${(error as Error).message}; trying again in ${waitMs} ms`);
-        await this.pause(waitMs, 'intake');
-      } finally {
-        await this.subscription?.close();
-        this.subscription = undefined;
-      }
-    }
+  private async closeSubscription(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.close();
   }
+
+  // ---- intake ----
 
   private async follow(onProgress: () => void): Promise<void> {
     const checkpoint = await this.readStore.checkpoint(NOTIFICATION_REACTOR_CHECKPOINT);
@@ -274,7 +265,7 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
         if (this.stopping) break;
         this.logger.warn({ err: error }, `Notification delivery: ${(error as Error).message}; trying again in ${this.config.pollMs} ms`);
       }
-      if (this.dueNow.size === 0) await this.pause(this.config.pollMs, 'delivery');
+      if (this.dueNow.size === 0) await this.pause(this.config.pollMs);
     }
   }
 
@@ -410,15 +401,15 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  private pause(ms: number, which: 'intake' | 'delivery'): Promise<void> {
+  /** The delivery loop's wait for the next poll; a new due notice or stop() ends it early. */
+  private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
       }
-      if (which === 'delivery') this.wakeDelivery = done;
-      else this.wakeIntake = done;
+      this.wakeDelivery = done;
     });
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, t
 import { ConfigService } from '@nestjs/config';
 import { CASE_TEXT_FIELDS, type CaseEventType } from '@cards/domain';
 import { EVENT_STORE, type AllSubscription, type EventStore, type JsonObject, type RecordedEvent } from '@cards/event-store';
+import { RetryingLoop } from '@cards/application';
 import { READ_STORE, type ReadStore } from '@cards/read-store';
 import { backoffMs, WEBHOOK_PUBLISHER } from '../channels/channel';
 import type { NotificationChannelsConfig } from '../channels/channels-config';
@@ -46,10 +47,8 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly configured: boolean;
   private readonly enabled: boolean;
   private readonly backoff: readonly [number, number];
-  private stopping = false;
-  private running: Promise<void> | undefined;
+  private readonly loop: RetryingLoop;
   private subscription: AllSubscription | undefined;
-  private wakeUp: (() => void) | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
@@ -63,47 +62,38 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     this.configured = app.notificationChannels?.webhooks !== undefined;
     this.enabled = enabled ?? app.projectionsInProcess ?? true;
     this.backoff = backoff ?? DEFAULT_BACKOFF_MS;
+    this.loop = new RetryingLoop({
+      what: 'Webhook relay',
+      logger: this.logger,
+      backoffMs: this.backoff,
+      round: () => this.follow(),
+      afterRound: () => this.closeSubscription(),
+    });
   }
 
   onApplicationBootstrap(): void {
     if (!this.enabled || !this.configured) return;
-    this.running = this.run();
-    this.logger.log('Relaying card lifecycle events to WEBHOOK_URLS from this process');
+    this.loop.start();
+    this.logger.log('Relaying card and case lifecycle events to WEBHOOK_URLS from this process');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.wakeUp?.();
-    await this.subscription?.close();
-    await this.running;
+    await this.loop.stop(() => this.closeSubscription());
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        await this.follow();
-        if (!this.stopping) await this.pause(this.backoff[0]);
-      } catch (error) {
-        if (this.stopping) break;
-        failures += 1;
-        const waitMs = Math.min(this.backoff[0] * 2 ** Math.min(failures - 1, 16), this.backoff[1]);
-        this.logger.warn({ err: error, failures, retryInMs: waitMs }, `Webhook relay: ${(error as Error).message}; trying again in ${waitMs} ms`);
-        await this.pause(waitMs);
-      } finally {
-        await this.subscription?.close();
-        this.subscription = undefined;
-      }
-    }
+  private async closeSubscription(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.close();
   }
 
   private async follow(): Promise<void> {
     const checkpoint = await this.readStore.checkpoint(WEBHOOK_RELAY_CHECKPOINT);
-    if (this.stopping) return;
+    if (this.loop.stopping) return;
     this.subscription = this.eventStore.subscribeToAll({ from: checkpoint?.position ?? 'start' });
     let skipped = 0;
     for await (const event of this.subscription) {
-      if (this.stopping) return;
+      if (this.loop.stopping) return;
       if (!isLifecycleEvent(event)) {
         skipped += 1;
         if (skipped >= 200) {
@@ -121,7 +111,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Publishes one event until no URL answers a retryable failure; false when stopped before that. */
   private async deliver(event: RecordedEvent): Promise<boolean> {
-    for (let round = 1; !this.stopping; round++) {
+    for (let round = 1; !this.loop.stopping; round++) {
       const result = await this.publisher.publish({
         id: event.id,
         type: event.type,
@@ -142,19 +132,8 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         { eventId: event.id, targets: retryable.map((d) => d.target), round, retryInMs: waitMs },
         `Webhook delivery of ${event.type} failed (${retryable.map((d) => `${d.target}: ${d.reason}`).join('; ')}); sending it again in ${waitMs} ms`,
       );
-      await this.pause(waitMs);
+      await this.loop.pause(waitMs);
     }
     return false;
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 }

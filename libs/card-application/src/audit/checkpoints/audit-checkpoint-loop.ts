@@ -10,6 +10,7 @@ import {
   type Position,
 } from '@cards/event-store';
 import { AUDIT_CHECKPOINT_SETTINGS, type AuditCheckpointSettings } from '../audit-keys';
+import { RetryingLoop } from '../../shared/retrying-loop';
 import { AuditCheckpointer, checkpointerContext } from './audit-checkpointer';
 
 /** How long the loop waits after a failure before it tries again: doubling from the first to the last. Optional. */
@@ -27,11 +28,8 @@ const DEFAULT_BACKOFF_MS: readonly [number, number] = [1_000, 60_000];
 @Injectable()
 export class AuditCheckpointLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditCheckpointLoop.name);
-  private readonly backoff: readonly [number, number];
-  private running: Promise<void> | undefined;
+  private readonly loop: RetryingLoop;
   private subscription: AllSubscription | undefined;
-  private stopping = false;
-  private wakeUp: (() => void) | undefined;
 
   constructor(
     private readonly checkpointer: AuditCheckpointer,
@@ -39,7 +37,13 @@ export class AuditCheckpointLoop implements OnApplicationBootstrap, BeforeApplic
     @Inject(AUDIT_CHECKPOINT_SETTINGS) private readonly settings: AuditCheckpointSettings,
     @Optional() @Inject(AUDIT_CHECKPOINT_BACKOFF_MS) backoff?: readonly [number, number],
   ) {
-    this.backoff = backoff ?? DEFAULT_BACKOFF_MS;
+    this.loop = new RetryingLoop({
+      what: 'Audit checkpoints',
+      logger: this.logger,
+      backoffMs: backoff ?? DEFAULT_BACKOFF_MS,
+      round: (progressed) => this.follow(progressed),
+      afterRound: () => this.closeSubscription(),
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -54,41 +58,18 @@ export class AuditCheckpointLoop implements OnApplicationBootstrap, BeforeApplic
 
   /** Starts following the log (once). */
   start(): void {
-    if (this.running !== undefined || this.stopping) return;
-    this.running = this.run();
+    this.loop.start();
   }
 
   /** Stops after the checkpoint being signed, if any, is appended. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.wakeUp?.();
-    await this.subscription?.close();
-    await this.running;
+    await this.loop.stop(() => this.closeSubscription());
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        await this.follow(() => {
-          failures = 0;
-        });
-        // The subscription ended without being asked to: follow again, after a pause.
-        if (!this.stopping) await this.pause(this.backoff[0]);
-      } catch (error) {
-        if (this.stopping) break;
-        failures += 1;
-        const pauseMs = Math.min(this.backoff[0] * 2 ** Math.min(failures - 1, 16), this.backoff[1]);
-        this.logger.warn(
-          { err: error, failures, retryInMs: pauseMs },
-          `Audit checkpoints: ${(error as Error).message ?? String(error)}; trying again in ${pauseMs} ms`,
-        );
-        await this.pause(pauseMs);
-      } finally {
-        await this.subscription?.close();
-        this.subscription = undefined;
-      }
-    }
+  private async closeSubscription(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.close();
   }
 
   /** Follows the log from the last checkpoint, signing every `every` uncovered events. Returns only when stopped. */
@@ -96,10 +77,10 @@ export class AuditCheckpointLoop implements OnApplicationBootstrap, BeforeApplic
     const latest = await this.checkpointer.latest();
     let coveredUpTo: Position | null = latest === null ? null : parsePosition(latest.checkpoint.upToPosition);
     let uncovered = 0;
-    if (this.stopping) return;
+    if (this.loop.stopping) return;
     this.subscription = this.eventStore.subscribeToAll({ from: coveredUpTo ?? 'start' });
     for await (const event of this.subscription) {
-      if (this.stopping) return;
+      if (this.loop.stopping) return;
       if (event.streamId === AUDIT_STREAM) {
         const upTo = event.type === CHECKPOINT_EVENT_TYPE ? readPosition(event.data.upToPosition) : null;
         if (upTo !== null && (coveredUpTo === null || comparePositions(upTo, coveredUpTo) > 0)) {
@@ -117,17 +98,6 @@ export class AuditCheckpointLoop implements OnApplicationBootstrap, BeforeApplic
       uncovered = 0;
       onProgress();
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
   }
 }
 
