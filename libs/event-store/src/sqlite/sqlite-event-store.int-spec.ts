@@ -407,5 +407,24 @@ describe('SqliteEventStore', () => {
       expect(await reopened.readStream(streamId)).toHaveLength(3);
     });
   });
+
+  it('lets the rest of the process run while a subscription catches up over a long log (a turn of the event loop per page)', async () => {
+    const store = open(newFile());
+    const streamId = newStreamId();
+    await store.appendToStream(streamId, someEvents(2_000), { expectedRevision: 'no_stream' });
+    let timerFiredAfter: number | null = null;
+    let delivered = 0;
+    setTimeout(() => {
+      timerFiredAfter = delivered;
+    }, 0);
+    const subscription = store.subscribeToAll({ from: 'start' });
+    for await (const _event of subscription) {
+      delivered += 1;
+      if (delivered === 2_000) break;
+    }
+    // The timer did not wait for the whole catch-up: it ran between two pages.
+    expect(timerFiredAfter).not.toBeNull();
+    expect(timerFiredAfter!).toBeLessThan(2_000);
+  });
 });
 

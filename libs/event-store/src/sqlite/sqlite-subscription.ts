@@ -71,6 +71,12 @@ export class SqliteAllSubscription implements AllSubscription {
           yield event;
           if (this.closed) return;
         }
+        if (page.length === pageSize) {
+          // Reading is synchronous and handing events over takes only microtasks: without a turn of the event loop
+          // between pages, a catch-up over a long log would hold every timer and socket of the process until it
+          // is done (card-api answered nothing, /health included, for seconds during a rebuild).
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
         if (page.length < pageSize) {
           if (!caughtUpReported) {
             caughtUpReported = true;
