@@ -23,7 +23,8 @@ const shared = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: 
 const config: Config = {
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'] },
+    // bench/: the smoke test of `npm run bench` (its quick, cheap rows; it writes SQLite files as the store's int-specs do).
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/{apps,libs,bench}/**/*.int-spec.ts'] },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/apps/**/test/**/*.e2e-spec.ts'] },
   ],
 };
