@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as readline from 'node:readline';
+import { FileChunks } from './file-chunks';
 import { ProgressBar } from './progress-bar';
 import { callService, DEFAULT_SERVICE_URL, ServiceError, ServiceUnreachableError } from './service-client';
 import { serviceTokenSource, type TokenSource } from './service-token';
@@ -99,45 +99,28 @@ export async function importFile(options: ImportFileOptions): Promise<{ exitCode
     progress();
   };
 
-  const input = fs.createReadStream(options.file, { encoding: 'utf8' });
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  let chunk: string[] = [];
-  let chunkBytes = 0;
-  let firstLine = 1;
-  let lineNumber = 0;
+  const chunks = new FileChunks(options.file, { maxLines: chunkLines, maxBytes: MAX_CHUNK_BYTES });
   try {
-    for await (const text of lines) {
-      lineNumber++;
-      chunk.push(text);
-      chunkBytes += Buffer.byteLength(text, 'utf8') + 1;
-      if (chunk.length >= chunkLines || chunkBytes >= MAX_CHUNK_BYTES) {
-        await send(chunk, firstLine, chunkBytes);
-        firstLine = lineNumber + 1;
-        chunk = [];
-        chunkBytes = 0;
-      }
-    }
-    if (chunk.length > 0) await send(chunk, firstLine, chunkBytes);
+    await chunks.forEach(send);
     if (bytesSent < size) {
       // Line endings of two bytes (CRLF) are counted as one while reading.
       bytesSent = size;
       progress();
     }
   } catch (error) {
-    lines.close();
-    input.destroy();
+    chunks.close();
     // A chunk the event store stopped in half way still reports the lines it handled.
     const partial = error instanceof ServiceError ? (error.problem as { report?: ChunkReport } | null)?.report : undefined;
     if (partial) count(partial);
     if (linesSent > 0) bar.done(`Stopped after ${linesSent} lines`);
-    return { exitCode: 2, message: [...failedSection(failed), stopped(error, firstLine)].join('\n') };
+    return { exitCode: 2, message: [...failedSection(failed), stopped(error, chunks.firstLine)].join('\n') };
   }
 
   const seconds = bar.seconds;
   const summary =
     `${options.file}: ${totals.lines} lines: ${totals.applied} applied, ${totals.alreadyImported} already imported, ${failed.length} failed; ` +
-    `${totals.eventsWritten} events written in ${seconds.toFixed(1)} s (${Math.round(lineNumber / Math.max(seconds, 0.001))} lines/s)`;
-  bar.done(`Read ${lineNumber} lines in ${seconds.toFixed(1)} s`);
+    `${totals.eventsWritten} events written in ${seconds.toFixed(1)} s (${Math.round(chunks.lineNumber / Math.max(seconds, 0.001))} lines/s)`;
+  bar.done(`Read ${chunks.lineNumber} lines in ${seconds.toFixed(1)} s`);
   return { exitCode: failed.length > 0 ? 1 : 0, message: [...failedSection(failed), summary].join('\n') };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as readline from 'node:readline';
+import { FileChunks } from './file-chunks';
 import { ProgressBar } from './progress-bar';
 import { callService, DEFAULT_SERVICE_URL, ServiceError } from './service-client';
 import { serviceTokenSource, type TokenSource } from './service-token';
@@ -106,38 +106,24 @@ export async function importNumbersFile(options: ImportNumbersOptions): Promise<
     progress();
   };
 
-  const input = fs.createReadStream(options.file, { encoding: 'utf8' });
-  const lines = readline.createInterface({ input, crlfDelay: Infinity });
-  let chunk: string[] = [];
-  let chunkBytes = 0;
-  let firstLine = 1;
-  let lineNumber = 0;
+  const chunks = new FileChunks(options.file, { maxLines: chunkLines });
   try {
-    for await (const text of lines) {
-      lineNumber++;
-      chunk.push(text);
-      chunkBytes += Buffer.byteLength(text, 'utf8') + 1;
-      if (chunk.length >= chunkLines) {
-        // A chunk of blank lines only is not worth a request (the service refuses an empty body).
-        if (chunk.some((l) => l.trim() !== '')) await send(chunk, firstLine, chunkBytes);
-        else bytesSent += chunkBytes;
-        firstLine = lineNumber + 1;
-        chunk = [];
-        chunkBytes = 0;
-      }
-    }
-    if (chunk.some((l) => l.trim() !== '')) await send(chunk, firstLine, chunkBytes);
+    await chunks.forEach(async (chunk, firstLine, chunkBytes) => {
+      // A chunk of blank lines only is not worth a request (the service refuses an empty body).
+      if (chunk.some((l) => l.trim() !== '')) await send(chunk, firstLine, chunkBytes);
+      else bytesSent += chunkBytes;
+    });
     bytesSent = size;
     progress();
   } catch (error) {
-    lines.close();
-    input.destroy();
+    chunks.close();
+    const firstLine = chunks.firstLine;
     bar.done(`Stopped at line ${firstLine}`);
     const why = error instanceof ServiceError ? `card-api refused the lines from ${firstLine} on: ${error.message}` : (error as Error).message;
     return { exitCode: 2, message: [...failedSection(failed), why, 'Run the same command again: numbers already imported are counted, not added twice.'].join('\n') };
   }
   const seconds = bar.seconds;
-  bar.done(`Read ${lineNumber} lines in ${seconds.toFixed(1)} s`);
+  bar.done(`Read ${chunks.lineNumber} lines in ${seconds.toFixed(1)} s`);
   const summary =
     `${options.file}: ${totals.lines} numbers: ${totals.imported} imported, ${totals.alreadyInInventory} already in inventory, ${failed.length} refused ` +
     `in ${seconds.toFixed(1)} s (${Math.round(totals.lines / Math.max(seconds, 0.001))} numbers/s)`;
