@@ -25,12 +25,15 @@ const SCHEMA_V1 = `
 `;
 
 /**
- * WAL lets queries read while a projector writes; synchronous=FULL makes an acknowledged commit (documents and
- * checkpoint together) survive a power cut, so a projection never re-applies or skips a batch after a crash.
+ * WAL lets queries read while a projector writes. synchronous=NORMAL: a commit is atomic (documents and checkpoint
+ * together) and survives a crash of the process; a power cut may undo the last commits, and then documents and
+ * checkpoint go back together, so the projection applies those batches again from the event store: never skipped,
+ * never twice. Read models are derived data, so they do not pay an fsync per batch as the events do (the fsync was
+ * 28% of a rebuild and a quarter of card-api's time under load; docs/performance.md).
  */
 export function applyPragmas(db: Database): void {
   db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = FULL');
+  db.pragma('synchronous = NORMAL');
   db.pragma('journal_mode = WAL');
 }
 
