@@ -2,20 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { ScriptedHttpServer } from '@cards/notifications/channels/testing/scripted-http-server';
 import { newDataDir, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { eventually } from './support/eventually';
 import { registerCustomer } from './support/lifecycle-steps';
 
 jest.setTimeout(30_000);
-
-/** Polls until `check` returns a value (not undefined), or fails with what it last saw. */
-async function eventually<T>(check: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A quiet period that cannot hold now: one minute, twelve hours away (Shanghai time). */
 function quietHoursAwayFromNow(): string {

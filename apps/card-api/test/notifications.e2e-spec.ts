@@ -5,6 +5,7 @@ import { NotificationReactor, verifyWebhookSignature } from '@cards/notification
 import { ScriptedHttpServer, type RecordedRequest } from '@cards/notifications/channels/testing/scripted-http-server';
 import * as fs from 'node:fs';
 import { filesUnder, newDataDir, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { eventually } from './support/eventually';
 import { activeDebitCard, issueDebitCard, linkedDebitCard, registerCustomer, wrongCvv } from './support/lifecycle-steps';
 
 jest.setTimeout(60_000);
@@ -14,17 +15,6 @@ const WEBHOOK_SECRET = 'webhook-secret-for-e2e-tests-only-0123456789';
 interface Mail {
   readonly to: string[];
   readonly raw: string;
-}
-
-/** Polls until `check` returns a value (not undefined), or fails with what it last saw. */
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function notificationEvents(store: EventStore, cardId: string): Promise<RecordedEvent[]> {

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { READ_STORE, type ReadStore } from '@cards/read-store';
+import { ACTIVATION_NOTICE_TEMPLATE, READ_STORE, type ReadStore } from '@cards/read-store';
 import { NOTIFICATIONS, type NotificationDocument } from './notifications.projection';
 
 /** At most this many notices are shown with a card (the oldest first); a card rarely has more than a dozen. */
@@ -58,7 +58,7 @@ export class CardNotificationsHandler implements IQueryHandler<CardNotifications
       abandonedAt: d.abandonedAt,
       abandonReason: d.abandonReason,
     }));
-    const confirmations = items.filter((i) => i.templateId === 'activation-confirmation' && i.sentAt !== null).map((i) => i.sentAt as string);
+    const confirmations = items.filter((i) => i.templateId === ACTIVATION_NOTICE_TEMPLATE && i.sentAt !== null).map((i) => i.sentAt as string);
     return { notifiedAt: confirmations.length === 0 ? null : confirmations.sort()[0], items };
   }
 }

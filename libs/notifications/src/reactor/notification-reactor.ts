@@ -310,8 +310,9 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
     const attempt = state.attempts + 1;
 
     const customer = await this.customer(request.customerId);
-    const to = !customer.exists || customer.personalDataErasedAt !== undefined ? undefined : request.channel === 'SMS' ? customer.phone : customer.email;
-    if (customer.exists === false || to === undefined || to === '' || customer.personalDataErasedAt !== undefined) {
+    const reachable = customer.exists && customer.personalDataErasedAt === undefined;
+    const to = reachable ? (request.channel === 'SMS' ? customer.phone : customer.email) : undefined;
+    if (!customer.exists || to === undefined || to === '') {
       await this.append(request, [abandoned(request, 'NO_RECIPIENT', state.attempts, now)], revision);
       this.logger.warn({ notificationId, channel: request.channel }, 'Notice abandoned: no address for its channel (none given, or erased)');
       return;
