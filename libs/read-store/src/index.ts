@@ -7,4 +7,5 @@ export { MongoReadStore, type MongoReadStoreOptions } from './mongodb/mongodb-re
 export * from './projections';
 export * from './runner/projection-runner';
 export * from './runner/wait-for-position';
+export * from './lease/lease-keeper';
 export { isMongoUnavailable } from './mongodb/mongodb-translation';

@@ -22,6 +22,40 @@ export function assertCollectionName(name: string): void {
   if (name === CHECKPOINTS_COLLECTION) {
     throw new Error(`The collection name "${CHECKPOINTS_COLLECTION}" is reserved for the read store's own checkpoints`);
   }
+  if (name === LEASES_COLLECTION) {
+    throw new Error(`The collection name "${LEASES_COLLECTION}" is reserved for the read store's own leases`);
+  }
+  if (name === PROJECTION_VERSIONS_COLLECTION) {
+    throw new Error(`The collection name "${PROJECTION_VERSIONS_COLLECTION}" is reserved for the read store's own projection versions`);
+  }
+}
+
+/** The MongoDB adapter keeps each projection's recorded version in a collection of this name (and SQLite a table). */
+export const PROJECTION_VERSIONS_COLLECTION = 'projection_versions';
+
+/** A projection's version: a whole number from 1 (the default) up. */
+export function assertProjectionVersion(version: number): void {
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new Error(`Not a valid projection version: ${String(version)} (a whole number from 1)`);
+  }
+}
+
+/** The MongoDB adapter keeps leases in a collection of this name, so no projection may use it. */
+export const LEASES_COLLECTION = 'leases';
+
+/** Longest lease a store grants: a day (a lease is meant to be renewed every few seconds). */
+const MAX_LEASE_TTL_MS = 86_400_000;
+
+export function assertLeaseArguments(name: string, holder: string, ttlMs?: number): void {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+    throw new Error(`Not a valid lease name: ${JSON.stringify(name)} (1 to 200 characters)`);
+  }
+  if (typeof holder !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(holder)) {
+    throw new Error(`Not a valid lease holder: ${JSON.stringify(holder)} (1 to 255 visible ASCII characters)`);
+  }
+  if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_LEASE_TTL_MS)) {
+    throw new Error(`Not a valid lease duration: ${String(ttlMs)} (whole milliseconds from 1 to ${MAX_LEASE_TTL_MS})`);
+  }
 }
 
 export function assertFieldName(name: string): void {

@@ -71,6 +71,27 @@ export interface Checkpoint {
   readonly updatedAt: string;
 }
 
+/**
+ * A lease: only its holder does the work it guards (the projections and the loops beside them) until `expiresAt`.
+ * Times are ISO-8601; the store's clock decides expiry (SQLite: the machine's; MongoDB: the server's).
+ */
+export interface Lease {
+  readonly name: string;
+  readonly holder: string;
+  /** When the current holder took it (a renewal keeps it). */
+  readonly acquiredAt: string;
+  /** When the current holder last renewed it. */
+  readonly renewedAt: string;
+  readonly expiresAt: string;
+}
+
+export interface LeaseAttempt {
+  /** True when `holder` holds the lease now (taken or renewed). */
+  readonly acquired: boolean;
+  /** The lease as it stands after the attempt: the caller's when acquired, else the other holder's. */
+  readonly lease: Lease;
+}
+
 /** Declares a collection's indexes once, at start-up, for both adapters. */
 export interface CollectionDefinition {
   readonly name: string;
@@ -98,8 +119,38 @@ export interface ReadStore {
 
   checkpoint(projection: string): Promise<Checkpoint | null>;
 
-  /** Empties the collections and the checkpoint of one projection (a rebuild starts from position zero). */
-  reset(projection: string, collections: readonly string[]): Promise<void>;
+  /**
+   * Empties the collections and the checkpoint of one projection (a rebuild starts from position zero). With
+   * `version`, records it as the projection's version in the same atomic step; without, the recorded version
+   * stays as it was (a rebuild by hand of the same code).
+   */
+  reset(projection: string, collections: readonly string[], version?: number): Promise<void>;
+
+  /**
+   * The version of the projection's code that wrote its documents (see `Projection.version`), or null when none
+   * was recorded: a projection that never started, or a store written before versions existed.
+   */
+  projectionVersion(projection: string): Promise<number | null>;
+
+  /**
+   * Records the projection's version and touches nothing else: for a projection starting on an empty store, or a
+   * store from before versions whose documents are already those of `version`. A version that changes the
+   * documents is recorded by `reset`, with the documents emptied.
+   */
+  recordProjectionVersion(projection: string, version: number): Promise<void>;
+
+  /**
+   * Takes the lease `name` for `holder` for `ttlMs` from now, atomically: granted when nobody holds it, when its
+   * holder let it expire, or when `holder` already holds it (a renewal, which keeps `acquiredAt`). Otherwise it
+   * changes nothing. Either way it answers the lease as it now stands. See `LeaseKeeper`.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseAttempt>;
+
+  /** Gives the lease up if `holder` holds it (so another process may take it at once); true if it did. */
+  releaseLease(name: string, holder: string): Promise<boolean>;
+
+  /** The lease as stored (possibly expired), or null when nobody took it or it was released. */
+  lease(name: string): Promise<Lease | null>;
 
   /** Throws unless the store answers. Used by readiness checks. */
   ping(): Promise<void>;

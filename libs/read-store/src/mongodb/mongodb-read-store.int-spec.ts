@@ -268,6 +268,30 @@ describe('MongoReadStore on the wire (fake server)', () => {
     expect(sent[2]).toMatchObject({ deletes: [{ q: { _id: 'cards' }, limit: 1 }] });
   });
 
+  it('resets with a version in the same transaction, recording the version last', async () => {
+    await store.reset('numbers', ['numbers', 'number_buckets'], 2);
+    const sent = fake.commands.filter((command) => command.$name !== 'endSessions');
+    expect(sent.map((command) => `${command.$name} ${String(command[command.$name])}`)).toEqual([
+      'delete numbers',
+      'delete number_buckets',
+      'delete checkpoints',
+      'update projection_versions',
+      'commitTransaction 1',
+    ]);
+    for (const command of sent) expect(transactionOf(command)).toEqual(transactionOf(sent[0]));
+    expect(sent[3]).toMatchObject({ updates: [{ q: { _id: 'numbers' }, u: { $set: { version: 2 } }, upsert: true }] });
+  });
+
+  it('reads a recorded projection version, and null when there is none', async () => {
+    expect(await store.projectionVersion('numbers')).toBeNull();
+    fake.respond = (command) =>
+      command.$name === 'find' && command.find === 'projection_versions'
+        ? { cursor: { id: 0n, ns: 'cards.projection_versions', firstBatch: [{ _id: 'numbers', version: 2, recordedAt: 'x' }] } }
+        : undefined;
+    expect(await store.projectionVersion('numbers')).toBe(2);
+    expect(fake.commandsNamed('find').at(-1)).toMatchObject({ find: 'projection_versions', filter: { _id: 'numbers' } });
+  });
+
   it('finds with the filter, the keyset, the sort with _id and the limit', async () => {
     await store.find('cards', {
       filter: { status: { $in: ['ACTIVE', 'SUSPENDED'] } },
@@ -322,7 +346,7 @@ describe('MongoReadStore on the wire (fake server)', () => {
       { name: 'cards', indexes: [[{ field: 'status', direction: 'asc' }, { field: 'issuedAt', direction: 'desc' }]] },
       { name: 'stats', indexes: [] },
     ]);
-    expect(fake.commandsNamed('create').map((command) => command.create)).toEqual(['stats', 'checkpoints']);
+    expect(fake.commandsNamed('create').map((command) => command.create)).toEqual(['stats', 'checkpoints', 'projection_versions']);
     const [createIndexes] = fake.commandsNamed('createIndexes');
     expect(createIndexes).toMatchObject({ createIndexes: 'cards', indexes: [{ key: { status: 1, issuedAt: -1, _id: -1 } }] });
   });

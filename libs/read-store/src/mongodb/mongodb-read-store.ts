@@ -6,12 +6,16 @@ import {
   assertDocumentId,
   assertEventsInBatch,
   assertFindOptions,
+  assertLeaseArguments,
   assertPosition,
   assertProjectionName,
+  assertProjectionVersion,
   assertWriteOps,
   CHECKPOINTS_COLLECTION,
   effectiveSort,
+  LEASES_COLLECTION,
   parseFilter,
+  PROJECTION_VERSIONS_COLLECTION,
 } from '../read-store-rules';
 import {
   ReadStoreUnavailableError,
@@ -19,6 +23,8 @@ import {
   type CollectionDefinition,
   type Filter,
   type FindOptions,
+  type Lease,
+  type LeaseAttempt,
   type Position,
   type ReadDocument,
   type ReadStore,
@@ -38,10 +44,18 @@ import {
   toMongoFilter,
   toMongoSort,
 } from './mongodb-translation';
+import { acquireMongoLease, type LeaseDocument, readMongoLease, releaseMongoLease } from './mongodb-leases';
 
 export interface MongoReadStoreOptions extends MongoClientOptions {
   /** The database to use; default: the one named in the connection string's path. */
   readonly database?: string;
+}
+
+/** A projection's recorded version, in `projection_versions`: `{ _id: projection, version, recordedAt }`. */
+interface ProjectionVersionDocument {
+  _id: string;
+  version: number;
+  recordedAt: string;
 }
 
 const DEFAULT_SCAN_BATCH_SIZE = 500;
@@ -62,7 +76,8 @@ const TRANSACTION_OPTIONS: TransactionOptions = {
 /**
  * The production read store: a thin adapter over the MongoDB driver. Each collection of the port is a MongoDB
  * collection, documents keep their fields as they are with `_id` = id, and checkpoints live in the
- * `checkpoints` collection with Int64 positions. Commits and resets are transactions, which need a replica set
+ * `checkpoints` collection with Int64 positions, projection versions in `projection_versions`. Commits and resets
+ * are transactions, which need a replica set
  * (one node is enough) or a sharded cluster.
  */
 export class MongoReadStore implements ReadStore {
@@ -101,6 +116,7 @@ export class MongoReadStore implements ReadStore {
         if (indexes.length > 0) await this.collection(name).createIndexes(indexes);
       }
       if (!existing.has(CHECKPOINTS_COLLECTION)) await this.createCollection(CHECKPOINTS_COLLECTION);
+      if (!existing.has(PROJECTION_VERSIONS_COLLECTION)) await this.createCollection(PROJECTION_VERSIONS_COLLECTION);
     });
   }
 
@@ -179,15 +195,55 @@ export class MongoReadStore implements ReadStore {
     return stored === null ? null : toCheckpoint(stored);
   }
 
-  async reset(projection: string, collections: readonly string[]): Promise<void> {
+  /**
+   * One transaction. The new version is written last: should these writes ever be split (a reset too big for one
+   * transaction), a crash before it leaves the old version recorded, so the next start finds the versions differ
+   * and resets again, and never a new version over old documents.
+   */
+  async reset(projection: string, collections: readonly string[], version?: number): Promise<void> {
     assertProjectionName(projection);
     collections.forEach(assertCollectionName);
+    if (version !== undefined) assertProjectionVersion(version);
+    const now = new Date().toISOString();
     await this.mapped('reset', () =>
       this.inTransaction(async (session) => {
         for (const collection of collections) await this.collection(collection).deleteMany({}, { session });
         await this.checkpoints().deleteOne({ _id: projection }, { session });
+        if (version !== undefined) {
+          await this.projectionVersions().updateOne({ _id: projection }, { $set: { version, recordedAt: now } }, { session, upsert: true });
+        }
       }),
     );
+  }
+
+  async projectionVersion(projection: string): Promise<number | null> {
+    assertProjectionName(projection);
+    const stored = await this.mapped('read', () => this.projectionVersions().findOne({ _id: projection }));
+    return stored === null ? null : Number(stored.version);
+  }
+
+  async recordProjectionVersion(projection: string, version: number): Promise<void> {
+    assertProjectionName(projection);
+    assertProjectionVersion(version);
+    const now = new Date().toISOString();
+    await this.mapped('record a projection version', () =>
+      this.projectionVersions().updateOne({ _id: projection }, { $set: { version, recordedAt: now } }, { upsert: true, writeConcern: { w: 'majority' } }),
+    );
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseAttempt> {
+    assertLeaseArguments(name, holder, ttlMs);
+    return this.mapped('take a lease', () => acquireMongoLease(this.leases(), name, holder, ttlMs));
+  }
+
+  async releaseLease(name: string, holder: string): Promise<boolean> {
+    assertLeaseArguments(name, holder);
+    return this.mapped('release a lease', () => releaseMongoLease(this.leases(), name, holder));
+  }
+
+  async lease(name: string): Promise<Lease | null> {
+    assertLeaseArguments(name, 'any');
+    return this.mapped('read', () => readMongoLease(this.leases(), name));
   }
 
   async ping(): Promise<void> {
@@ -206,6 +262,14 @@ export class MongoReadStore implements ReadStore {
 
   private checkpoints(): Collection<CheckpointDocument> {
     return this.db.collection<CheckpointDocument>(CHECKPOINTS_COLLECTION);
+  }
+
+  private projectionVersions(): Collection<ProjectionVersionDocument> {
+    return this.db.collection<ProjectionVersionDocument>(PROJECTION_VERSIONS_COLLECTION);
+  }
+
+  private leases(): Collection<LeaseDocument> {
+    return this.db.collection<LeaseDocument>(LEASES_COLLECTION);
   }
 
   private async createCollection(name: string): Promise<void> {

@@ -14,6 +14,18 @@ export interface ProjectionView {
 export interface Projection {
   readonly name: string;
   readonly collections: readonly CollectionDefinition[];
+  /**
+   * The version of what `project` writes (default 1). Raise it when a change of `project` changes documents already
+   * written (a new field, another id, a different value): the runner rebuilds the projection from zero on start, so
+   * no document of the old code stays behind. A change that only adds an index, or only affects events not yet
+   * written, needs none.
+   */
+  readonly version?: number;
   /** The writes one event causes; [] for events it does not care about. */
   project(event: RecordedEvent, view: ProjectionView): Promise<WriteOp[]>;
+}
+
+/** The version a projection declares: `version`, or 1 when it declares none. */
+export function projectionVersionOf(projection: Projection): number {
+  return projection.version ?? 1;
 }

@@ -52,6 +52,34 @@ function holdsKind(field: string, kind: ValueKind): string {
   }
 }
 
+/**
+ * The check a comparison needs so that it matches only values of the filter value's kind (MongoDB's type
+ * bracketing), as cheap as it can be while exact; null when the comparison alone already is. json_type reads the
+ * JSON again for every row; the comparison of json_extract's value often decides by itself, because SQLite orders
+ * numbers before text and never finds a number equal to a text, json_extract gives JSON true/false as 1/0, and an
+ * object or array as its JSON text, which starts with '[' or '{':
+ * - a string equal to (or in) values that start with neither '[' nor '{' can only be a string: no check;
+ * - a string below a bound that sorts before '[' is a string or a number: `typeof` (which an index on the
+ *   expression can answer) tells them apart;
+ * - a number equal to (or in) values other than 0 and 1 can only be a number: no check;
+ * - anything else (ranges above a bound, numbers 0 and 1, booleans): json_type.
+ */
+function kindCheck(field: string, test: { op: '$eq' | '$in' | '$gte' | '$gt' | '$lte' | '$lt'; kind: ValueKind; values: readonly (string | number | boolean)[] }): string | null {
+  if (field === ID_FIELD) return test.kind === 'string' ? null : '0';
+  const { op, kind, values } = test;
+  if (kind === 'string') {
+    const strings = values as readonly string[];
+    if ((op === '$eq' || op === '$in') && !strings.some((v) => v.startsWith('[') || v.startsWith('{'))) return null;
+    if ((op === '$lt' || op === '$lte') && strings.every((v) => v < '[')) return `typeof(${fieldExpression(field)}) = 'text'`;
+  }
+  if (kind === 'number' && (op === '$eq' || op === '$in') && !values.some((v) => v === 0 || v === 1)) return null;
+  return holdsKind(field, kind);
+}
+
+function withCheck(comparison: string, check: string | null): string {
+  return check === null ? comparison : `${comparison} AND ${check}`;
+}
+
 /** better-sqlite3 binds no booleans; json_extract reads JSON true/false as 1/0. */
 export function toSqlValue(value: FieldValue): SqlValue {
   return typeof value === 'boolean' ? (value ? 1 : 0) : value;
@@ -73,7 +101,7 @@ function or(parts: readonly SqlCondition[]): SqlCondition {
 function equals(field: string, value: FieldValue): SqlCondition {
   const expression = fieldExpression(field);
   if (value === null) return { sql: `${expression} IS NULL`, params: [] };
-  return { sql: `${expression} = ? AND ${holdsKind(field, kindOf(value))}`, params: [toSqlValue(value)] };
+  return { sql: withCheck(`${expression} = ?`, kindCheck(field, { op: '$eq', kind: kindOf(value), values: [value] })), params: [toSqlValue(value)] };
 }
 
 function isIn(field: string, values: readonly FieldValue[]): SqlCondition {
@@ -84,7 +112,7 @@ function isIn(field: string, values: readonly FieldValue[]): SqlCondition {
     const ofKind = values.filter((value): value is string | number | boolean => value !== null && kindOf(value) === kind);
     if (ofKind.length === 0) continue;
     parts.push({
-      sql: `${expression} IN (${ofKind.map(() => '?').join(', ')}) AND ${holdsKind(field, kind)}`,
+      sql: withCheck(`${expression} IN (${ofKind.map(() => '?').join(', ')})`, kindCheck(field, { op: '$in', kind, values: ofKind })),
       params: ofKind.map(toSqlValue),
     });
   }
@@ -117,7 +145,7 @@ function fieldTest(field: string, test: FieldTest): SqlCondition {
         return test.op === '$gte' || test.op === '$lte' ? { sql: `${expression} IS NULL`, params: [] } : FALSE_SQL;
       }
       return {
-        sql: `${expression} ${SQL_COMPARISON[test.op]} ? AND ${holdsKind(field, kindOf(test.value))}`,
+        sql: withCheck(`${expression} ${SQL_COMPARISON[test.op]} ?`, kindCheck(field, { op: test.op, kind: kindOf(test.value), values: [test.value] })),
         params: [toSqlValue(test.value)],
       };
     }

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type FindOptions, ReadStoreUnavailableError, SqliteReadStore } from '@cards/read-store';
 import { countQuery, findQuery } from './sqlite-query';
@@ -64,6 +64,7 @@ describe('SqliteReadStore', () => {
     }
     expect(Number(connectionOf(store).pragma('synchronous', { simple: true }))).toBe(1);
     expect(Number(connectionOf(store).pragma('busy_timeout', { simple: true }))).toBe(5000);
+    expect(Number(connectionOf(store).pragma('wal_autocheckpoint', { simple: true }))).toBe(10_000);
   });
 
   it('refuses a file with another schema version, or another program’s tables', () => {
@@ -82,6 +83,70 @@ describe('SqliteReadStore', () => {
     expect(() => SqliteReadStore.open(foreign)).toThrow(/not a read store/);
   });
 
+  it('opens a file written before projection versions in place: adds the table, keeps documents and checkpoints', async () => {
+    const file = newFile().replace('read-models.db', 'legacy.db');
+    const collection = newCollectionName();
+    const projection = newProjectionName();
+    // The schema exactly as the build before versions wrote it (user_version 1, no projection_versions).
+    mkdirSync(dirname(file), { recursive: true });
+    const legacy = new Database(file);
+    legacy.pragma('journal_mode = WAL');
+    legacy.exec(`
+      CREATE TABLE documents (collection TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (collection, id)) WITHOUT ROWID;
+      CREATE TABLE checkpoints (projection TEXT PRIMARY KEY, commit_position INTEGER NOT NULL, prepare_position INTEGER NOT NULL,
+                                events_applied INTEGER NOT NULL, updated_at TEXT NOT NULL);
+    `);
+    legacy.pragma('user_version = 1');
+    legacy.prepare('INSERT INTO documents (collection, id, body) VALUES (?, ?, ?)').run(collection, 'a', '{"n":1}');
+    legacy.prepare('INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)').run(projection, 12, 11, 12, '2026-01-01T00:00:00.000Z');
+    legacy.close();
+
+    const store = open(file);
+    expect(await store.checkpoint(projection)).toEqual({
+      projection,
+      position: at(12, 11),
+      eventsApplied: 12,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(await store.get(collection, 'a')).toEqual({ _id: 'a', n: 1 });
+    expect(await store.projectionVersion(projection)).toBeNull();
+    await store.recordProjectionVersion(projection, 1);
+    await store.close();
+
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.prepare('SELECT projection, version FROM projection_versions').all()).toEqual([{ projection, version: 1 }]);
+    } finally {
+      db.close();
+    }
+    const reopened = open(file);
+    expect(await reopened.projectionVersion(projection)).toBe(1);
+    expect(await reopened.checkpoint(projection)).toMatchObject({ position: at(12, 11), eventsApplied: 12 });
+  });
+
+  it('resets and records the version in one transaction: if the version cannot be written, nothing is emptied', async () => {
+    const store = open(newFile());
+    const collection = newCollectionName();
+    const projection = newProjectionName();
+    await store.commit(projection, at(5), 1, [{ kind: 'upsert', collection, id: 'a', set: { n: 1 } }]);
+    await store.recordProjectionVersion(projection, 1);
+    connectionOf(store).exec(
+      "CREATE TRIGGER refuse_versions BEFORE UPDATE ON projection_versions BEGIN SELECT RAISE(ABORT, 'version refused'); END",
+    );
+
+    // Compared by its fields: a SqliteError may come from another realm's copy of better-sqlite3 (jest), not an Error here.
+    const error = await store.reset(projection, [collection], 2).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_TRIGGER', message: 'version refused' });
+
+    expect(await store.get(collection, 'a')).toEqual({ _id: 'a', n: 1 });
+    expect(await store.checkpoint(projection)).toMatchObject({ position: at(5), eventsApplied: 1 });
+    expect(await store.projectionVersion(projection)).toBe(1);
+  });
+
   it('creates one partial expression index per declared index, named after its collection and fields', async () => {
     const store = open(newFile());
     const collection = newCollectionName();
@@ -91,13 +156,19 @@ describe('SqliteReadStore', () => {
         indexes: [[{ field: 'status', direction: 'asc' }, { field: 'issuedAt', direction: 'desc' }], [{ field: 'customerId', direction: 'asc' }]],
       },
     ]);
-    await store.ensureCollections([{ name: collection, indexes: [[{ field: 'status', direction: 'asc' }, { field: 'issuedAt', direction: 'desc' }]] }]);
+    const indexes = () =>
+      connectionOf(store)
+        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' AND sql IS NOT NULL ORDER BY name")
+        .all() as Array<{ name: string; sql: string }>;
+    expect(indexes().map((index) => index.name)).toEqual([`ix_${collection}_customerId`, `ix_${collection}_status_issuedAt_desc`]);
+    expect(indexes()[1].sql).toContain(`json_extract(body, '$.issuedAt') DESC, id DESC) WHERE collection = '${collection}'`);
 
-    const indexes = connectionOf(store)
-      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents' AND sql IS NOT NULL ORDER BY name")
-      .all() as Array<{ name: string; sql: string }>;
-    expect(indexes.map((index) => index.name)).toEqual([`ix_${collection}_customerId`, `ix_${collection}_status_issuedAt_desc`]);
-    expect(indexes[1].sql).toContain(`json_extract(body, '$.issuedAt') DESC, id DESC) WHERE collection = '${collection}'`);
+    // Declared again without the customerId index (a projection stopped using it): that index goes, the other
+    // stays, and another collection's indexes are left alone.
+    const other = newCollectionName();
+    await store.ensureCollections([{ name: other, indexes: [[{ field: 'customerId', direction: 'asc' }]] }]);
+    await store.ensureCollections([{ name: collection, indexes: [[{ field: 'status', direction: 'asc' }, { field: 'issuedAt', direction: 'desc' }]] }]);
+    expect(indexes().map((index) => index.name).sort()).toEqual([`ix_${collection}_status_issuedAt_desc`, `ix_${other}_customerId`].sort());
   });
 
   describe('query plans', () => {
@@ -165,6 +236,9 @@ describe('SqliteReadStore', () => {
       ['commit', (store: SqliteReadStore) => store.commit('cards', at(1), 1, [{ kind: 'delete', collection: 'cards', id: 'a' }])],
       ['checkpoint', (store: SqliteReadStore) => store.checkpoint('cards')],
       ['reset', (store: SqliteReadStore) => store.reset('cards', ['cards'])],
+      ['reset with a version', (store: SqliteReadStore) => store.reset('cards', ['cards'], 2)],
+      ['projectionVersion', (store: SqliteReadStore) => store.projectionVersion('cards')],
+      ['recordProjectionVersion', (store: SqliteReadStore) => store.recordProjectionVersion('cards', 2)],
       ['ensureCollections', (store: SqliteReadStore) => store.ensureCollections([{ name: 'cards', indexes: [] }])],
       ['ping', (store: SqliteReadStore) => store.ping()],
     ])('maps %s to ReadStoreUnavailableError', async (_name, call) => {

@@ -10,6 +10,7 @@ import {
   type FieldValue,
   type Filter,
   type JsonObject,
+  type LeaseAttempt,
   type Position,
   type ReadDocument,
   type ReadStore,
@@ -363,6 +364,39 @@ export function describeReadStoreContract(name: string, makeStore: () => Promise
       });
     });
 
+    describe('find: filters never match a value of another kind', () => {
+      const collection = newCollectionName();
+      // Objects and arrays (SQLite reads them as their JSON text), booleans (read as 1 and 0), strings and numbers.
+      const documents: ReadDocument[] = [
+        { _id: 's', tag: 'x', at: '2024-01-01', n: 1, brace: '{"x":1}' },
+        { _id: 'o', tag: { x: 1 }, at: { a: '2024' }, n: true, brace: { x: 1 } },
+        { _id: 'r', tag: ['x'], at: ['2024'], n: [1], brace: ['x'] },
+        { _id: 'b', tag: true, at: 20240101, n: false, brace: 1 },
+      ];
+      beforeAll(async () => {
+        await store.ensureCollections([{ name: collection, indexes: [[{ field: 'tag', direction: 'asc' }], [{ field: 'at', direction: 'asc' }]] }]);
+        await seed(collection, documents);
+      });
+
+      const cases: Array<[string, Filter, string[]]> = [
+        ['a string, not an object or array holding it', { tag: 'x' }, ['s']],
+        ['strings in $in', { tag: { $in: ['x', 'y'] } }, ['s']],
+        ['a string that looks like JSON, not the object', { brace: '{"x":1}' }, ['s']],
+        ['below a string bound: strings only, not numbers, objects or arrays', { at: { $lt: '9' } }, ['s']],
+        ['at most a string bound', { at: { $lte: '2024-01-01' } }, ['s']],
+        ['above a string bound: strings only', { at: { $gte: '' } }, ['s']],
+        ['the number 1, not true', { n: 1 }, ['s']],
+        ['the number 0 or 1 in $in, not false or true', { n: { $in: [0, 1] } }, ['s']],
+        ['true, not the number 1', { n: true }, ['o']],
+        ['a number range, not booleans', { n: { $gte: 0, $lte: 1 } }, ['s']],
+      ];
+
+      it.each(cases)('%s', async (_description, filter, expected) => {
+        expect(sortedIds(await store.find(collection, { filter, limit: 100 }))).toEqual(expected);
+        expect(await store.count(collection, filter)).toBe(expected.length);
+      });
+    });
+
     describe('find: sorting and cursor paging', () => {
       const collection = newCollectionName();
       const groups = ['north', 'south', 'east'];
@@ -534,6 +568,73 @@ export function describeReadStoreContract(name: string, makeStore: () => Promise
       });
     });
 
+    describe('projection versions', () => {
+      it('has no version before one is recorded, then the one recorded last, without touching documents or checkpoint', async () => {
+        const collection = newCollectionName();
+        const projection = newProjectionName();
+        expect(await store.projectionVersion(projection)).toBeNull();
+        await store.commit(projection, at(7), 2, [upsert(collection, 'a', { n: 1 })]);
+        expect(await store.projectionVersion(projection)).toBeNull();
+
+        await store.recordProjectionVersion(projection, 1);
+        expect(await store.projectionVersion(projection)).toBe(1);
+        await store.recordProjectionVersion(projection, 3);
+        expect(await store.projectionVersion(projection)).toBe(3);
+
+        expect(await store.get(collection, 'a')).toEqual({ _id: 'a', n: 1 });
+        expect(await store.checkpoint(projection)).toMatchObject({ position: at(7), eventsApplied: 2 });
+      });
+
+      it('records the version a reset is given with the emptied documents and checkpoint, and only for that projection', async () => {
+        const [cards, others] = [newCollectionName(), newCollectionName()];
+        const projection = newProjectionName();
+        const other = newProjectionName();
+        await store.commit(projection, at(20), 2, [upsert(cards, 'a', { n: 1 }), upsert(cards, 'b', { n: 2 })]);
+        await store.recordProjectionVersion(projection, 1);
+        await store.commit(other, at(20), 1, [upsert(others, 'a', { n: 1 })]);
+        await store.recordProjectionVersion(other, 1);
+
+        await store.reset(projection, [cards], 2);
+
+        expect(await store.projectionVersion(projection)).toBe(2);
+        expect(await store.count(cards)).toBe(0);
+        expect(await store.checkpoint(projection)).toBeNull();
+        expect(await store.projectionVersion(other)).toBe(1);
+        expect(await store.get(others, 'a')).toEqual({ _id: 'a', n: 1 });
+        expect(await store.checkpoint(other)).toMatchObject({ position: at(20), eventsApplied: 1 });
+      });
+
+      it('records a version with the reset of a projection that never committed nor had one', async () => {
+        const projection = newProjectionName();
+        await store.reset(projection, [newCollectionName()], 4);
+        expect(await store.projectionVersion(projection)).toBe(4);
+      });
+
+      it('keeps the recorded version through a reset without one (a rebuild of the same code)', async () => {
+        const collection = newCollectionName();
+        const projection = newProjectionName();
+        await store.commit(projection, at(3), 1, [upsert(collection, 'a', { n: 1 })]);
+        await store.recordProjectionVersion(projection, 2);
+
+        await store.reset(projection, [collection]);
+
+        expect(await store.projectionVersion(projection)).toBe(2);
+        expect(await store.count(collection)).toBe(0);
+        expect(await store.checkpoint(projection)).toBeNull();
+      });
+
+      it('rejects a version that is not a whole number from 1, and the reserved collection name', async () => {
+        const projection = newProjectionName();
+        for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await expect(store.recordProjectionVersion(projection, bad)).rejects.toThrow(/projection version/);
+          await expect(store.reset(projection, [newCollectionName()], bad)).rejects.toThrow(/projection version/);
+        }
+        expect(await store.projectionVersion(projection)).toBeNull();
+        await expect(store.ensureCollections([{ name: 'projection_versions', indexes: [] }])).rejects.toThrow(/reserved/);
+        await expect(store.get('projection_versions', projection)).rejects.toThrow(/reserved/);
+      });
+    });
+
     describe('atomicity', () => {
       it('commits a batch of 1,000 ops as one', async () => {
         const collection = newCollectionName();
@@ -582,6 +683,115 @@ export function describeReadStoreContract(name: string, makeStore: () => Promise
         // The failed batch did not move the checkpoint, so a corrected one at the same position goes through.
         expect(await store.commit(projection, at(6), 4, [upsert(cards, 'new', { n: 1 })])).toBe(true);
         expect(await store.checkpoint(projection)).toMatchObject({ position: at(6), eventsApplied: 6 });
+      });
+    });
+
+    describe('leases', () => {
+      const newLeaseName = () => `lease-${randomUUID()}`;
+      const HOUR = 3_600_000;
+
+      /** Tries until `holder` gets the lease (after the other holder's expiry), or fails after 10 s. */
+      async function acquireOnceExpired(name: string, holder: string): Promise<LeaseAttempt> {
+        const until = Date.now() + 10_000;
+        for (;;) {
+          const attempt = await store.acquireLease(name, holder, HOUR);
+          if (attempt.acquired || Date.now() > until) return attempt;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+
+      it('grants a free lease, and answers and stores it with its holder and times', async () => {
+        const name = newLeaseName();
+        expect(await store.lease(name)).toBeNull();
+        const before = Date.now();
+        const attempt = await store.acquireLease(name, 'host-a:1:aa', 60_000);
+        expect(attempt).toEqual({
+          acquired: true,
+          lease: { name, holder: 'host-a:1:aa', acquiredAt: expect.any(String), renewedAt: expect.any(String), expiresAt: expect.any(String) },
+        });
+        const { acquiredAt, renewedAt, expiresAt } = attempt.lease;
+        expect(renewedAt).toBe(acquiredAt);
+        expect(Date.parse(expiresAt) - Date.parse(acquiredAt)).toBe(60_000);
+        // The store's clock decides (MongoDB: the server's); allow for a skew, not for a wrong unit.
+        expect(Math.abs(Date.parse(acquiredAt) - before)).toBeLessThan(60_000);
+        expect(await store.lease(name)).toEqual(attempt.lease);
+      });
+
+      it('renews for the holder, keeping when it was acquired', async () => {
+        const name = newLeaseName();
+        const first = await store.acquireLease(name, 'holder-1', 60_000);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const renewed = await store.acquireLease(name, 'holder-1', HOUR);
+        expect(renewed.acquired).toBe(true);
+        expect(renewed.lease.acquiredAt).toBe(first.lease.acquiredAt);
+        expect(Date.parse(renewed.lease.renewedAt)).toBeGreaterThan(Date.parse(first.lease.renewedAt));
+        expect(Date.parse(renewed.lease.expiresAt) - Date.parse(renewed.lease.renewedAt)).toBe(HOUR);
+      });
+
+      it('refuses another holder while the lease stands, changing nothing, and says who holds it', async () => {
+        const name = newLeaseName();
+        const held = await store.acquireLease(name, 'holder-1', HOUR);
+        const refused = await store.acquireLease(name, 'holder-2', HOUR);
+        expect(refused).toEqual({ acquired: false, lease: held.lease });
+        expect(await store.lease(name)).toEqual(held.lease);
+      });
+
+      it('lets another holder take an expired lease; the former holder then cannot renew it', async () => {
+        const name = newLeaseName();
+        await store.acquireLease(name, 'holder-1', 1);
+        const taken = await acquireOnceExpired(name, 'holder-2');
+        expect(taken.acquired).toBe(true);
+        expect(taken.lease.holder).toBe('holder-2');
+        expect(Date.parse(taken.lease.expiresAt) - Date.parse(taken.lease.acquiredAt)).toBe(HOUR);
+        const late = await store.acquireLease(name, 'holder-1', HOUR);
+        expect(late).toEqual({ acquired: false, lease: taken.lease });
+      });
+
+      it('starts a new acquiredAt when the holder comes back to its own expired lease', async () => {
+        const name = newLeaseName();
+        const first = await store.acquireLease(name, 'holder-1', 1);
+        // Asked again within the same millisecond it would be a renewal of a lease still running: let it run out.
+        while (Date.now() <= Date.parse(first.lease.expiresAt)) await new Promise((resolve) => setTimeout(resolve, 2));
+        const again = await acquireOnceExpired(name, 'holder-1');
+        expect(again.acquired).toBe(true);
+        expect(Date.parse(again.lease.acquiredAt)).toBeGreaterThan(Date.parse(first.lease.acquiredAt));
+      });
+
+      it('releases only for the holder, and then another takes the lease at once', async () => {
+        const name = newLeaseName();
+        await store.acquireLease(name, 'holder-1', HOUR);
+        expect(await store.releaseLease(name, 'holder-2')).toBe(false);
+        expect((await store.lease(name))?.holder).toBe('holder-1');
+        expect(await store.releaseLease(name, 'holder-1')).toBe(true);
+        expect(await store.lease(name)).toBeNull();
+        expect(await store.releaseLease(name, 'holder-1')).toBe(false);
+        expect((await store.acquireLease(name, 'holder-2', HOUR)).acquired).toBe(true);
+      });
+
+      it('grants a free lease to exactly one of several holders asking at once', async () => {
+        const name = newLeaseName();
+        const holders = Array.from({ length: 8 }, (_, i) => `racer-${i}`);
+        const attempts = await Promise.all(holders.map((holder) => store.acquireLease(name, holder, HOUR)));
+        const winners = attempts.filter((a) => a.acquired).map((a) => a.lease.holder);
+        expect(winners).toHaveLength(1);
+        expect(new Set(attempts.map((a) => a.lease.holder))).toEqual(new Set(winners));
+        expect((await store.lease(name))?.holder).toBe(winners[0]);
+      });
+
+      it('keeps leases of different names apart', async () => {
+        const first = newLeaseName();
+        const second = newLeaseName();
+        expect((await store.acquireLease(first, 'holder-1', HOUR)).acquired).toBe(true);
+        expect((await store.acquireLease(second, 'holder-2', HOUR)).acquired).toBe(true);
+        expect((await store.lease(first))?.holder).toBe('holder-1');
+        expect((await store.lease(second))?.holder).toBe('holder-2');
+      });
+
+      it('rejects a bad name, holder or duration', async () => {
+        await expect(store.acquireLease('', 'h', 1000)).rejects.toThrow(/lease name/);
+        await expect(store.acquireLease(newLeaseName(), '', 1000)).rejects.toThrow(/lease holder/);
+        await expect(store.acquireLease(newLeaseName(), 'h', 0)).rejects.toThrow(/lease duration/);
+        await expect(store.acquireLease(newLeaseName(), 'h', 1.5)).rejects.toThrow(/lease duration/);
       });
     });
 
