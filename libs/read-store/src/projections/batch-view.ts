@@ -3,27 +3,43 @@ import type { ReadDocument, ReadStore, WriteOp } from '../read-store.port';
 
 /**
  * Reads through the store plus the writes already decided in the current batch, so that a projection sees
- * the effect of the batch's earlier events before they are committed together.
+ * the effect of the batch's earlier events before they are committed together. Writes are kept per document
+ * and folded in only when a projection reads that document: most written documents are never read back in
+ * their batch (an import's new numbers), and then cost no read here.
  */
 export class BatchView {
-  private readonly pending = new Map<string, ReadDocument | null>();
+  /** Per document: its state once read (undefined: not read yet), and the ops decided since. */
+  private readonly pending = new Map<string, { base: ReadDocument | null | undefined; ops: WriteOp[] }>();
 
   constructor(private readonly store: Pick<ReadStore, 'get'>) {}
 
   async get(collection: string, id: string): Promise<ReadDocument | null> {
     const key = `${collection}\u0000${id}`;
-    if (this.pending.has(key)) return clone(this.pending.get(key) ?? null);
-    const stored = await this.store.get(collection, id);
-    this.pending.set(key, stored);
-    return clone(stored);
+    const entry = this.pending.get(key);
+    if (entry === undefined) {
+      const stored = await this.store.get(collection, id);
+      this.pending.set(key, { base: stored, ops: [] });
+      return clone(stored);
+    }
+    if (entry.base === undefined || entry.ops.length > 0) {
+      let current = entry.base === undefined ? await this.store.get(collection, id) : entry.base;
+      for (const op of entry.ops) current = applyOp(current, op);
+      entry.base = current;
+      entry.ops = [];
+    }
+    return clone(entry.base);
   }
 
   /** Records the effect of ops the projection returned, with the same meaning the adapters give them. */
   async apply(ops: readonly WriteOp[]): Promise<void> {
     for (const op of ops) {
       const key = `${op.collection}\u0000${op.id}`;
-      const current = this.pending.has(key) ? this.pending.get(key) ?? null : await this.store.get(op.collection, op.id);
-      this.pending.set(key, applyOp(current, op));
+      const entry = this.pending.get(key);
+      if (entry === undefined) this.pending.set(key, { base: op.kind === 'delete' ? null : undefined, ops: op.kind === 'delete' ? [] : [op] });
+      else if (op.kind === 'delete') {
+        entry.base = null;
+        entry.ops = [];
+      } else entry.ops.push(op);
     }
   }
 }
