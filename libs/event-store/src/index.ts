@@ -22,5 +22,5 @@ export {
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
 // The contract suite is test-only: import it from '@cards/event-store/testing/event-store.contract'.
-export { isSqliteUnavailable, mapSqliteFailures } from './sqlite/sqlite-failures';
+export { assertSqliteWritable, isSqliteUnavailable, mapSqliteFailures, MIN_FREE_BYTES, sqliteWriteBlocker } from './sqlite/sqlite-failures';
 export * from './integrity/checkpoint';

@@ -19,7 +19,7 @@ import type {
 import { normaliseEventsToAppend } from '../event-validation';
 import { type CurrentRevision, expectationHolds, NO_STREAM_REVISION } from '../expected-revision';
 import { chainEvents, GENESIS_HASH, prevHashAfter } from '../integrity/hash-chain';
-import { withSqliteFailuresMapped } from './sqlite-failures';
+import { assertSqliteWritable, withSqliteFailuresMapped } from './sqlite-failures';
 import { applyPragmas, ensureSchema } from './sqlite-schema';
 import { SqliteAllSubscription } from './sqlite-subscription';
 
@@ -157,6 +157,10 @@ export class SqliteEventStore implements EventStore {
         try {
           return appendOne(item.streamId, item.events, item.expected);
         } catch (error) {
+          // SQLITE_FULL, SQLITE_IOERR and the like may roll back the whole transaction, not only this append's
+          // savepoint: then the appends before it are gone too, and the ones after it must not run outside the
+          // batch (each would commit on its own). Fail the whole batch: nothing of it is written.
+          if (!db.inTransaction) throw error;
           return { error };
         }
       }),
@@ -251,8 +255,12 @@ export class SqliteEventStore implements EventStore {
     return subscription;
   }
 
+  /** Ready when the file answers and could take an append now (writable, and its disk not full). */
   async ping(): Promise<void> {
     withSqliteFailuresMapped('answer', this.filePath, () => this.db.prepare('SELECT 1').pluck().get());
+    if (!this.db.readonly) {
+      assertSqliteWritable(`SQLite event store (${this.filePath})`, this.filePath, (message) => new EventStoreUnavailableError(message));
+    }
   }
 
   async close(): Promise<void> {

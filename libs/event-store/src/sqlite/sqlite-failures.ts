@@ -1,3 +1,5 @@
+import { accessSync, constants, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { EventStoreUnavailableError } from '../errors';
 
 /**
@@ -53,4 +55,45 @@ export function mapSqliteFailures<T>(describe: string, unavailable: (message: st
 /** The event store's use: "cannot read/write now" becomes EventStoreUnavailableError (HTTP 503). */
 export function withSqliteFailuresMapped<T>(what: string, file: string, work: () => T): T {
   return mapSqliteFailures(`SQLite event store (${file}) cannot ${what}`, (message, cause) => new EventStoreUnavailableError(message, cause), work);
+}
+
+/**
+ * Below this much free space on its file system a SQLite store is not ready: an append or a projection commit
+ * (a few pages of WAL each, and the checkpoint that copies them into the database) would soon fail with SQLITE_FULL.
+ */
+export const MIN_FREE_BYTES = 1024 * 1024;
+
+/**
+ * Why a SQLite file could not take a write now, or undefined when it could: its directory or the file is not
+ * writable (a read-only mount, permissions), or its file system has less than MIN_FREE_BYTES free. Cheap enough for
+ * a readiness probe (two access() and one statfs() calls, no write): a `SELECT 1` alone answers on a full or
+ * read-only disk, where every command would fail. ':memory:' always can.
+ */
+export function sqliteWriteBlocker(filePath: string): string | undefined {
+  if (filePath === ':memory:' || filePath === '') return undefined;
+  const directory = dirname(filePath);
+  for (const target of [directory, filePath]) {
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // The file may not exist yet (created on the first write); its directory decides then.
+      if (code === 'ENOENT' && target === filePath) continue;
+      return `${target} is not writable (${code === 'EROFS' ? 'read-only file system' : code ?? (error as Error).message})`;
+    }
+  }
+  try {
+    const fsStats = statfsSync(directory);
+    const free = Number(fsStats.bavail) * Number(fsStats.bsize);
+    if (free < MIN_FREE_BYTES) return `the disk of ${directory} is full (${free} bytes free, at least ${MIN_FREE_BYTES} needed)`;
+  } catch {
+    // statfs is not available everywhere: the access checks above and the writes themselves still tell.
+  }
+  return undefined;
+}
+
+/** Throws what `unavailable` makes of the reason the SQLite file at `filePath` cannot be written now, if there is one. */
+export function assertSqliteWritable(describe: string, filePath: string, unavailable: (message: string) => Error): void {
+  const blocker = sqliteWriteBlocker(filePath);
+  if (blocker !== undefined) throw unavailable(`${describe} cannot write now: ${blocker}`);
 }
