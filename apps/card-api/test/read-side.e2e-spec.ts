@@ -101,7 +101,9 @@ describe('read side: card search, customer cards and projections over HTTP', () 
     const names = res.body.items.map((p: { name: string }) => p.name);
     expect(names).toEqual(['cards', 'disputes', 'verification-failures', 'customers', 'personal-data-access', 'audit-heads', 'reviews', 'notifications', 'numbers', 'cases']);
     const cards = res.body.items.find((p: { name: string }) => p.name === 'cards');
-    expect(cards).toMatchObject({ state: 'live', error: null, lagCapped: false });
+    expect(cards).toMatchObject({ state: 'live', error: null, lagCapped: false, version: 2, declaredVersion: 2 });
+    // numbers declares version 2 (every document has its shape): recorded as such when it first started here.
+    expect(res.body.items.find((p: { name: string }) => p.name === 'numbers')).toMatchObject({ version: 2, declaredVersion: 2 });
     expect(BigInt(cards.checkpoint) >= BigInt(position)).toBe(true);
     expect(cards.eventsApplied).toBeGreaterThan(0);
     expect(typeof cards.lagSeconds).toBe('number');
@@ -115,6 +117,9 @@ describe('read side: card search, customer cards and projections over HTTP', () 
     const head = (await t.http().get('/v1/projections').expect(200)).body.items[0].headPosition;
     const after = await allCards(t, head);
     expect(after).toEqual(before);
+    // A rebuild by hand replays the same code: the recorded version stays.
+    const rebuilt = (await t.http().get('/v1/projections').expect(200)).body.items[0];
+    expect(rebuilt).toMatchObject({ name: 'cards', version: 2 });
     await t.http().post(`/v1/projections/${randomUUID()}/rebuild`).expect(404);
   });
 });

@@ -56,6 +56,10 @@ async function rebuildOne(url: string, name: string, options: RebuildOptions): P
     const total = status.lagCapped ? null : status.eventsApplied + status.lagEvents;
     bar.update(status.eventsApplied, total, 'events', `${name} ${status.state}`);
     if (status.state === 'failed') throw new Error(`Rebuild of ${name} failed: ${status.error ?? 'unknown error'}`);
+    if (status.state === 'standby') {
+      // The service lost the projections lease meanwhile: the process that took it replays from the emptied checkpoint.
+      throw new Error(`The service at ${url} went on standby during the rebuild of ${name} (another process took the projections lease); follow it there with GET /v1/projections`);
+    }
     if (status.state === 'live' && status.lagEvents === 0) {
       const seconds = bar.seconds;
       const message = `${name}: rebuilt ${status.eventsApplied} events in ${seconds.toFixed(1)} s (${Math.round(status.eventsApplied / Math.max(seconds, 0.001))} events/s)`;

@@ -45,6 +45,24 @@ describe('card-cli projections rebuild, against the running service', () => {
     expect(result).toEqual({ exitCode: 2, message: expect.stringContaining('Known: cards, disputes, verification-failures') });
   });
 
+  it('says which process runs the projections when the service it reaches is on standby', async () => {
+    // A second card-api on the same DATA_DIR: the first holds the projections lease, so this one waits.
+    const standby = await startTestApp(t.dataDir);
+    try {
+      const standbyUrl = await listenOnLoopback(standby);
+      const holder = (await t.http().get('/v1/projections').expect(200)).body.lease.thisProcess;
+      const status = (await standby.http().get('/v1/projections').expect(200)).body;
+      expect(status.lease).toMatchObject({ holder, heldByThisProcess: false, role: 'standby' });
+      expect(status.items.every((p: { state: string }) => p.state === 'standby')).toBe(true);
+      const result = await rebuildProjections({ url: standbyUrl, token, name: 'cards', progressOut: capturedOutput() });
+      expect(result.exitCode).toBe(2);
+      expect(result.message).toMatch(/409 PROJECTIONS_LEASE_HELD_ELSEWHERE/);
+      expect(result.message).toContain(holder);
+    } finally {
+      await standby.close();
+    }
+  });
+
   it('says how to start the service when it is not running', async () => {
     const result = await rebuildProjections({ url: 'http://127.0.0.1:1', progressOut: capturedOutput() });
     expect(result.exitCode).toBe(2);

@@ -72,6 +72,8 @@ function startProjector(dataDir: string, gatewayUrl: string): ChildProcess {
       LOG_LEVEL: 'warn',
       AUTH_JWT_SECRET: TEST_JWT_SECRET,
       AUDIT_CHECKPOINT_EVERY: '10000000',
+      // The restarted projector waits for the killed one's projections lease to expire: keep it short.
+      PROJECTION_LEASE_TTL_MS: '2000',
       SMS_GATEWAY_URL: gatewayUrl,
       SMS_GATEWAY_RETRIES: '0',
       NOTIFY_CONCURRENCY: '1',

@@ -39,7 +39,8 @@ function startProjector(dataDir: string): ChildProcess {
   return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/card-projector/src/main.ts'], {
     cwd: ROOT,
     // No audit checkpoint (the projector signs one every AUDIT_CHECKPOINT_EVERY events): the log must stay exactly the cards' events.
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', AUDIT_CHECKPOINT_EVERY: '10000000', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+    // A short projections lease: the restarted projector takes over soon after the killed one's lease expires.
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', AUDIT_CHECKPOINT_EVERY: '10000000', PROJECTION_LEASE_TTL_MS: '2000', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
 }

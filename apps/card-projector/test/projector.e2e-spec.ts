@@ -46,6 +46,10 @@ describe('card-projector runs the projections apart from card-api', () => {
     ]);
     const theirs = (await api.http().get('/v1/projections').expect(200)).body.items;
     expect(theirs.every((p: { runsHere: boolean }) => !p.runsHere)).toBe(true);
+    // Both show the projections lease: the projector holds it, card-api does not compete for it.
+    const lease = (await projectorHttp().get('/v1/projections').expect(200)).body.lease;
+    expect(lease).toMatchObject({ name: 'projections', holder: lease.thisProcess, heldByThisProcess: true, role: 'active', expired: false });
+    expect((await api.http().get('/v1/projections').expect(200)).body.lease).toMatchObject({ holder: lease.thisProcess, heldByThisProcess: false, role: 'idle' });
     await projectorHttp(null).get('/health/ready').expect(200);
   });
 

@@ -11,6 +11,7 @@ import {
   type QuietHours,
 } from '@cards/notifications';
 import { auditPublicKeysFrom, publicKeyAlgorithm, resolveSecretKeys, type SecretKeys, type TokenVerificationKey } from '@cards/security';
+import { DEFAULT_PROJECTION_LEASE_TTL_MS } from '@cards/read-store';
 import { DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from './auth/security-settings';
 import { parseIdentityConfig, type IdentityConfig } from './identity/identity-config';
 
@@ -43,6 +44,8 @@ export interface AppConfig {
   readonly cases: CaseSettings;
   /** Run the projectors inside card-api (the embedded default) or leave them to card-projector. */
   readonly projectionsInProcess: boolean;
+  /** The projections lease: a process runs the projections and their loops only while it holds it (PROJECTION_LEASE_TTL_MS). */
+  readonly projectionLeaseTtlMs: number;
   /** How long a query with `minPosition` waits for the read models before answering 503. */
   readonly readYourWritesTimeoutMs: number;
   /** How long a card may wait in each stage before the stuck-cards report lists it. */
@@ -127,6 +130,12 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
   const inProcess = (value('PROJECTIONS_IN_PROCESS') ?? 'true').toLowerCase();
   if (!['true', 'false'].includes(inProcess)) problems.push('PROJECTIONS_IN_PROCESS must be "true" or "false"');
 
+  const leaseTtl = value('PROJECTION_LEASE_TTL_MS') ?? String(DEFAULT_PROJECTION_LEASE_TTL_MS);
+  const projectionLeaseTtlMs = Number(leaseTtl);
+  if (!/^\d+$/.test(leaseTtl) || projectionLeaseTtlMs < 300 || projectionLeaseTtlMs > 600_000) {
+    problems.push('PROJECTION_LEASE_TTL_MS must be a whole number of milliseconds from 300 to 600000');
+  }
+
   const readYourWritesTimeoutMs = Number(value('READ_YOUR_WRITES_TIMEOUT_MS') ?? '3000');
   if (!Number.isInteger(readYourWritesTimeoutMs) || readYourWritesTimeoutMs < 0 || readYourWritesTimeoutMs > 60_000) {
     problems.push('READ_YOUR_WRITES_TIMEOUT_MS must be an integer number of milliseconds from 0 to 60000');
@@ -194,6 +203,7 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
     numbers,
     cases,
     projectionsInProcess: inProcess !== 'false',
+    projectionLeaseTtlMs,
     readYourWritesTimeoutMs,
     stuckCardSlas: stuck.slas,
     auth,

@@ -29,7 +29,16 @@ import {
   systemClock,
   type CardPolicy,
 } from '@cards/application';
-import { ALL_PROJECTIONS, MongoReadStore, READ_STORE, SqliteReadStore, type Projection, type ReadStore } from '@cards/read-store';
+import {
+  ALL_PROJECTIONS,
+  LeaseKeeper,
+  MongoReadStore,
+  PROJECTION_LEASE,
+  READ_STORE,
+  SqliteReadStore,
+  type Projection,
+  type ReadStore,
+} from '@cards/read-store';
 import { EVENT_STORE, EventStoreDbEventStore, SqliteEventStore, type EventStore } from '@cards/event-store';
 import {
   CARD_VERIFICATION,
@@ -75,6 +84,21 @@ function openReadStore(config: AppConfig): Promise<ReadStore> | ReadStore {
   return SqliteReadStore.open(path.join(config.dataDir, 'read-models.db'));
 }
 
+/** The projections lease of this process (docs/read-side.md, "One process runs them: the lease"). */
+function projectionLease(config: AppConfig, readStore: ReadStore): LeaseKeeper {
+  const logger = new Logger('ProjectionLease');
+  return new LeaseKeeper(readStore, {
+    ttlMs: config.projectionLeaseTtlMs,
+    // The embedded SQLite file is shared only by processes of one machine: a dead holder's lease is taken at once.
+    reclaimFromDeadLocalHolders: config.readStore.kind === 'sqlite',
+    logger: {
+      log: (message) => logger.log(message),
+      warn: (message) => logger.warn(message),
+      error: (message, error) => logger.error({ err: error, msg: message }),
+    },
+  });
+}
+
 /** Customers' data keys live apart from the events: their own SQLite file, or a MongoDB collection. */
 function openDataKeyStore(config: AppConfig): DataKeyStore {
   if (config.readStore.kind === 'mongodb') return MongoDataKeyStore.connect(config.readStore.url);
@@ -91,6 +115,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(READ_STORE) private readonly readStore: ReadStore,
     @Inject(DATA_KEY_STORE) private readonly dataKeys: DataKeyStore,
+    @Inject(PROJECTION_LEASE) private readonly lease: LeaseKeeper,
   ) {}
 
   static forRoot(config: AppConfig): DynamicModule {
@@ -100,6 +125,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
         { provide: APP_CONFIG, useValue: config },
         { provide: EVENT_STORE, useFactory: () => openEventStore(config) },
         { provide: READ_STORE, useFactory: () => openReadStore(config) },
+        { provide: PROJECTION_LEASE, inject: [READ_STORE], useFactory: (readStore: ReadStore) => projectionLease(config, readStore) },
         { provide: READ_YOUR_WRITES_TIMEOUT_MS, useValue: config.readYourWritesTimeoutMs },
         { provide: STUCK_CARD_SLAS, useValue: config.stuckCardSlas },
         { provide: CLOCK, useValue: systemClock },
@@ -148,11 +174,13 @@ export class InfrastructureModule implements OnApplicationShutdown {
           ],
         },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, MAX_SIMS_PER_ID, NUMBER_SETTINGS, CASE_SETTINGS, CASE_SURVEY_LINKS, CASE_SERVICE_LEVEL_LOOP, IDENTITY_PROVIDER, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS, AUDIT_KEYS, AUDIT_PUBLIC_KEYS, AUDIT_CHECKPOINT_SETTINGS],
+      exports: [APP_CONFIG, EVENT_STORE, READ_STORE, PROJECTION_LEASE, READ_YOUR_WRITES_TIMEOUT_MS, STUCK_CARD_SLAS, CLOCK, CARD_POLICY, MAX_SIMS_PER_ID, NUMBER_SETTINGS, CASE_SETTINGS, CASE_SURVEY_LINKS, CASE_SERVICE_LEVEL_LOOP, IDENTITY_PROVIDER, PanFingerprinter, CARD_VERIFICATION, DATA_KEY_STORE, PersonalDataCipher, LookupHasher, PROJECTIONS, AUDIT_KEYS, AUDIT_PUBLIC_KEYS, AUDIT_CHECKPOINT_SETTINGS],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // The work under the lease stopped in beforeApplicationShutdown; give the lease up before the store closes.
+    await this.lease.stop();
     await this.readStore.close();
     await this.dataKeys.close();
     await this.eventStore.close();

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DomainError, type ServiceLevel } from '@cards/domain';
-import { READ_STORE, type Filter, type ReadStore } from '@cards/read-store';
+import { PROJECTION_LEASE, READ_STORE, runUnderLease, type Filter, type LeasedWorkHandle, type LeaseKeeper, type ReadStore } from '@cards/read-store';
 import { AggregateRunner } from '../shared/aggregate-runner';
 import { CLOCK, type Clock } from '../shared/clock';
 import type { CommandContext } from '../shared/command-context';
@@ -77,27 +77,45 @@ function systemContext(idempotencyKey: string): CommandContext {
   return { actor: { id: 'service-level-check', role: 'system' }, correlationId: idempotencyKey, causationId: 'service-level-check', idempotencyKey };
 }
 
-/** Runs checkOnce every CASE_SLA_CHECK_MS where the projections run; a failure is logged and the next check goes on. */
+/**
+ * Runs checkOnce every CASE_SLA_CHECK_MS where the projections run, while that process holds the projections lease;
+ * a failure is logged and the next check goes on.
+ */
 @Injectable()
 export class CaseServiceLevelLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CaseServiceLevelLoop.name);
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private stopped = true;
+  private work: LeasedWorkHandle | undefined;
 
   constructor(
     private readonly check: CaseServiceLevelCheck,
     @Inject(CASE_SETTINGS) private readonly settings: CaseSettings,
     @Inject(CASE_SERVICE_LEVEL_LOOP) private readonly runLoop: boolean,
+    @Optional() @Inject(PROJECTION_LEASE) private readonly lease?: LeaseKeeper,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.runLoop) return;
-    this.schedule();
-    this.logger.log(`Checking the service levels of open cases every ${this.settings.serviceLevelCheckMs} ms in this process`);
+    this.work = runUnderLease(this.lease, {
+      name: 'case service levels',
+      start: () => {
+        if (!this.stopped) return;
+        this.stopped = false;
+        this.schedule();
+        this.logger.log(`Checking the service levels of open cases every ${this.settings.serviceLevelCheckMs} ms in this process`);
+      },
+      stop: () => this.stop(),
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await (this.work?.close() ?? this.stop());
+  }
+
+  /** Stops scheduling checks and waits for the one under way. */
+  private async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;

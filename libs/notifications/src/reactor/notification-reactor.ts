@@ -33,7 +33,7 @@ import {
   type Position,
   type RecordedEvent,
 } from '@cards/event-store';
-import { READ_STORE, type ReadStore } from '@cards/read-store';
+import { PROJECTION_LEASE, READ_STORE, runUnderLease, type LeasedWorkHandle, type LeaseKeeper, type ReadStore } from '@cards/read-store';
 import { NOTIFICATION_CHANNELS, type NotificationChannels, type SendResult } from '../channels/channel';
 import { NotConfiguredChannel } from '../channels/not-configured';
 import { type NoticeLocale } from '../catalog';
@@ -79,8 +79,9 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
   private readonly quietHours: QuietHours;
   private readonly enabled: boolean;
   private stopping = false;
-  private readonly intake: RetryingLoop;
+  private intake: RetryingLoop | undefined;
   private delivery: Promise<void> | undefined;
+  private work: LeasedWorkHandle | undefined;
   private subscription: AllSubscription | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Notices just requested and due now: delivered without waiting for the read model. */
@@ -98,23 +99,28 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
     @Optional() @Inject(QUIET_HOURS) quietHours?: QuietHours,
     @Optional() @Inject(NOTIFICATION_REACTOR_ENABLED) enabled?: boolean,
     @Optional() @Inject(CASE_SURVEY_LINKS) private readonly surveyLinks?: CaseSurveyLinks,
+    @Optional() @Inject(PROJECTION_LEASE) private readonly lease?: LeaseKeeper,
   ) {
     const app = config.get<AppSettings>('app') ?? {};
     this.config = app.notificationReactor ?? DEFAULT_REACTOR_CONFIG;
     this.quietHours = quietHours ?? DEFAULT_QUIET_HOURS;
     this.enabled = enabled ?? app.projectionsInProcess ?? true;
-    this.intake = new RetryingLoop({
-      what: 'Notification intake',
-      logger: this.logger,
-      backoffMs: FOLLOW_BACKOFF_MS,
-      round: (progressed) => this.follow(progressed),
-      afterRound: () => this.closeSubscription(),
-    });
   }
 
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
-    this.start();
+    // While this process holds the projections lease: two reactors on one store would both send the due notices.
+    this.work = runUnderLease(this.lease, {
+      name: 'notification reactor',
+      start: () => {
+        this.start();
+        this.announce();
+      },
+      stop: () => this.stop(),
+    });
+  }
+
+  private announce(): void {
     const channels = (['SMS', 'EMAIL'] as const).filter((c) => !(this.channels[c] instanceof NotConfiguredChannel));
     this.logger.log(
       channels.length === 0
@@ -124,11 +130,20 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.stop();
+    await (this.work?.close() ?? this.stop());
   }
 
+  /** Starts both loops; again after a stop (the projections lease taken back). */
   start(): void {
-    if (this.delivery !== undefined || this.stopping) return;
+    if (this.delivery !== undefined) return;
+    this.stopping = false;
+    this.intake = new RetryingLoop({
+      what: 'Notification intake',
+      logger: this.logger,
+      backoffMs: FOLLOW_BACKOFF_MS,
+      round: (progressed) => this.follow(progressed),
+      afterRound: () => this.closeSubscription(),
+    });
     this.intake.start();
     this.delivery = this.runDelivery();
   }
@@ -137,9 +152,13 @@ export class NotificationReactor implements OnApplicationBootstrap, BeforeApplic
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeDelivery?.();
-    await this.intake.stop(() => this.closeSubscription());
+    await this.intake?.stop(() => this.closeSubscription());
     await this.delivery;
     await Promise.all(this.inFlight.values());
+    this.intake = undefined;
+    this.delivery = undefined;
+    // Whoever runs next finds these in the read model.
+    this.dueNow.clear();
   }
 
   private async closeSubscription(): Promise<void> {

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { CASE_TEXT_FIELDS, type CaseEventType } from '@cards/domain';
 import { EVENT_STORE, type AllSubscription, type EventStore, type JsonObject, type RecordedEvent } from '@cards/event-store';
 import { RetryingLoop } from '@cards/application';
-import { READ_STORE, type ReadStore } from '@cards/read-store';
+import { PROJECTION_LEASE, READ_STORE, runUnderLease, type LeasedWorkHandle, type LeaseKeeper, type ReadStore } from '@cards/read-store';
 import { backoffMs, WEBHOOK_PUBLISHER } from '../channels/channel';
 import type { NotificationChannelsConfig } from '../channels/channels-config';
 import type { WebhookPublisher } from '../channels/webhook-publisher';
@@ -47,8 +47,9 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly configured: boolean;
   private readonly enabled: boolean;
   private readonly backoff: readonly [number, number];
-  private readonly loop: RetryingLoop;
+  private loop: RetryingLoop | undefined;
   private subscription: AllSubscription | undefined;
+  private work: LeasedWorkHandle | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
@@ -57,28 +58,49 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     config: ConfigService,
     @Optional() @Inject(NOTIFICATION_REACTOR_ENABLED) enabled?: boolean,
     @Optional() @Inject(WEBHOOK_RELAY_BACKOFF_MS) backoff?: readonly [number, number],
+    @Optional() @Inject(PROJECTION_LEASE) private readonly lease?: LeaseKeeper,
   ) {
     const app = config.get<AppSettings>('app') ?? {};
     this.configured = app.notificationChannels?.webhooks !== undefined;
     this.enabled = enabled ?? app.projectionsInProcess ?? true;
     this.backoff = backoff ?? DEFAULT_BACKOFF_MS;
-    this.loop = new RetryingLoop({
-      what: 'Webhook relay',
-      logger: this.logger,
-      backoffMs: this.backoff,
-      round: () => this.follow(),
-      afterRound: () => this.closeSubscription(),
-    });
   }
 
   onApplicationBootstrap(): void {
     if (!this.enabled || !this.configured) return;
-    this.loop.start();
-    this.logger.log('Relaying card and case lifecycle events to WEBHOOK_URLS from this process');
+    // While this process holds the projections lease: one relay per store.
+    this.work = runUnderLease(this.lease, {
+      name: 'webhook relay',
+      start: () => {
+        this.start();
+        this.logger.log('Relaying card and case lifecycle events to WEBHOOK_URLS from this process');
+      },
+      stop: () => this.stop(),
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.loop.stop(() => this.closeSubscription());
+    await (this.work?.close() ?? this.stop());
+  }
+
+  private start(): void {
+    if (this.loop !== undefined) return;
+    const loop: RetryingLoop = new RetryingLoop({
+      what: 'Webhook relay',
+      logger: this.logger,
+      backoffMs: this.backoff,
+      round: () => this.follow(loop),
+      afterRound: () => this.closeSubscription(),
+    });
+    this.loop = loop;
+    loop.start();
+  }
+
+  private async stop(): Promise<void> {
+    const loop = this.loop;
+    if (loop === undefined) return;
+    await loop.stop(() => this.closeSubscription());
+    if (this.loop === loop) this.loop = undefined;
   }
 
   private async closeSubscription(): Promise<void> {
@@ -87,13 +109,13 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
     await subscription?.close();
   }
 
-  private async follow(): Promise<void> {
+  private async follow(loop: RetryingLoop): Promise<void> {
     const checkpoint = await this.readStore.checkpoint(WEBHOOK_RELAY_CHECKPOINT);
-    if (this.loop.stopping) return;
+    if (loop.stopping) return;
     this.subscription = this.eventStore.subscribeToAll({ from: checkpoint?.position ?? 'start' });
     let skipped = 0;
     for await (const event of this.subscription) {
-      if (this.loop.stopping) return;
+      if (loop.stopping) return;
       if (!isLifecycleEvent(event)) {
         skipped += 1;
         if (skipped >= 200) {
@@ -102,7 +124,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         }
         continue;
       }
-      const delivered = await this.deliver(event);
+      const delivered = await this.deliver(loop, event);
       if (!delivered) return;
       await this.readStore.commit(WEBHOOK_RELAY_CHECKPOINT, event.position, skipped + 1, []);
       skipped = 0;
@@ -110,8 +132,8 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** Publishes one event until no URL answers a retryable failure; false when stopped before that. */
-  private async deliver(event: RecordedEvent): Promise<boolean> {
-    for (let round = 1; !this.loop.stopping; round++) {
+  private async deliver(loop: RetryingLoop, event: RecordedEvent): Promise<boolean> {
+    for (let round = 1; !loop.stopping; round++) {
       const result = await this.publisher.publish({
         id: event.id,
         type: event.type,
@@ -132,7 +154,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         { eventId: event.id, targets: retryable.map((d) => d.target), round, retryInMs: waitMs },
         `Webhook delivery of ${event.type} failed (${retryable.map((d) => `${d.target}: ${d.reason}`).join('; ')}); sending it again in ${waitMs} ms`,
       );
-      await this.loop.pause(waitMs);
+      await loop.pause(waitMs);
     }
     return false;
   }

@@ -9,6 +9,7 @@ import {
   type EventStore,
   type Position,
 } from '@cards/event-store';
+import { PROJECTION_LEASE, runUnderLease, type LeasedWorkHandle, type LeaseKeeper } from '@cards/read-store';
 import { AUDIT_CHECKPOINT_SETTINGS, type AuditCheckpointSettings } from '../audit-keys';
 import { RetryingLoop } from '../../shared/retrying-loop';
 import { AuditCheckpointer, checkpointerContext } from './audit-checkpointer';
@@ -22,48 +23,64 @@ const DEFAULT_BACKOFF_MS: readonly [number, number] = [1_000, 60_000];
  * events outside AUDIT_STREAM that no checkpoint covers yet, and calls signNow when there are enough. Checkpoints
  * signed elsewhere (another instance, an auditor's POST) start the count again.
  *
- * It runs where the projections run (card-api with PROJECTIONS_IN_PROCESS, or card-projector). A failure (the
- * store unreachable, a lost race) is logged and retried after a growing pause; it never stops the application.
+ * It runs where the projections run (card-api with PROJECTIONS_IN_PROCESS, or card-projector), while that process
+ * holds the projections lease (PROJECTION_LEASE). A failure (the store unreachable, a lost race) is logged and
+ * retried after a growing pause; it never stops the application.
  */
 @Injectable()
 export class AuditCheckpointLoop implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditCheckpointLoop.name);
-  private readonly loop: RetryingLoop;
+  private loop: RetryingLoop | undefined;
   private subscription: AllSubscription | undefined;
+  private work: LeasedWorkHandle | undefined;
+  private readonly backoff: readonly [number, number];
 
   constructor(
     private readonly checkpointer: AuditCheckpointer,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(AUDIT_CHECKPOINT_SETTINGS) private readonly settings: AuditCheckpointSettings,
     @Optional() @Inject(AUDIT_CHECKPOINT_BACKOFF_MS) backoff?: readonly [number, number],
+    @Optional() @Inject(PROJECTION_LEASE) private readonly lease?: LeaseKeeper,
   ) {
-    this.loop = new RetryingLoop({
-      what: 'Audit checkpoints',
-      logger: this.logger,
-      backoffMs: backoff ?? DEFAULT_BACKOFF_MS,
-      round: (progressed) => this.follow(progressed),
-      afterRound: () => this.closeSubscription(),
-    });
+    this.backoff = backoff ?? DEFAULT_BACKOFF_MS;
   }
 
   onApplicationBootstrap(): void {
     if (!this.settings.runLoop) return;
-    this.start();
-    this.logger.log(`Signing an audit checkpoint every ${this.settings.every} events in this process`);
+    this.work = runUnderLease(this.lease, {
+      name: 'audit checkpoints',
+      start: () => {
+        this.start();
+        this.logger.log(`Signing an audit checkpoint every ${this.settings.every} events in this process`);
+      },
+      stop: () => this.stop(),
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.stop();
+    await (this.work?.close() ?? this.stop());
   }
 
-  /** Starts following the log (once). */
+  /** Starts following the log; again after a stop (the projections lease taken back). */
   start(): void {
-    this.loop.start();
+    if (this.loop !== undefined) return;
+    const loop: RetryingLoop = new RetryingLoop({
+      what: 'Audit checkpoints',
+      logger: this.logger,
+      backoffMs: this.backoff,
+      round: (progressed) => this.follow(loop, progressed),
+      afterRound: () => this.closeSubscription(),
+    });
+    this.loop = loop;
+    loop.start();
   }
 
   /** Stops after the checkpoint being signed, if any, is appended. */
   async stop(): Promise<void> {
-    await this.loop.stop(() => this.closeSubscription());
+    const loop = this.loop;
+    if (loop === undefined) return;
+    await loop.stop(() => this.closeSubscription());
+    if (this.loop === loop) this.loop = undefined;
   }
 
   private async closeSubscription(): Promise<void> {
@@ -73,14 +90,14 @@ export class AuditCheckpointLoop implements OnApplicationBootstrap, BeforeApplic
   }
 
   /** Follows the log from the last checkpoint, signing every `every` uncovered events. Returns only when stopped. */
-  private async follow(onProgress: () => void): Promise<void> {
+  private async follow(loop: RetryingLoop, onProgress: () => void): Promise<void> {
     const latest = await this.checkpointer.latest();
     let coveredUpTo: Position | null = latest === null ? null : parsePosition(latest.checkpoint.upToPosition);
     let uncovered = 0;
-    if (this.loop.stopping) return;
+    if (loop.stopping) return;
     this.subscription = this.eventStore.subscribeToAll({ from: coveredUpTo ?? 'start' });
     for await (const event of this.subscription) {
-      if (this.loop.stopping) return;
+      if (loop.stopping) return;
       if (event.streamId === AUDIT_STREAM) {
         const upTo = event.type === CHECKPOINT_EVENT_TYPE ? readPosition(event.data.upToPosition) : null;
         if (upTo !== null && (coveredUpTo === null || comparePositions(upTo, coveredUpTo) > 0)) {
