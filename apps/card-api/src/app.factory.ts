@@ -14,7 +14,7 @@ export async function createCardApi(config: AppConfig, options: AppModuleOptions
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  app.enableShutdownHooks();
+  // SIGTERM and SIGINT: main.ts stops it gracefully (stopGracefullyOnSignals), HTTP first, then loops and stores.
 
   const document = SwaggerModule.createDocument(
     app,

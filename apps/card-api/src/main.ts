@@ -1,5 +1,5 @@
 import { describeNotificationChannels } from '@cards/notifications';
-import { ConfigurationError, describeEventStore, describeIdentityProvider, describeReadStore, loadAppConfig } from '@cards/platform';
+import { ConfigurationError, describeEventStore, describeIdentityProvider, describeReadStore, loadAppConfig, stopGracefullyOnSignals } from '@cards/platform';
 import { createCardApi } from './app.factory';
 import { describeDevelopmentTokens, developmentTokens } from './dev-tokens';
 import { Logger } from 'nestjs-pino';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
 
   const app = await createCardApi(config);
   const logger = app.get(Logger);
+  stopGracefullyOnSignals(app, { name: 'card-api', logger });
   if (config.generatedKeys.length > 0) {
     logger.warn(
       `Generated development keys (${config.generatedKeys.join(', ')}) in ${config.keysFile}. ` +

@@ -1,5 +1,5 @@
 import { Logger } from 'nestjs-pino';
-import { ConfigurationError, describeEventStore, describeReadStore } from '@cards/platform';
+import { ConfigurationError, describeEventStore, describeReadStore, stopGracefullyOnSignals } from '@cards/platform';
 import { createProjector, loadProjectorConfig } from './projector.factory';
 
 /** card-projector: runs the projections apart from card-api (which then runs with PROJECTIONS_IN_PROCESS=false). */
@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createProjector(config);
+  stopGracefullyOnSignals(app, { name: 'card-projector', logger: app.get(Logger) });
   await app.listen(config.port, config.host);
   app
     .get(Logger)

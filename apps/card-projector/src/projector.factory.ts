@@ -19,7 +19,7 @@ export async function createProjector(config: AppConfig, logDestination?: Destin
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  app.enableShutdownHooks();
+  // SIGTERM and SIGINT: main.ts stops it gracefully (stopGracefullyOnSignals), HTTP first, then loops and stores.
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

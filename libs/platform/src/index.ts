@@ -12,6 +12,7 @@ export * from './http/request-ids';
 export * from './logging';
 export * from './identity';
 export * from './http/fastify-adapter';
+export * from './graceful-shutdown';
 export * from './http/http-security';
 export * from './auth/permissions';
 export * from './auth/access';

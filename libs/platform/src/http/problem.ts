@@ -11,6 +11,7 @@ import {
 import { ReadStoreUnavailableError } from '@cards/read-store';
 import { DomainError, ValidationFailed, type FieldViolation } from '@cards/domain';
 import { EventStoreUnavailableError, StreamRevisionConflictError } from '@cards/event-store';
+import { DataKeyStoreUnavailableError } from '@cards/security';
 import { AccessDeniedError, AuthenticationRequiredError, RateLimitExceededError } from '../auth/auth-errors';
 
 /** An RFC 9457 problem document, with this service's extension members. */
@@ -112,8 +113,16 @@ export function toProblem(error: unknown): Problem {
       currentRevision: error.currentRevision === null ? null : error.currentRevision.toString(),
     });
   }
-  if (error instanceof ConcurrentModificationError || error instanceof StreamRevisionConflictError) {
-    return problem(409, 'CONCURRENT_MODIFICATION', 'The resource changed while this command ran; retry the request');
+  if (error instanceof ConcurrentModificationError) {
+    return problem(
+      409,
+      'CONCURRENT_MODIFICATION',
+      `Other requests changed the resource while this command ran, ${error.attempts} times in a row (it was decided again on each new state); nothing was written. Read it again and retry.`,
+      { attempts: error.attempts },
+    );
+  }
+  if (error instanceof StreamRevisionConflictError) {
+    return problem(409, 'CONCURRENT_MODIFICATION', 'The resource changed while this command ran; nothing was written. Read it again and retry.');
   }
   if (error instanceof InvalidCursorError) {
     return problem(400, 'VALIDATION_FAILED', error.message, { errors: [{ field: 'cursor', reason: error.message }] });
@@ -135,6 +144,12 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof EventStoreUnavailableError) {
     return problem(503, error.code, 'The event store cannot be reached right now; nothing was written. Retry later.', {
+      retryAfterSeconds: 5,
+    });
+  }
+  if (error instanceof DataKeyStoreUnavailableError) {
+    // Personal data is encrypted under its customer's data key before anything is appended: nothing was written.
+    return problem(503, error.code, 'The store of the customers\' data keys cannot be reached right now; nothing was written. Retry later.', {
       retryAfterSeconds: 5,
     });
   }
