@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { cardDecider, type CardCommand } from '@cards/domain';
 import { GENESIS_HASH, SqliteEventStore, type EventStore, type JsonObject } from '@cards/event-store';
 import { issueCard, linkCard, suspendCard } from '@cards/domain/testing/card-fixtures';
@@ -17,17 +18,41 @@ function context(overrides: Partial<CommandContext> = {}): CommandContext {
   };
 }
 
+interface LogLine {
+  readonly level: 'log' | 'warn' | 'error';
+  readonly fields: Record<string, unknown>;
+  readonly message: string;
+}
+
+/** Every line Nest's Logger is given while a test runs (the runner logs through it). */
+function captureLogs(): { lines: LogLine[]; raceLines(streamId: string): LogLine[] } {
+  const lines: LogLine[] = [];
+  const record = (level: LogLine['level']) => (first: unknown, ...rest: unknown[]) => {
+    const fields = typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : {};
+    const message = typeof first === 'string' ? first : String(rest[0] ?? '');
+    lines.push({ level, fields, message });
+  };
+  const logger: LoggerService = { log: record('log'), warn: record('warn'), error: record('error'), debug: () => undefined, verbose: () => undefined };
+  Logger.overrideLogger(logger);
+  return { lines, raceLines: (streamId) => lines.filter((l) => l.fields.streamId === streamId) };
+}
+
 describe('AggregateRunner on a real (SQLite) event store', () => {
   let store: EventStore;
   let runner: AggregateRunner;
   let stream: string;
+  let logs: ReturnType<typeof captureLogs>;
 
   beforeEach(() => {
     store = SqliteEventStore.open(':memory:');
     runner = new AggregateRunner(store, fixedClock);
     stream = `card-${randomUUID()}`;
+    logs = captureLogs();
   });
-  afterEach(() => store.close());
+  afterEach(async () => {
+    Logger.overrideLogger(false);
+    await store.close();
+  });
 
   const issue = (ctx = context()) => runner.execute(stream, cardDecider, ctx, (_s, now) => issueCard({ now }));
 
@@ -77,6 +102,40 @@ describe('AggregateRunner on a real (SQLite) event store', () => {
     expect(attempts).toBe(2);
     expect(result.revision).toBe(2n);
     expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['CardIssued', 'CardSuspended', 'CardCancelled']);
+    // The log says which stream, which attempt, and what came of it: a retry, then the append.
+    expect(logs.raceLines(stream)).toEqual([
+      {
+        level: 'warn',
+        fields: { streamId: stream, attempt: 1, maxAttempts: MAX_CONCURRENCY_ATTEMPTS, outcome: 'retrying', correlationId: 'corr-1' },
+        message: expect.stringMatching(new RegExp(`^Command on ${stream} lost an optimistic-concurrency race on attempt 1 of 4 \\(the stream is at 1\\); deciding again`)),
+      },
+      {
+        level: 'log',
+        fields: { streamId: stream, attempt: 2, maxAttempts: MAX_CONCURRENCY_ATTEMPTS, outcome: 'appended', correlationId: 'corr-1' },
+        message: `Command on ${stream} appended on attempt 2 of 4, decided again on the new state`,
+      },
+    ]);
+  });
+
+  it('given another writer wins the race, when the command is no longer valid on the new state, then it is refused at once (409), not retried', async () => {
+    await issue();
+    let attempts = 0;
+    const refused = runner.execute(stream, cardDecider, context(), async (_state, now): Promise<CardCommand> => {
+      attempts++;
+      if (attempts === 1) {
+        // Someone else cancels the card between our read and our append: nothing may follow a cancellation.
+        await store.appendToStream(stream, [{ id: randomUUID(), type: 'CardCancelled', data: { reason: 'other writer', cancelledAt: now }, metadata: {} }], { expectedRevision: 0n });
+      }
+      return { type: 'SuspendCard', reason: 'Lost', now };
+    });
+    await expect(refused).rejects.toMatchObject({ kind: 'conflict', code: 'TRANSITION_NOT_ALLOWED', details: expect.objectContaining({ currentStatus: 'CANCELLED' }) });
+    expect(attempts).toBe(2);
+    expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['CardIssued', 'CardCancelled']);
+    expect(logs.raceLines(stream).map((l) => [l.level, l.fields.attempt, l.fields.outcome])).toEqual([
+      ['warn', 1, 'retrying'],
+      ['log', 2, 'refused'],
+    ]);
+    expect(logs.raceLines(stream)[1].message).toBe(`Command on ${stream} refused on attempt 2 of 4 on the new state: TRANSITION_NOT_ALLOWED`);
   });
 
   it('given a stale If-Match, when the command runs, then it is refused with the current revision and nothing is written', async () => {
@@ -107,7 +166,23 @@ describe('AggregateRunner on a real (SQLite) event store', () => {
       return { type: 'CancelCard', reason: 'x', now };
     });
     await expect(endless).rejects.toBeInstanceOf(ConcurrentModificationError);
+    await expect(endless).rejects.toMatchObject({ code: 'CONCURRENT_MODIFICATION', attempts: MAX_CONCURRENCY_ATTEMPTS, streamId: stream });
     expect(attempts).toBe(MAX_CONCURRENCY_ATTEMPTS);
+    // Only the other writer's events: the command itself wrote nothing.
+    expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['CardIssued', ...Array<string>(MAX_CONCURRENCY_ATTEMPTS).fill('CardLinked')]);
+    expect(logs.raceLines(stream).map((l) => [l.level, l.fields.attempt, l.fields.outcome])).toEqual([
+      ['warn', 1, 'retrying'],
+      ['warn', 2, 'retrying'],
+      ['warn', 3, 'retrying'],
+      ['warn', 4, 'gave-up'],
+    ]);
+    expect(logs.raceLines(stream)[3].message).toMatch(/attempt 4 of 4; giving up \(409 CONCURRENT_MODIFICATION\)/);
+  });
+
+  it('given a command that wins its first race, then nothing about races is logged', async () => {
+    await issue();
+    await runner.execute(stream, cardDecider, context(), (_s, now) => suspendCard({ now }));
+    expect(logs.raceLines(stream)).toEqual([]);
   });
 
   it('given imported history, when a command runs, then its events take the time it happened and say they were imported', async () => {

@@ -77,56 +77,90 @@ export class AggregateRunner {
     makeCommand: (state: S, now: string) => C | Promise<C>,
   ): Promise<ExecutionResult<S, E>> {
     for (let attempt = 1; attempt <= MAX_CONCURRENCY_ATTEMPTS; attempt++) {
-      const loaded = await this.load(streamId, decider);
-
-      const alreadyApplied = this.findAppliedWithKey(loaded.events, ctx.idempotencyKey);
-      if (alreadyApplied) return this.replay(decider, loaded, alreadyApplied);
-
-      if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== loaded.revision) {
-        throw new RevisionMismatchError(streamId, ctx.expectedRevision, loaded.revision);
-      }
-
-      // Imported history carries its own time; everything else happens now.
-      const now = ctx.occurredAt ?? this.clock.now().toISOString();
-      if (ctx.occurredAt !== undefined) refuseOutOfOrder(loaded.events, ctx.occurredAt);
-      const command = await makeCommand(loaded.state, now);
-      const newEvents = decider.decide(command, loaded.state);
-      const metadata = eventMetadata(ctx, now, channelOf(command));
-      const expected = loaded.revision ?? 'no_stream';
-      const toAppend = await Promise.all(
-        newEvents.map(async (event, index) => ({
-          id:
-            ctx.idempotencyKey === undefined
-              ? randomUUID()
-              : deterministicUuid('event', ctx.idempotencyKey, streamId, String(expected), String(index)),
-          type: event.type,
-          data: await this.codec.encode(streamId, event),
-          metadata,
-        })),
-      );
-
       try {
-        const appended = await this.eventStore.appendToStream(streamId, toAppend, { expectedRevision: expected });
-        return {
-          state: newEvents.reduce((s, e) => decider.evolve(s, e), loaded.state),
-          newEvents,
-          revision: appended.nextExpectedRevision,
-          position: appended.position,
-          replayed: false,
-        };
-      } catch (error) {
-        if (!(error instanceof StreamRevisionConflictError)) throw error;
-        if (ctx.expectedRevision !== undefined) {
-          const actual = error.actualRevision === 'no_stream' ? null : error.actualRevision;
-          throw new RevisionMismatchError(streamId, ctx.expectedRevision, actual);
+        const result = await this.attempt(streamId, decider, ctx, makeCommand);
+        if (attempt > 1) {
+          this.logRace(streamId, attempt, ctx, result.replayed ? 'replayed' : 'appended', result.replayed
+            ? `answered on attempt ${attempt} of ${MAX_CONCURRENCY_ATTEMPTS} from the events its Idempotency-Key already wrote`
+            : `appended on attempt ${attempt} of ${MAX_CONCURRENCY_ATTEMPTS}, decided again on the new state`);
         }
-        this.logger.warn(
-          { streamId, attempt, correlationId: ctx.correlationId },
-          `Lost an optimistic-concurrency race on ${streamId}; deciding again on the new state`,
-        );
+        return result;
+      } catch (error) {
+        if (!(error instanceof LostRace)) {
+          // A command that lost a race and is no longer valid on the new state is refused (409, 412, …): said here, once.
+          if (attempt > 1) this.logRace(streamId, attempt, ctx, 'refused', `refused on attempt ${attempt} of ${MAX_CONCURRENCY_ATTEMPTS} on the new state: ${codeOf(error)}`);
+          throw error;
+        }
+        if (attempt < MAX_CONCURRENCY_ATTEMPTS) {
+          this.logRace(streamId, attempt, ctx, 'retrying', `lost an optimistic-concurrency race on attempt ${attempt} of ${MAX_CONCURRENCY_ATTEMPTS} (the stream is at ${String(error.actualRevision)}); deciding again on the new state`);
+        } else {
+          this.logRace(streamId, attempt, ctx, 'gave-up', `lost an optimistic-concurrency race on attempt ${attempt} of ${MAX_CONCURRENCY_ATTEMPTS}; giving up (409 CONCURRENT_MODIFICATION)`);
+        }
       }
     }
     throw new ConcurrentModificationError(streamId, MAX_CONCURRENCY_ATTEMPTS);
+  }
+
+  /** One line per step of a race, naming the stream, the attempt and what came of it. */
+  private logRace(streamId: string, attempt: number, ctx: CommandContext, outcome: RaceOutcome, what: string): void {
+    const line = { streamId, attempt, maxAttempts: MAX_CONCURRENCY_ATTEMPTS, outcome, correlationId: ctx.correlationId };
+    const message = `Command on ${streamId} ${what}`;
+    if (outcome === 'retrying' || outcome === 'gave-up') this.logger.warn(line, message);
+    else this.logger.log(line, message);
+  }
+
+  /** Load, decide, append once; a lost race without If-Match is a LostRace for execute to retry. */
+  private async attempt<C, E extends DomainEvent, S>(
+    streamId: string,
+    decider: Decider<C, E, S>,
+    ctx: CommandContext,
+    makeCommand: (state: S, now: string) => C | Promise<C>,
+  ): Promise<ExecutionResult<S, E>> {
+    const loaded = await this.load(streamId, decider);
+
+    const alreadyApplied = this.findAppliedWithKey(loaded.events, ctx.idempotencyKey);
+    if (alreadyApplied) return this.replay(decider, loaded, alreadyApplied);
+
+    if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== loaded.revision) {
+      throw new RevisionMismatchError(streamId, ctx.expectedRevision, loaded.revision);
+    }
+
+    // Imported history carries its own time; everything else happens now.
+    const now = ctx.occurredAt ?? this.clock.now().toISOString();
+    if (ctx.occurredAt !== undefined) refuseOutOfOrder(loaded.events, ctx.occurredAt);
+    const command = await makeCommand(loaded.state, now);
+    const newEvents = decider.decide(command, loaded.state);
+    const metadata = eventMetadata(ctx, now, channelOf(command));
+    const expected = loaded.revision ?? 'no_stream';
+    const toAppend = await Promise.all(
+      newEvents.map(async (event, index) => ({
+        id:
+          ctx.idempotencyKey === undefined
+            ? randomUUID()
+            : deterministicUuid('event', ctx.idempotencyKey, streamId, String(expected), String(index)),
+        type: event.type,
+        data: await this.codec.encode(streamId, event),
+        metadata,
+      })),
+    );
+
+    try {
+      const appended = await this.eventStore.appendToStream(streamId, toAppend, { expectedRevision: expected });
+      return {
+        state: newEvents.reduce((s, e) => decider.evolve(s, e), loaded.state),
+        newEvents,
+        revision: appended.nextExpectedRevision,
+        position: appended.position,
+        replayed: false,
+      };
+    } catch (error) {
+      if (!(error instanceof StreamRevisionConflictError)) throw error;
+      if (ctx.expectedRevision !== undefined) {
+        const actual = error.actualRevision === 'no_stream' ? null : error.actualRevision;
+        throw new RevisionMismatchError(streamId, ctx.expectedRevision, actual);
+      }
+      throw new LostRace(error.actualRevision);
+    }
   }
 
   /** The events an earlier request with the same Idempotency-Key wrote (its answer was lost), if any. */
@@ -151,6 +185,20 @@ export class AggregateRunner {
       replayed: true,
     };
   }
+}
+
+type RaceOutcome = 'retrying' | 'appended' | 'replayed' | 'refused' | 'gave-up';
+
+/** Another writer appended between this attempt's read and its append (no If-Match: the command may be decided again). */
+class LostRace extends Error {
+  constructor(readonly actualRevision: bigint | 'no_stream') {
+    super(`Lost an optimistic-concurrency race (the stream is at ${String(actualRevision)})`);
+  }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : String(error);
 }
 
 /**
