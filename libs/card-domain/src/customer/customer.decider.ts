@@ -60,6 +60,11 @@ const ADDRESS_RULES: readonly AddressRule[] = [
 ];
 
 function checkAddress(address: PostalAddress, violations: FieldViolation[]): PostalAddress {
+  // From JSON an address may be null or a string: refused like any other bad field, not read into (a TypeError, a 500).
+  if (typeof address !== 'object' || address === null || Array.isArray(address)) {
+    violations.push({ field: 'address', reason: 'must be an object with line1, city and country (line2, province and postalCode optional)' });
+    return address;
+  }
   const normalised: Record<string, string> = {};
   for (const rule of ADDRESS_RULES) {
     const value = trimmed(address[rule.field]);
@@ -414,7 +419,7 @@ export const customerDecider: Decider<CustomerCommand, CustomerEvent, CustomerSt
         if (!state.exists) {
           throw new DomainError('not_found', 'CUSTOMER_NOT_FOUND', 'No such customer');
         }
-        const reason = command.reason.trim();
+        const reason = trimmed(command.reason);
         if (reason.length === 0 || reason.length > 200) {
           throw new ValidationFailed([{ field: 'reason', reason: 'must be 1 to 200 characters (say why, without personal data)' }]);
         }

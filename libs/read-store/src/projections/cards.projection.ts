@@ -20,6 +20,11 @@ const byIssued = (field: string) => [
 /** One summary per card, for search, the customer's cards and the process reports. */
 export const cardsProjection: Projection = {
   name: 'cards',
+  /**
+   * 2: the identity-review events set the card's status (IDENTITY_REVIEW, VERIFICATION_LOCKED, back to ISSUED after
+   * a rejected review) and move its revision; version 1 left such cards at ISSUED, so its documents are rebuilt.
+   */
+  version: 2,
   collections: [
     {
       name: CARDS,
@@ -89,9 +94,21 @@ export const cardsProjection: Projection = {
         return set({ ...enter('IDENTITY_VERIFIED'), identityVerifiedAt: (await current())?.identityVerifiedAt ?? at });
       case 'IdentityVerificationFailed':
         return [
-          ...set({}),
+          // A review rejected sends the card back to ISSUED; any other failure leaves it where it is.
+          ...set(e.data.reviewId !== undefined ? enter('ISSUED') : {}),
           { kind: 'increment', collection: CARDS, id: cardId, by: { identityVerificationFailures: 1 } },
         ];
+      case 'IdentityReviewRequested':
+        // A lock opens its review and keeps its own status; otherwise the card now waits for a person.
+        return (await current())?.status === 'VERIFICATION_LOCKED' ? set({}) : set({ status: 'IDENTITY_REVIEW', statusSince: e.data.requestedAt });
+      case 'IdentityVerificationLocked':
+        return set({ status: 'VERIFICATION_LOCKED', statusSince: e.data.lockedAt });
+      case 'IdentityVerificationUnavailable':
+      case 'ReviewContactAttemptRecorded':
+      case 'IdentityReviewDecided':
+        // No change of status (a decision is followed by IdentityVerified or IdentityVerificationFailed), but the
+        // revision follows the card's stream.
+        return set({});
       case 'CardLinked':
         return set({ ...enter('LINKED'), linkedAt: (await current())?.linkedAt ?? at, accountId: e.data.accountId });
       case 'CardActivated':
