@@ -4,7 +4,8 @@ import { BenchContext, ROOT, type BenchGroup, type BenchOptions } from './core/c
 import { machineInfo, type BenchResults } from './core/report';
 import type { Row } from './core/rows';
 import { eventStoreGroup } from './groups/event-store';
-import { casesGroup, numbersGroup } from './groups/later';
+import { casesGroup } from './groups/later';
+import { numbersGroup } from './groups/numbers';
 import { serviceGroup } from './groups/service';
 
 /** Every group, in the order they run. The service group is the long one (1,000,000 events, the HTTP mix). */

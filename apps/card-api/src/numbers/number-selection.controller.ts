@@ -48,7 +48,11 @@ export class NumberSelectionController {
   }
 
   @Get('search')
-  @ApiOkResponse({ description: '{ items, nextCursor }: available numbers matching every criterion given, cheapest tier first, then by number' })
+  @ApiOkResponse({
+    description:
+      '{ items, nextCursor, examined }: available numbers matching every criterion given, cheapest tier first, then by number. ' +
+      'A page examines at most 1,000 numbers: a rare request may answer fewer items than asked (even none) with a nextCursor to go on; examined says how many numbers it read.',
+  })
   @ApiServiceUnavailableResponse({ description: 'minPosition not reached in time' })
   async search(@Query() q: NumberSearchRequest) {
     await this.readYourWrites.ensure(q.minPosition, [numbersProjection.name]);

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { compileNumberSearch, ValidationFailed, type NumberSearchCriteria, type NumberTier } from '@cards/domain';
-import { READ_STORE, type Filter, type ReadDocument, type ReadStore, type SortKey } from '@cards/read-store';
-import { decodeCursor, queryFingerprint, toPage, type Page } from '../read-side/paging';
+import { compileNumberSearch, NUMBER_TIERS, tierRank, ValidationFailed, type NumberSearchCriteria, type NumberTier } from '@cards/domain';
+import { READ_STORE, type FieldValue, type Filter, type ReadDocument, type ReadStore, type SortKey } from '@cards/read-store';
+import { decodeCursor, encodeCursor, queryFingerprint, toPage, type Page } from '../read-side/paging';
 import { NUMBER_BUCKETS, NUMBERS, type NumberBucketDocument, type NumberDocument } from './numbers.projection';
 
 /** A number offered to a customer: nothing about who held it before. */
@@ -22,6 +22,23 @@ const SEARCH_SORT: readonly SortKey[] = [
   { field: 'msisdn', direction: 'asc' },
 ];
 const SEARCH_BATCH = 500;
+/** Numbers one search page examines at most (docs/numbers.md, "Choosing"). */
+export const SEARCH_BUDGET = 1_000;
+/** Tail digits from which the reversed number's index narrows a search (a thousandth of the numbers or fewer). */
+const INDEXED_TAIL_DIGITS = 3;
+/** Most candidates a tail search sorts in memory. */
+const MAX_TAIL_CANDIDATES = 5_000;
+const TIER_RANKS: readonly number[] = NUMBER_TIERS.map(tierRank).sort((a, b) => a - b);
+/** Within one tier: by number (the id breaks no ties, a number being its own id). */
+const NUMBER_ORDER: readonly SortKey[] = [{ field: 'msisdn', direction: 'asc' }];
+const REV_ORDER: readonly SortKey[] = [{ field: 'rev', direction: 'asc' }];
+
+/** A page of search results; `examined` says how many numbers the scan read for it. */
+export interface NumberSearchPage extends Page<NumberOffer> {
+  readonly examined: number;
+}
+/** The order of the (region, tier, slot) index: sorting by it makes that index the plan, whatever the statistics say. */
+const SLOT_SORT: readonly SortKey[] = [{ field: 'slot', direction: 'asc' }];
 
 /** Digits only: ':' sorts right after '9', so [p, p + ':') is every string starting with p. */
 const startingWith = (prefix: string) => ({ $gte: prefix, $lt: `${prefix}:` });
@@ -36,7 +53,7 @@ export class NumberSelection {
 
   /**
    * An exactly uniform random sample of the numbers available at `now`, without repeats: draws of a bucket in
-   * proportion to its size and a slot within it, each one indexed lookup, rejecting numbers that are not
+   * proportion to its size and a slot within it (a round's draws of one bucket read in one indexed query), rejecting numbers that are not
    * available; when too many draws are rejected, a reservoir sample over the available ones does the rest.
    */
   async suggestions(query: { region?: string; tier?: NumberTier; count: number; now: string }): Promise<NumberOffer[]> {
@@ -54,19 +71,28 @@ export class NumberSelection {
       }
       throw new Error('draw out of range');
     };
-    let draws = 0;
+    let drawn = 0;
     const maxDraws = 20 * query.count + 50;
-    while (picked.size < query.count && draws < maxDraws) {
-      const round = Math.min(maxDraws - draws, Math.ceil((query.count - picked.size) * 1.5) + 2);
-      draws += round;
-      const found = await Promise.all(
-        Array.from({ length: round }, () => {
-          const { bucket, slot } = bucketAt(total > 0xffff_ffff ? Math.floor(Math.random() * total) : randomInt(total));
-          return this.readStore.find(NUMBERS, { filter: { region: bucket.region, tier: bucket.tier, slot }, limit: 1 });
-        }),
-      );
-      for (const [doc] of found) {
+    while (picked.size < query.count && drawn < maxDraws) {
+      const round = Math.min(maxDraws - drawn, Math.ceil((query.count - picked.size) * 1.5) + 2);
+      drawn += round;
+      // One indexed query per bucket drawn from, for all its slots drawn this round; then the draws in the order
+      // they were made, so that taking the first `count` available ones keeps the sample uniform.
+      const draws = Array.from({ length: round }, () => bucketAt(total > 0xffff_ffff ? Math.floor(Math.random() * total) : randomInt(total)));
+      const slotsByBucket = new Map<NumberBucketDocument, Set<number>>();
+      for (const { bucket, slot } of draws) slotsByBucket.set(bucket, (slotsByBucket.get(bucket) ?? new Set<number>()).add(slot));
+      const found = new Map<NumberBucketDocument, Map<number, ReadDocument>>();
+      for (const [bucket, slots] of slotsByBucket) {
+        const docs = await this.readStore.find(NUMBERS, {
+          filter: { region: bucket.region, tier: bucket.tier, slot: { $in: [...slots] } },
+          sort: SLOT_SORT,
+          limit: slots.size,
+        });
+        found.set(bucket, new Map(docs.map((doc) => [(doc as unknown as NumberDocument).slot, doc])));
+      }
+      for (const { bucket, slot } of draws) {
         if (picked.size >= query.count) break;
+        const doc = found.get(bucket)?.get(slot);
         if (doc && (doc as unknown as NumberDocument).availableFrom <= query.now && !picked.has(doc._id)) picked.set(doc._id, toOffer(doc));
       }
     }
@@ -89,28 +115,90 @@ export class NumberSelection {
     return [...picked.values()];
   }
 
-  /** Available numbers matching a special request, cheapest tier first, then by number; paged. */
-  async search(query: { region?: string; criteria: NumberSearchCriteria; limit: number; cursor?: string; now: string }): Promise<Page<NumberOffer>> {
+  /**
+   * Available numbers matching a special request, cheapest tier first, then by number; paged (docs/numbers.md,
+   * "Choosing"). Each tier is read on its own, in number order, off the index that fits the request, so every
+   * batch is a seek: (shape, tier, number) for a shape, (region, tier, number) for a region, with the number's
+   * range for a literal head. A literal tail of three digits or more reads its few candidates off the reversed
+   * number's index and sorts them here. What the index does not decide (the rest of the pattern, exclusions, a
+   * birthday, the region beside a shape or tail) is checked here. A page examines at most SEARCH_BUDGET numbers: a
+   * rare request may answer fewer items than asked, with a `nextCursor` that goes on where the scan stopped.
+   */
+  async search(query: { region?: string; criteria: NumberSearchCriteria; limit: number; cursor?: string; now: string }): Promise<NumberSearchPage> {
     const compiled = compileNumberSearch(query.criteria);
     if (!compiled.ok) throw new ValidationFailed(compiled.violations);
     const { search } = compiled;
-    const filter: Record<string, Filter[string]> = { ...(query.region && { region: query.region }), availableFrom: { $lte: query.now } };
-    if (search.literalTail.length > 0) filter.rev = startingWith([...search.literalTail].reverse().join(''));
-    else if (search.literalHead.length > 0) filter.msisdn = startingWith(search.literalHead);
-
     const fingerprint = queryFingerprint({ region: query.region ?? null, ...query.criteria, sort: 'tier,msisdn' });
-    let after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, fingerprint, SEARCH_SORT);
-    const matches: ReadDocument[] = [];
-    for (;;) {
-      const batch = await this.readStore.find(NUMBERS, { filter, sort: SEARCH_SORT, limit: SEARCH_BATCH, ...(after && { after }) });
-      for (const doc of batch) {
-        if (search.matches((doc as unknown as NumberDocument).msisdn)) matches.push(doc);
-        if (matches.length > query.limit) break;
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, fingerprint, SEARCH_SORT);
+    const inRegion = (doc: NumberDocument) => !query.region || doc.region === query.region;
+
+    if (search.literalTail.length >= INDEXED_TAIL_DIGITS) {
+      const candidates = await this.tailCandidates(search.literalTail, query.now, after);
+      if (candidates !== null) {
+        const matches = candidates.filter((doc) => inRegion(doc) && search.matches(doc.msisdn)).slice(0, query.limit + 1);
+        return { ...toPage(matches as unknown as ReadDocument[], query.limit, fingerprint, SEARCH_SORT, toOffer), examined: candidates.length };
       }
-      if (matches.length > query.limit || batch.length < SEARCH_BATCH) break;
-      const last = batch[batch.length - 1];
-      after = [last.tierRank as number, last.msisdn as string, last._id];
     }
-    return toPage(matches, query.limit, fingerprint, SEARCH_SORT, toOffer);
+
+    const base: Record<string, Filter[string]> = { availableFrom: { $lte: query.now } };
+    let regionChecked = false;
+    if (search.shape !== null) base.shape = search.shape;
+    else if (query.region) {
+      base.region = query.region;
+      regionChecked = true;
+    }
+    if (search.shape === null && search.literalHead.length > 0) base.msisdn = startingWith(search.literalHead);
+    const fits = (doc: NumberDocument) => (regionChecked || inRegion(doc)) && search.matches(doc.msisdn);
+
+    const matches: ReadDocument[] = [];
+    let examined = 0;
+    let lastExamined: ReadDocument | undefined;
+    const startRank = after === undefined ? 0 : Number(after[0]);
+    for (const rank of TIER_RANKS.filter((r) => r >= startRank)) {
+      let within = after !== undefined && rank === startRank ? [after[1], after[2]] : undefined;
+      for (;;) {
+        const batch = await this.readStore.find(NUMBERS, {
+          filter: { ...base, tierRank: rank },
+          sort: NUMBER_ORDER,
+          limit: SEARCH_BATCH,
+          ...(within && { after: within }),
+        });
+        for (const doc of batch) {
+          examined++;
+          lastExamined = doc;
+          if (fits(doc as unknown as NumberDocument)) matches.push(doc);
+          if (matches.length > query.limit) return { ...toPage(matches, query.limit, fingerprint, SEARCH_SORT, toOffer), examined };
+        }
+        if (batch.length < SEARCH_BATCH) break;
+        if (examined >= SEARCH_BUDGET) {
+          // Out of budget with fewer than asked: the page ends where the scan stopped.
+          return { items: matches.map(toOffer), nextCursor: encodeCursor(fingerprint, lastExamined!, SEARCH_SORT), examined };
+        }
+        const last = batch[batch.length - 1];
+        within = [last.msisdn as string, last._id];
+      }
+    }
+    return { ...toPage(matches, query.limit, fingerprint, SEARCH_SORT, toOffer), examined };
+  }
+
+  /**
+   * The available numbers ending in `tail`, after the cursor, in search order; null when there are more than
+   * MAX_TAIL_CANDIDATES (a scan in order is then cheaper than sorting them).
+   */
+  private async tailCandidates(tail: string, now: string, after: readonly FieldValue[] | undefined): Promise<NumberDocument[] | null> {
+    const docs = (await this.readStore.find(NUMBERS, {
+      filter: { rev: startingWith([...tail].reverse().join('')), availableFrom: { $lte: now } },
+      sort: REV_ORDER,
+      limit: MAX_TAIL_CANDIDATES + 1,
+    })) as unknown as NumberDocument[];
+    if (docs.length > MAX_TAIL_CANDIDATES) return null;
+    const key = (doc: NumberDocument): [number, string] => [doc.tierRank, doc.msisdn];
+    const sorted = docs.sort((a, b) => a.tierRank - b.tierRank || (a.msisdn < b.msisdn ? -1 : a.msisdn > b.msisdn ? 1 : 0));
+    if (after === undefined) return sorted;
+    const [rank, msisdn] = [Number(after[0]), String(after[1])];
+    return sorted.filter((doc) => {
+      const [r, m] = key(doc);
+      return r > rank || (r === rank && m > msisdn);
+    });
   }
 }

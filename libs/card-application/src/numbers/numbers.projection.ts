@@ -1,4 +1,4 @@
-import { tierRank, type NumberEvent, type NumberStatus, type NumberTier } from '@cards/domain';
+import { searchShapeOf, tierRank, type NumberEvent, type NumberStatus, type NumberTier, type SearchShape } from '@cards/domain';
 import type { JsonObject, RecordedEvent } from '@cards/event-store';
 import type { Projection, ProjectionView, WriteOp } from '@cards/read-store';
 import { NUMBERS_IMPORTED, type NumbersImportedData } from './number-inventory';
@@ -21,6 +21,8 @@ export interface NumberDocument {
   readonly rev: string;
   readonly region: string;
   readonly tier: NumberTier;
+  /** The searchable shape of its last four digits (AAAA, AABB, ABAB, ABCD), null for most numbers. */
+  readonly shape: SearchShape | null;
   /** 0 STANDARD, 1 SILVER, 2 GOLD: sorts cheapest first. */
   readonly tierRank: number;
   /** Dense position within its (region, tier) bucket, in import order: what suggestions draw. */
@@ -51,6 +53,11 @@ const BLOCK_STREAM_PREFIX = 'number-block-';
 
 export const numbersProjection: Projection = {
   name: 'numbers',
+  /**
+   * 2: every document carries `shape` (searched through the (shape, tierRank, msisdn) index). Documents written by
+   * version 1 have none, so a store projected by it is rebuilt from zero when this starts (ProjectionRunner.start).
+   */
+  version: 2,
   collections: [
     {
       name: NUMBERS,
@@ -59,7 +66,7 @@ export const numbersProjection: Projection = {
         [{ field: 'tierRank', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
         [{ field: 'region', direction: 'asc' }, { field: 'tierRank', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
         [{ field: 'rev', direction: 'asc' }],
-        [{ field: 'region', direction: 'asc' }, { field: 'availableFrom', direction: 'asc' }],
+        [{ field: 'shape', direction: 'asc' }, { field: 'tierRank', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
       ],
     },
     { name: NUMBER_BUCKETS, indexes: [[{ field: 'region', direction: 'asc' }]] },
@@ -115,6 +122,7 @@ async function imported(data: NumbersImportedData, view: ProjectionView): Promis
     const doc: Omit<NumberDocument, '_id'> = {
       msisdn: n.msisdn,
       rev: [...n.msisdn].reverse().join(''),
+      shape: searchShapeOf(n.msisdn),
       region: n.region,
       tier: n.tier,
       tierRank: tierRank(n.tier),

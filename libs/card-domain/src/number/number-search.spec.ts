@@ -1,4 +1,5 @@
-import { compileNumberSearch, type NumberSearchCriteria } from './number-search';
+import { hasTailShape } from './number-shapes';
+import { compileNumberSearch, searchShapeOf, type NumberSearchCriteria } from './number-search';
 
 function matcher(criteria: NumberSearchCriteria) {
   const compiled = compileNumberSearch(criteria);
@@ -30,6 +31,33 @@ describe('number search criteria', () => {
     expect(matcher({ pattern: '138*1234*' })).toMatchObject({ literalHead: '138', literalTail: '' });
     expect(matcher({ pattern: 'AABB' })).toMatchObject({ literalHead: '', literalTail: '' });
     expect(matcher({ pattern: '13800138000' })).toMatchObject({ literalHead: '13800138000', literalTail: '13800138000' });
+  });
+
+  it('tells the shape a scan can be narrowed by, ASCENDING being ABCD', () => {
+    expect(matcher({ pattern: 'aabb' }).shape).toBe('AABB');
+    expect(matcher({ pattern: 'ASCENDING' }).shape).toBe('ABCD');
+    expect(matcher({ pattern: '*8888' }).shape).toBeNull();
+    expect(matcher({ exclude: '4' }).shape).toBeNull();
+  });
+
+  it('gives every number the one searchable shape its tail has, the same the search matches', () => {
+    // Every tail from 0000 to 9999: the recorded shape is the one (and only one) whose search matches it.
+    const counts: Record<string, number> = {};
+    const searches = (['AAAA', 'AABB', 'ABAB', 'ASCENDING'] as const).map((asked) => [asked, matcher({ pattern: asked })] as const);
+    for (let tail = 0; tail < 10_000; tail++) {
+      const msisdn = `1380000${String(tail).padStart(4, '0')}`;
+      const shape = searchShapeOf(msisdn);
+      counts[shape ?? 'none'] = (counts[shape ?? 'none'] ?? 0) + 1;
+      const fitting = (['AAAA', 'AABB', 'ABAB', 'ABCD'] as const).filter((s) => hasTailShape(msisdn, s));
+      if (fitting.join() !== (shape ?? '')) throw new Error(`${msisdn}: shapes ${fitting.join()} fit, recorded ${shape}`);
+      for (const [asked, search] of searches) {
+        if (search.matches(msisdn) !== (shape === (asked === 'ASCENDING' ? 'ABCD' : asked))) {
+          throw new Error(`${msisdn}: the ${asked} search says ${search.matches(msisdn)}, its recorded shape is ${shape}`);
+        }
+      }
+    }
+    // 10 AAAA, 90 AABB, 90 ABAB, 7 ascending runs (0123 … 6789).
+    expect(counts).toEqual({ AAAA: 10, AABB: 90, ABAB: 90, ABCD: 7, none: 10_000 - 197 });
   });
 
   it.each([

@@ -21,6 +21,27 @@ export interface CompiledNumberSearch {
   readonly literalHead: string;
   /** Digits every match ends with (narrows the scan by the reversed number's index); '' when none. */
   readonly literalTail: string;
+  /** The shape every match's tail has (narrows the scan by the shape's index); null when none is asked for. */
+  readonly shape: SearchShape | null;
+}
+
+/** The shapes of SEARCH_SHAPES as a number's tail has them: at most one of these fits any number. */
+export type SearchShape = 'AAAA' | 'AABB' | 'ABAB' | 'ABCD';
+
+/**
+ * The searchable shape of a number's last four digits, or null: what the numbers read model records so that a
+ * shape search reads only the numbers of that shape. The four exclude each other (AAAA has no two different
+ * digits, AABB and ABAB need them, ABCD has four).
+ */
+export function searchShapeOf(msisdn: string): SearchShape | null {
+  // Runs for every imported number: the four digits read once, the same tests as hasTailShape.
+  const n = msisdn.length;
+  const [a, b, c, d] = [msisdn.charCodeAt(n - 4), msisdn.charCodeAt(n - 3), msisdn.charCodeAt(n - 2), msisdn.charCodeAt(n - 1)];
+  if (a === b && b === c && c === d) return 'AAAA';
+  if (a === b && c === d) return 'AABB';
+  if (a === c && b === d) return 'ABAB';
+  if (b === a + 1 && c === b + 1 && d === c + 1) return 'ABCD';
+  return null;
 }
 
 const GLOB = /^[0-9*?]{1,22}$/;
@@ -31,6 +52,7 @@ export function compileNumberSearch(criteria: NumberSearchCriteria): { ok: true;
   const checks: ((msisdn: string) => boolean)[] = [];
   let literalHead = '';
   let literalTail = '';
+  let shapeAsked: SearchShape | null = null;
 
   const pattern = criteria.pattern?.trim();
   if (pattern !== undefined && pattern !== '') {
@@ -38,6 +60,7 @@ export function compileNumberSearch(criteria: NumberSearchCriteria): { ok: true;
     if ((SEARCH_SHAPES as readonly string[]).includes(shape)) {
       const tailShape: TailShape = shape === 'ASCENDING' ? 'ABCD' : (shape as TailShape);
       checks.push((m) => hasTailShape(m, tailShape));
+      shapeAsked = tailShape as SearchShape;
     } else if (!GLOB.test(pattern) || !/\d/.test(pattern)) {
       violations.push({
         field: 'pattern',
@@ -70,5 +93,5 @@ export function compileNumberSearch(criteria: NumberSearchCriteria): { ok: true;
   }
 
   if (violations.length > 0) return { ok: false, violations };
-  return { ok: true, search: { matches: (m) => checks.every((check) => check(m)), literalHead, literalTail } };
+  return { ok: true, search: { matches: (m) => checks.every((check) => check(m)), literalHead, literalTail, shape: shapeAsked } };
 }
