@@ -64,7 +64,12 @@ export class BenchContext {
     return { path: dir, remove: () => removeDir(dir) };
   }
 
+  /** Removes the temporary directories, unless BENCH_KEEP_DIRS=1 (to look at a run's stores and logs). */
   cleanUp(): void {
+    if (process.env.BENCH_KEEP_DIRS === '1') {
+      for (const dir of this.dirs.splice(0)) this.options.progress(`kept ${dir} (BENCH_KEEP_DIRS=1)`);
+      return;
+    }
     for (const dir of this.dirs.splice(0)) removeDir(dir);
   }
 }

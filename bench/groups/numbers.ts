@@ -52,6 +52,8 @@ export const numbersGroup: BenchGroup = {
     const total = blocks.length * NUMBERS_PER_BLOCK;
     const rows: Row[] = [];
     const profileDir = ctx.options.profileDir;
+    /** card-api's profiles so far: the preload numbers them numbers-<n>.cpuprofile (service/profiler-preload.ts). */
+    let profilesTaken = 0;
     const secret = `bench-${randomBytes(24).toString('hex')}`;
     const token = await TokenMinter.forSecret(secret).mint({ subject: 'bench', roles: ['admin', 'issuer', 'agent', 'analyst'], ttlSeconds: 6 * 3600 });
     const envFor = (dataDir: string, extra: Record<string, string> = {}) => ({
@@ -105,7 +107,7 @@ export const numbersGroup: BenchGroup = {
 
       // ---- production layout: card-api takes the commands, card-projector runs the projections ----
       const dataDir = path.join(work.path, 'data');
-      const service = await start('card-api', 'card-api', envFor(dataDir, { PROJECTIONS_IN_PROCESS: 'false' }), 'numbers-import');
+      const service = await start('card-api', 'card-api', envFor(dataDir, { PROJECTIONS_IN_PROCESS: 'false' }), 'numbers');
       processes.push(service);
       const projector = await start('card-projector', 'card-projector', envFor(dataDir));
       processes.push(projector);
@@ -115,7 +117,7 @@ export const numbersGroup: BenchGroup = {
       ctx.progress(`numbers: importing ${total.toLocaleString('en-US')} numbers in requests of ${sizes.chunkLines.toLocaleString('en-US')} lines (card-api + card-projector)`);
       if (profileDir !== null) process.kill(service.pid, 'SIGWINCH');
       const run = await importAll(service, projector, token, blocks, sizes.chunkLines);
-      const profile = profileDir !== null ? await stopProfile(service.pid, path.join(profileDir, 'numbers-import-1.cpuprofile')) : null;
+      const profile = profileDir !== null ? await stopProfile(service.pid, profileDir, ++profilesTaken, 'import') : null;
       ctx.progress(`numbers: recorded at ${Math.round(run.perSecond).toLocaleString('en-US')}/s, searchable after ${run.details.searchableAfterSeconds} s`);
       rows.push(
         row({
@@ -159,7 +161,7 @@ export const numbersGroup: BenchGroup = {
         if (sizes.warmupSeconds > 0) await load(service, requests, sizes.warmupSeconds, CONNECTIONS);
         if (profileDir !== null && profileKey) process.kill(service.pid, 'SIGWINCH');
         const result = await load(service, requests, sizes.loadSeconds, CONNECTIONS);
-        const profiled = profileDir !== null && profileKey ? await stopProfile(service.pid, path.join(profileDir, `numbers-import-${profileKey}.cpuprofile`)) : null;
+        const profiled = profileDir !== null && profileKey ? await stopProfile(service.pid, profileDir, ++profilesTaken, profileKey) : null;
         assertAllOk(what, result);
         const high = await load(service, requests, sizes.loadSeconds, CONNECTIONS_HIGH);
         assertAllOk(what, high);
@@ -181,7 +183,7 @@ export const numbersGroup: BenchGroup = {
         const requests: PlannedRequest[] = shuffled(
           REGIONS.flatMap((region) => ['', '&tier=STANDARD', '&tier=SILVER', '&tier=GOLD'].map((tier) => ({ method: 'GET' as const, path: `/v1/numbers/suggestions?region=${region}&count=10${tier}` }))),
         );
-        const { measured, details } = await measure('suggestions', requests, null);
+        const { measured, details } = await measure('suggestions', requests, 'suggestions');
         rows.push(
           row({
             id: 'numbers.suggestions.p99',
@@ -201,7 +203,7 @@ export const numbersGroup: BenchGroup = {
         const requests: PlannedRequest[] = shuffled(
           REGIONS.flatMap((region) => SEARCHES.map((search) => ({ method: 'GET' as const, path: `/v1/numbers/search?region=${region}&${search}` }))),
         );
-        const { measured, details } = await measure('searches', requests, '2');
+        const { measured, details } = await measure('searches', requests, 'search');
         rows.push(
           row({
             id: 'numbers.search.p99',
@@ -329,11 +331,15 @@ function bareInserts(file: string, blocks: readonly { block: string; region: str
   }
 }
 
-/** Stops the CPU profile started with SIGWINCH (service/profiler-preload.ts) and sums it up. */
-async function stopProfile(pid: number, file: string): Promise<ProfileSummary | null> {
+/** Stops the CPU profile started with SIGWINCH (the preload writes numbers-<n>), names it after its step, sums it up. */
+async function stopProfile(pid: number, dir: string, n: number, step: string): Promise<ProfileSummary | null> {
   process.kill(pid, 'SIGWINCH');
-  for (let i = 0; i < 600 && !fs.existsSync(file); i++) await sleep(100);
-  return fs.existsSync(file) ? summariseProfile(file) : null;
+  const written = path.join(dir, `numbers-${n}.cpuprofile`);
+  for (let i = 0; i < 600 && !fs.existsSync(written); i++) await sleep(100);
+  if (!fs.existsSync(written)) return null;
+  const named = path.join(dir, `numbers-${step}.cpuprofile`);
+  fs.renameSync(written, named);
+  return summariseProfile(named);
 }
 
 /** Waits until the projection has applied every event in the log; answers how long it waited. */

@@ -2,7 +2,7 @@ import { compileNumberSearch, tierRank, type NumberSearchCriteria, type NumberTi
 import type { RecordedEvent } from '@cards/event-store';
 import { BatchView, SqliteReadStore } from '@cards/read-store';
 import type { NumbersImportedData } from './number-inventory';
-import { NumberSelection, SEARCH_BUDGET } from './number-selection';
+import { NumberSelection, numbersOfBlockEndingWith, SEARCH_BUDGET } from './number-selection';
 import { numbersProjection } from './numbers.projection';
 
 const NOW = '2026-11-23T10:00:00.000Z';
@@ -124,5 +124,17 @@ describe('number search over the numbers read model', () => {
     expect((await selection.search({ criteria, limit: 50, now: NOW })).items).toEqual([]);
     const later = await selection.search({ criteria, limit: 50, now: LATER });
     expect(later.items.map((i) => i.msisdn)).toEqual([held.msisdn]);
+  });
+});
+
+describe('numbersOfBlockEndingWith', () => {
+  it.each([
+    ['1380013', '8888', ['13800138888']],
+    ['1380013', '520', Array.from({ length: 10 }, (_, i) => `1380013${i}520`)],
+    ['1380013', '38888', ['13800138888']],
+    ['1380013', '48888', []],
+    ['1380013', '13800138888', ['13800138888']],
+  ])('in block %s, the numbers ending with %s', (block, tail, expected) => {
+    expect(numbersOfBlockEndingWith(block, tail)).toEqual(expected);
   });
 });

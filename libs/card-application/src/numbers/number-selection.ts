@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { compileNumberSearch, NUMBER_TIERS, tierRank, ValidationFailed, type NumberSearchCriteria, type NumberTier } from '@cards/domain';
 import { READ_STORE, type FieldValue, type Filter, type ReadDocument, type ReadStore, type SortKey } from '@cards/read-store';
 import { decodeCursor, encodeCursor, queryFingerprint, toPage, type Page } from '../read-side/paging';
-import { NUMBER_BUCKETS, NUMBERS, type NumberBucketDocument, type NumberDocument } from './numbers.projection';
+import { NUMBER_BLOCKS, NUMBER_BUCKETS, NUMBERS, type NumberBucketDocument, type NumberDocument } from './numbers.projection';
 
 /** A number offered to a customer: nothing about who held it before. */
 export interface NumberOffer {
@@ -24,14 +24,16 @@ const SEARCH_SORT: readonly SortKey[] = [
 const SEARCH_BATCH = 500;
 /** Numbers one search page examines at most (docs/numbers.md, "Choosing"). */
 export const SEARCH_BUDGET = 1_000;
-/** Tail digits from which the reversed number's index narrows a search (a thousandth of the numbers or fewer). */
+/** Tail digits from which a search looks its candidates up by id, block by block (a thousandth of the numbers or fewer). */
 const INDEXED_TAIL_DIGITS = 3;
-/** Most candidates a tail search sorts in memory. */
+/** Most numbers a tail search looks up by id (and sorts in memory). */
 const MAX_TAIL_CANDIDATES = 5_000;
 const TIER_RANKS: readonly number[] = NUMBER_TIERS.map(tierRank).sort((a, b) => a - b);
 /** Within one tier: by number (the id breaks no ties, a number being its own id). */
 const NUMBER_ORDER: readonly SortKey[] = [{ field: 'msisdn', direction: 'asc' }];
-const REV_ORDER: readonly SortKey[] = [{ field: 'rev', direction: 'asc' }];
+/** Ids per lookup of a tail's candidates. */
+const ID_LOOKUP_BATCH = 500;
+const MSISDN_DIGITS = 11;
 
 /** A page of search results; `examined` says how many numbers the scan read for it. */
 export interface NumberSearchPage extends Page<NumberOffer> {
@@ -101,7 +103,7 @@ export class NumberSelection {
       const wanted = query.count - picked.size;
       const reservoir: NumberOffer[] = [];
       let seen = 0;
-      for await (const doc of this.readStore.scan(NUMBERS, { ...bucketFilter, availableFrom: { $lte: query.now } })) {
+      for await (const doc of this.availableIn(buckets, query.now)) {
         if (picked.has(doc._id)) continue;
         seen++;
         if (reservoir.length < wanted) reservoir.push(toOffer(doc));
@@ -115,12 +117,31 @@ export class NumberSelection {
     return [...picked.values()];
   }
 
+  /** The available numbers of these buckets, bucket by bucket in slot order: each page a seek of (region, tier, slot). */
+  private async *availableIn(buckets: readonly NumberBucketDocument[], now: string): AsyncIterable<ReadDocument> {
+    for (const bucket of buckets) {
+      let after: FieldValue[] | undefined;
+      for (;;) {
+        const page = await this.readStore.find(NUMBERS, {
+          filter: { region: bucket.region, tier: bucket.tier, availableFrom: { $lte: now } },
+          sort: SLOT_SORT,
+          limit: SEARCH_BATCH,
+          ...(after && { after }),
+        });
+        yield* page;
+        if (page.length < SEARCH_BATCH) break;
+        const last = page[page.length - 1];
+        after = [last.slot as number, last._id];
+      }
+    }
+  }
+
   /**
    * Available numbers matching a special request, cheapest tier first, then by number; paged (docs/numbers.md,
    * "Choosing"). Each tier is read on its own, in number order, off the index that fits the request, so every
    * batch is a seek: (shape, tier, number) for a shape, (region, tier, number) for a region, with the number's
-   * range for a literal head. A literal tail of three digits or more reads its few candidates off the reversed
-   * number's index and sorts them here. What the index does not decide (the rest of the pattern, exclusions, a
+   * range for a literal head. A literal tail of three digits or more looks up its few candidates by id, block by
+   * block, and sorts them here. What the index does not decide (the rest of the pattern, exclusions, a
    * birthday, the region beside a shape or tail) is checked here. A page examines at most SEARCH_BUDGET numbers: a
    * rare request may answer fewer items than asked, with a `nextCursor` that goes on where the scan stopped.
    */
@@ -182,23 +203,37 @@ export class NumberSelection {
   }
 
   /**
-   * The available numbers ending in `tail`, after the cursor, in search order; null when there are more than
-   * MAX_TAIL_CANDIDATES (a scan in order is then cheaper than sorting them).
+   * The available numbers ending in `tail`, after the cursor, in search order; null when they would be more than
+   * MAX_TAIL_CANDIDATES lookups (a scan in order is then cheaper). A number is its block (seven digits) and four
+   * more: in each block, only 10^(4 - tail digits) numbers can end with a tail of up to four digits, and one with a
+   * longer tail whose first digits the block ends with. Those are looked up by id.
    */
   private async tailCandidates(tail: string, now: string, after: readonly FieldValue[] | undefined): Promise<NumberDocument[] | null> {
-    const docs = (await this.readStore.find(NUMBERS, {
-      filter: { rev: startingWith([...tail].reverse().join('')), availableFrom: { $lte: now } },
-      sort: REV_ORDER,
-      limit: MAX_TAIL_CANDIDATES + 1,
-    })) as unknown as NumberDocument[];
-    if (docs.length > MAX_TAIL_CANDIDATES) return null;
-    const key = (doc: NumberDocument): [number, string] => [doc.tierRank, doc.msisdn];
+    const ids: string[] = [];
+    for await (const block of this.readStore.scan(NUMBER_BLOCKS)) {
+      ids.push(...numbersOfBlockEndingWith(block._id, tail));
+      if (ids.length > MAX_TAIL_CANDIDATES) return null;
+    }
+    const docs: NumberDocument[] = [];
+    for (let from = 0; from < ids.length; from += ID_LOOKUP_BATCH) {
+      const chunk = ids.slice(from, from + ID_LOOKUP_BATCH);
+      const found = await this.readStore.find(NUMBERS, { filter: { _id: { $in: chunk }, availableFrom: { $lte: now } }, limit: chunk.length });
+      docs.push(...(found as unknown as NumberDocument[]));
+    }
     const sorted = docs.sort((a, b) => a.tierRank - b.tierRank || (a.msisdn < b.msisdn ? -1 : a.msisdn > b.msisdn ? 1 : 0));
     if (after === undefined) return sorted;
     const [rank, msisdn] = [Number(after[0]), String(after[1])];
-    return sorted.filter((doc) => {
-      const [r, m] = key(doc);
-      return r > rank || (r === rank && m > msisdn);
-    });
+    return sorted.filter((doc) => doc.tierRank > rank || (doc.tierRank === rank && doc.msisdn > msisdn));
   }
+}
+
+/** The numbers of a block (its first seven digits) that end with `tail` (digits), in number order. */
+export function numbersOfBlockEndingWith(block: string, tail: string): string[] {
+  const free = MSISDN_DIGITS - block.length;
+  if (tail.length > free) {
+    const inBlock = tail.slice(0, tail.length - free);
+    return block.endsWith(inBlock) ? [block + tail.slice(tail.length - free)] : [];
+  }
+  const open = free - tail.length;
+  return Array.from({ length: 10 ** open }, (_, i) => `${block}${open > 0 ? String(i).padStart(open, '0') : ''}${tail}`);
 }

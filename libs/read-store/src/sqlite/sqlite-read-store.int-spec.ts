@@ -67,6 +67,30 @@ describe('SqliteReadStore', () => {
     expect(Number(connectionOf(store).pragma('wal_autocheckpoint', { simple: true }))).toBe(10_000);
   });
 
+  it('sets its own planner statistics when it opens, so that a lookup seeks the index its filter and sort fit', async () => {
+    const file = newFile();
+    const first = open(file);
+    const collection = newCollectionName();
+    await first.ensureCollections([{ name: collection, indexes: [[{ field: 'k', direction: 'asc' }, { field: 'n', direction: 'asc' }]] }]);
+    const ops = Array.from({ length: 3000 }, (_, i) => ({ kind: 'upsert' as const, collection, id: `d${i}`, set: { k: i % 3, n: i } }));
+    await first.commit(newProjectionName(), at(1, 1), 1, ops);
+    // Sampled statistics, as ANALYZE with a limit (or PRAGMA optimize) leaves them.
+    connectionOf(first).pragma('analysis_limit = 100');
+    connectionOf(first).exec('ANALYZE');
+    await first.close();
+
+    const store = open(file);
+    expect(connectionOf(store).prepare('SELECT tbl, idx, stat FROM sqlite_stat1').all()).toEqual([{ tbl: 'documents', idx: 'documents', stat: '10000000 1000000 1' }]);
+    // One value in an IN list (SQLite makes it an equality): without these statistics this walked the collection by
+    // primary key and sorted it.
+    for (const slots of [[7], [7, 8, 9]]) {
+      const query = findQuery(collection, { filter: { k: 1, n: { $in: slots } }, sort: [{ field: 'n', direction: 'asc' }], limit: slots.length });
+      const plan = connectionOf(store).prepare(`EXPLAIN QUERY PLAN ${query.sql}`).all(...query.params) as { detail: string }[];
+      expect(plan.map((p) => p.detail).join()).toContain(`ix_${collection}_k_n`);
+    }
+    expect((await store.find(collection, { filter: { k: 1 }, sort: [{ field: 'n', direction: 'asc' }], limit: 2 })).map((d) => d.n)).toEqual([1, 4]);
+  });
+
   it('refuses a file with another schema version, or another program’s tables', () => {
     const file = newFile();
     open(file);
