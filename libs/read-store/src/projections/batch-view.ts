@@ -30,8 +30,8 @@ export class BatchView {
     return clone(entry.base);
   }
 
-  /** Records the effect of ops the projection returned, with the same meaning the adapters give them. */
-  async apply(ops: readonly WriteOp[]): Promise<void> {
+  /** Records the effect of ops the projection returned, with the same meaning the adapters give them (synchronously). */
+  apply(ops: readonly WriteOp[]): void {
     for (const op of ops) {
       const key = `${op.collection}\u0000${op.id}`;
       const entry = this.pending.get(key);
@@ -61,6 +61,23 @@ export function applyOp(current: ReadDocument | null, op: WriteOp): ReadDocument
   }
 }
 
+/**
+ * A projection gets its own copy of a document, which it may change without changing the view. Documents are JSON,
+ * so a plain copy does (structuredClone, which handles any value, took 3-7 % of a rebuild).
+ */
 function clone(doc: ReadDocument | null): ReadDocument | null {
-  return doc === null ? null : (structuredClone(doc) as JsonObject as ReadDocument);
+  return doc === null ? null : (copyJson(doc) as JsonObject as ReadDocument);
+}
+
+function copyJson(value: JsonValue): JsonValue {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const copy: Record<string, JsonValue> = {};
+  for (const key of Object.keys(value)) {
+    const field = copyJson((value as Record<string, JsonValue>)[key]);
+    // An own field named __proto__ (JSON.parse makes one) must stay a field, not become the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: field, enumerable: true, writable: true, configurable: true });
+    else copy[key] = field;
+  }
+  return copy;
 }

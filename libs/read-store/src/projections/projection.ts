@@ -21,7 +21,12 @@ export interface Projection {
    * written, needs none.
    */
   readonly version?: number;
-  /** The writes one event causes; [] for events it does not care about. */
+  /**
+   * The writes one event causes; [] for events it does not care about. The runner hands the same event object to
+   * every projection (one reader of the log, `SharedLog`): it is deep-frozen, and must not be changed (its
+   * `recordedAt` Date included). Values taken from it may go into the writes as they are. The documents the view
+   * gives are the projection's own copies.
+   */
   project(event: RecordedEvent, view: ProjectionView): Promise<WriteOp[]>;
 }
 

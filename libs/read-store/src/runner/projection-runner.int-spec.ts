@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteEventStore, type EventStore, type EventToAppend, type RecordedEvent } from '@cards/event-store';
 import type { ReadDocument, ReadStore, WriteOp } from '../read-store.port';
 import { SqliteReadStore } from '../sqlite/sqlite-read-store';
 import { CARDS, cardsProjection } from '../projections/cards.projection';
 import { DISPUTES, disputesProjection } from '../projections/disputes.projection';
 import type { Projection } from '../projections/projection';
-import { ProjectionRunner } from './projection-runner';
+import { ProjectionRunner, type RunnerLogger } from './projection-runner';
 import { waitForProjections } from './wait-for-position';
 
 jest.setTimeout(30_000);
@@ -41,6 +42,33 @@ async function dump(store: ReadStore, collection: string): Promise<ReadDocument[
   const docs: ReadDocument[] = [];
   for await (const doc of store.scan(collection)) docs.push(doc);
   return docs;
+}
+
+const TALLY = 'tally';
+
+/**
+ * A projection in two versions. Version 1 keeps one document per card stream, id `card-<id>`, with the type of its
+ * last event; version 2 keys them by the bare card id and adds `kind`: what a change that alters documents already
+ * written looks like. `applied` counts the events it projects.
+ */
+function tally(version: 1 | 2 | 3, applied: { events: number } = { events: 0 }): Projection {
+  return {
+    name: TALLY,
+    ...(version === 1 ? {} : { version }),
+    collections: [{ name: TALLY, indexes: [[{ field: 'last', direction: 'asc' }]] }],
+    async project(event: RecordedEvent): Promise<WriteOp[]> {
+      applied.events++;
+      if (!event.streamId.startsWith('card-')) return [];
+      return version === 1
+        ? [{ kind: 'upsert', collection: TALLY, id: event.streamId, set: { last: event.type } }]
+        : [{ kind: 'upsert', collection: TALLY, id: event.streamId.slice('card-'.length), set: { last: event.type, kind: 'card' } }];
+    },
+  };
+}
+
+function recordingLogger(): RunnerLogger & { readonly warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, log: () => undefined, warn: (message) => warnings.push(message), error: () => undefined };
 }
 
 async function caughtUp(runner: ProjectionRunner, events: EventStore, readStore: ReadStore, names: string[]): Promise<void> {
@@ -190,5 +218,164 @@ describe('ProjectionRunner on real SQLite stores', () => {
     } finally {
       await runner.stop();
     }
+  });
+
+  describe('projection versions', () => {
+    /** Runs `projection` until it has applied the whole log, then stops. */
+    async function runToHead(projection: Projection, options: ConstructorParameters<typeof ProjectionRunner>[3] = {}): Promise<void> {
+      const runner = new ProjectionRunner(events, readStore, [projection], options);
+      await runner.start();
+      try {
+        await caughtUp(runner, events, readStore, [projection.name]);
+      } finally {
+        await runner.stop();
+      }
+    }
+
+    /** Turns the read store into a file as the build before versions left it: checkpoints, no projection_versions. */
+    async function makePreVersionsFile(): Promise<void> {
+      await readStore.close();
+      const raw = new Database(path.join(dir, 'read.db'));
+      raw.exec('DROP TABLE projection_versions');
+      raw.close();
+      readStore = SqliteReadStore.open(path.join(dir, 'read.db'));
+    }
+
+    it('rebuilds from zero, before its loop starts, a projection whose version changed: new documents only', async () => {
+      const cards = await writeCards(events, 20); // 80 events
+      await runToHead(tally(1));
+      expect(await readStore.projectionVersion(TALLY)).toBe(1);
+      expect(await readStore.count(TALLY)).toBe(20);
+      expect(await readStore.get(TALLY, `card-${cards[0]}`)).toEqual({ _id: `card-${cards[0]}`, last: 'CardSuspended' });
+
+      // Version 2 waits at its first event until released, so what start() did is seen before any commit.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const applied = { events: 0 };
+      const v2 = tally(2, applied);
+      const gated: Projection = { ...v2, project: async (event, view) => (await gate, v2.project(event, view)) };
+      const logger = recordingLogger();
+      const runner = new ProjectionRunner(events, readStore, [gated], { logger });
+      await runner.start();
+      try {
+        expect(logger.warnings).toEqual(['projection tally changed (version 1 → 2): rebuilding from zero']);
+        expect(await readStore.count(TALLY)).toBe(0);
+        expect(await readStore.checkpoint(TALLY)).toBeNull();
+        expect(await readStore.projectionVersion(TALLY)).toBe(2);
+        const [status] = await runner.status();
+        expect(status).toMatchObject({ name: TALLY, state: 'rebuilding', version: 2, declaredVersion: 2, eventsApplied: 0, lagEvents: 80 });
+
+        release();
+        await caughtUp(runner, events, readStore, [TALLY]);
+        const documents = await dump(readStore, TALLY);
+        expect(documents.map((d) => d._id).sort()).toEqual([...cards].sort());
+        for (const document of documents) expect(document).toEqual({ _id: document._id, last: 'CardSuspended', kind: 'card' });
+        expect(await readStore.checkpoint(TALLY)).toMatchObject({ eventsApplied: 80 });
+        expect(applied.events).toBe(80);
+        expect((await runner.status())[0]).toMatchObject({ state: 'live', version: 2, declaredVersion: 2 });
+      } finally {
+        release();
+        await runner.stop();
+      }
+    });
+
+    it('leaves a projection at the same version alone: checkpoint and documents kept, nothing applied again', async () => {
+      await writeCards(events, 20);
+      await runToHead(tally(2));
+      const checkpoint = await readStore.checkpoint(TALLY);
+      const before = await dump(readStore, TALLY);
+
+      const applied = { events: 0 };
+      const logger = recordingLogger();
+      const runner = new ProjectionRunner(events, readStore, [tally(2, applied)], { logger });
+      await runner.start();
+      try {
+        expect(await readStore.checkpoint(TALLY)).toEqual(checkpoint);
+        expect(await readStore.count(TALLY)).toBe(20);
+        // A card written now: once it is applied, any replay of the earlier 80 events would have been counted too.
+        const [late] = await writeCards(events, 1);
+        await caughtUp(runner, events, readStore, [TALLY]);
+        expect(applied.events).toBe(4);
+        expect(await readStore.checkpoint(TALLY)).toMatchObject({ eventsApplied: 84 });
+        expect(await dump(readStore, TALLY)).toEqual([...before, { _id: late, last: 'CardSuspended', kind: 'card' }].sort((a, b) => (a._id < b._id ? -1 : 1)));
+        expect(logger.warnings).toEqual([]);
+        expect(await readStore.projectionVersion(TALLY)).toBe(2);
+      } finally {
+        await runner.stop();
+      }
+    });
+
+    it('records the declared version of a projection starting on a fresh store, and resets nothing', async () => {
+      await writeCards(events, 5);
+      const logger = recordingLogger();
+      const applied = { events: 0 };
+      const unversioned: Projection = { name: 'tally-v1', collections: [], project: async () => [] };
+      const runner = new ProjectionRunner(events, readStore, [tally(3, applied), unversioned], { logger });
+      await runner.start();
+      try {
+        expect(await readStore.projectionVersion(TALLY)).toBe(3);
+        expect(await readStore.projectionVersion('tally-v1')).toBe(1);
+        await caughtUp(runner, events, readStore, [TALLY]);
+        expect(applied.events).toBe(20);
+        expect(await readStore.checkpoint(TALLY)).toMatchObject({ eventsApplied: 20 });
+        expect(logger.warnings).toEqual([]);
+        expect((await runner.status()).map((s) => [s.name, s.version, s.declaredVersion])).toEqual([
+          [TALLY, 3, 3],
+          ['tally-v1', 1, 1],
+        ]);
+      } finally {
+        await runner.stop();
+      }
+    });
+
+    it('opens a read-models file from before versions with its checkpoints: version 1 goes on from them, version 2 rebuilds', async () => {
+      const cards = await writeCards(events, 10); // 40 events
+      await runToHead(tally(1));
+      const checkpoint = await readStore.checkpoint(TALLY);
+      await makePreVersionsFile();
+      expect(await readStore.checkpoint(TALLY)).toEqual(checkpoint);
+      expect(await readStore.projectionVersion(TALLY)).toBeNull();
+
+      // The same code (version 1, the default): no reset, the checkpoint kept, version 1 recorded.
+      const applied = { events: 0 };
+      const logger = recordingLogger();
+      const same = new ProjectionRunner(events, readStore, [tally(1, applied)], { logger });
+      await same.start();
+      try {
+        expect(await readStore.projectionVersion(TALLY)).toBe(1);
+        expect(await readStore.checkpoint(TALLY)).toEqual(checkpoint);
+        await writeCards(events, 1);
+        await caughtUp(same, events, readStore, [TALLY]);
+        expect(applied.events).toBe(4);
+        expect(await readStore.checkpoint(TALLY)).toMatchObject({ eventsApplied: 44 });
+        expect(logger.warnings).toEqual([]);
+      } finally {
+        await same.stop();
+      }
+
+      // Version 2 on such a file: its documents are version 1's, so it is rebuilt.
+      await makePreVersionsFile();
+      const rebuilt = recordingLogger();
+      await runToHead(tally(2), { logger: rebuilt });
+      expect(rebuilt.warnings).toEqual(['projection tally changed (version 1 → 2): rebuilding from zero']);
+      expect(await readStore.projectionVersion(TALLY)).toBe(2);
+      expect(await readStore.checkpoint(TALLY)).toMatchObject({ eventsApplied: 44 });
+      expect(await readStore.count(TALLY)).toBe(11);
+      expect(await readStore.get(TALLY, cards[0])).toEqual({ _id: cards[0], last: 'CardSuspended', kind: 'card' });
+      expect(await readStore.count(TALLY, { kind: { $exists: false } })).toBe(0);
+    });
+
+    it('changes nothing when this process may not write (the lease lost): start fails and nothing runs', async () => {
+      await writeCards(events, 5);
+      await runToHead(tally(1));
+      const checkpoint = await readStore.checkpoint(TALLY);
+
+      const runner = new ProjectionRunner(events, readStore, [tally(2)], { mayCommit: () => false });
+      await expect(runner.start()).rejects.toThrow(/no longer holds the projections lease/);
+      expect(runner.running).toBe(false);
+      expect(await readStore.projectionVersion(TALLY)).toBe(1);
+      expect(await readStore.checkpoint(TALLY)).toEqual(checkpoint);
+      expect(await readStore.count(TALLY)).toBe(5);
+    });
   });
 });

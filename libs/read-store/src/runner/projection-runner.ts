@@ -7,9 +7,12 @@ import {
 } from '@cards/event-store';
 import type { ReadStore, WriteOp } from '../read-store.port';
 import { BatchView } from '../projections/batch-view';
-import type { Projection } from '../projections/projection';
+import { projectionVersionOf, type Projection } from '../projections/projection';
+import { assertProjectionVersion } from '../read-store-rules';
+import { SharedLog } from './shared-log';
 
-export type ProjectionState = 'starting' | 'catching-up' | 'live' | 'rebuilding' | 'failed' | 'stopped';
+/** `standby`: this process waits for the projections lease another process holds (see LeaseKeeper). */
+export type ProjectionState = 'starting' | 'catching-up' | 'live' | 'rebuilding' | 'failed' | 'stopped' | 'standby';
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -31,6 +34,13 @@ export interface ProjectionStatus {
   readonly eventsPerSecond: number;
   readonly error: string | null;
   readonly updatedAt: string | null;
+  /**
+   * The version of the projection's code that wrote its documents, as the store records it; null before the
+   * projection first started with versions (a store written by an older build: version 1).
+   */
+  readonly version: number | null;
+  /** The version this process's code declares (`Projection.version`); the runner rebuilds when the two differ. */
+  readonly declaredVersion: number;
 }
 
 export interface RunnerLogger {
@@ -48,7 +58,15 @@ export interface ProjectionRunnerOptions {
   readonly lagCap?: number;
   readonly logger?: RunnerLogger;
   readonly clock?: () => Date;
+  /**
+   * Asked right before each commit: false leaves the batch uncommitted (the loop fails and retries from its
+   * checkpoint). The lease keeper's `holds()`, so a process that lost the projections lease writes nothing more.
+   */
+  readonly mayCommit?: () => boolean;
 }
+
+/** How long a loop catching up waits for its batch to fill before it applies the events it has (see follow). */
+const PARTIAL_BATCH_WAIT_MS = 100;
 
 const silent: RunnerLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -61,6 +79,8 @@ const silent: RunnerLogger = { log: () => undefined, warn: () => undefined, erro
 export class ProjectionRunner {
   private readonly loops = new Map<string, ProjectionLoop>();
   private readonly options: Required<ProjectionRunnerOptions>;
+  /** The loops' one reader of the log: each event is read and parsed once for every projection at that place. */
+  private readonly log: SharedLog;
 
   constructor(
     private readonly eventStore: EventStore,
@@ -68,6 +88,7 @@ export class ProjectionRunner {
     readonly projections: readonly Projection[],
     options: ProjectionRunnerOptions = {},
   ) {
+    this.log = new SharedLog(eventStore);
     this.options = {
       batchSize: options.batchSize ?? 500,
       backoffMs: options.backoffMs ?? 500,
@@ -75,24 +96,83 @@ export class ProjectionRunner {
       lagCap: options.lagCap ?? 10_000,
       logger: options.logger ?? silent,
       clock: options.clock ?? (() => new Date()),
+      mayCommit: options.mayCommit ?? (() => true),
     };
   }
 
   async start(): Promise<void> {
     await this.readStore.ensureCollections(this.projections.flatMap((p) => p.collections));
+    // Every version is settled before any loop starts: if this fails part-way nothing runs yet, and start runs again
+    // (the lease keeper retries it), finding the projections already reset at their new version.
+    const rebuilding = new Set<string>();
     for (const projection of this.projections) {
-      const loop = new ProjectionLoop(projection, this.eventStore, this.readStore, this.options);
+      if (await this.settleVersion(projection)) rebuilding.add(projection.name);
+    }
+    for (const projection of this.projections) {
+      const loop = new ProjectionLoop(projection, this.log, this.readStore, this.options);
       this.loops.set(projection.name, loop);
-      loop.start('catching-up');
+      loop.start(rebuilding.has(projection.name) ? 'rebuilding' : 'catching-up');
     }
   }
 
+  /**
+   * Compares the version the store records for a projection with the one its code declares, before its loop starts.
+   * Nothing recorded and no checkpoint: a fresh projection, its version is recorded. A checkpoint but nothing
+   * recorded: a store from before versions, whose documents are those of version 1. When they differ, the documents
+   * were written by other code: the projection is reset, with the new version in the same step, and replays from
+   * zero. Returns true when it reset the projection.
+   */
+  private async settleVersion(projection: Projection): Promise<boolean> {
+    const declared = projectionVersionOf(projection);
+    assertProjectionVersion(declared);
+    const recorded = await this.readStore.projectionVersion(projection.name);
+    if (recorded === declared) return false;
+    this.assertMayWrite(projection);
+    if (recorded === null) {
+      const checkpoint = await this.readStore.checkpoint(projection.name);
+      if (checkpoint === null || declared === 1) {
+        await this.readStore.recordProjectionVersion(projection.name, declared);
+        return false;
+      }
+    }
+    const stored = recorded ?? 1;
+    this.options.logger.warn(`projection ${projection.name} changed (version ${stored} → ${declared}): rebuilding from zero`, {
+      projection: projection.name,
+      fromVersion: stored,
+      toVersion: declared,
+    });
+    await this.readStore.reset(projection.name, projection.collections.map((c) => c.name), declared);
+    return true;
+  }
+
+  /** A version is only ever recorded or reset by the process that runs the projections (the lease holder). */
+  private assertMayWrite(projection: Projection): void {
+    if (!this.options.mayCommit()) {
+      throw new Error(`This process no longer holds the projections lease: the version of ${projection.name} is left to the holder`);
+    }
+  }
+
+  /** Stops every loop and waits for the batches under way; `start` may run them again (the lease taken back). */
   async stop(): Promise<void> {
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
+    this.loops.clear();
+  }
+
+  /** Whether the projections run in this process now (started and not stopped). */
+  get running(): boolean {
+    return this.loops.size > 0;
   }
 
   has(name: string): boolean {
     return this.projections.some((p) => p.name === name);
+  }
+
+  /**
+   * Each loop's state and error as this process runs it, without reading the stores (`status()` reads the log after
+   * every checkpoint to count the lag: too costly to poll during a catch-up). Empty while the runner is stopped.
+   */
+  states(): { readonly name: string; readonly state: ProjectionState; readonly error: string | null }[] {
+    return [...this.loops.values()].map((loop) => ({ name: loop.projection.name, state: loop.state, error: loop.error }));
   }
 
   /**
@@ -104,6 +184,8 @@ export class ProjectionRunner {
     if (!loop) throw new Error(`No projection named ${name}`);
     await loop.stop();
     await this.readStore.reset(name, loop.projection.collections.map((c) => c.name));
+    // The runner was stopped meanwhile (the lease lost, shutdown): the holder replays it from the empty checkpoint.
+    if (this.loops.get(name) !== loop) return;
     loop.start('rebuilding');
   }
 
@@ -112,7 +194,10 @@ export class ProjectionRunner {
     return Promise.all(
       this.projections.map(async (projection) => {
         const loop = this.loops.get(projection.name);
-        const checkpoint = await this.readStore.checkpoint(projection.name);
+        const [checkpoint, version] = await Promise.all([
+          this.readStore.checkpoint(projection.name),
+          this.readStore.projectionVersion(projection.name),
+        ]);
         const from = checkpoint?.position ?? 'start';
         const pending = head === null ? [] : await this.eventStore.readAll({ from, maxCount: this.options.lagCap });
         const oldest = pending[0];
@@ -129,6 +214,8 @@ export class ProjectionRunner {
           eventsPerSecond: loop?.rate() ?? 0,
           error: loop?.error ?? null,
           updatedAt: checkpoint?.updatedAt ?? null,
+          version,
+          declaredVersion: projectionVersionOf(projection),
         };
       }),
     );
@@ -147,7 +234,8 @@ class ProjectionLoop {
 
   constructor(
     readonly projection: Projection,
-    private readonly eventStore: EventStore,
+    /** The runner's SharedLog: subscribing there shares the reading with the other loops at the same place. */
+    private readonly log: SharedLog,
     private readonly readStore: ReadStore,
     private readonly options: Required<ProjectionRunnerOptions>,
   ) {}
@@ -207,7 +295,7 @@ class ProjectionLoop {
     let pumpDone = false;
     const pumpGate: { resume: (() => void) | null } = { resume: null };
 
-    const subscription = this.eventStore.subscribeToAll({
+    const subscription = this.log.subscribeToAll({
       from: checkpoint?.position ?? 'start',
       onCaughtUp: () => {
         caughtUp = true;
@@ -219,9 +307,16 @@ class ProjectionLoop {
 
     const pump = (async () => {
       try {
-        for await (const event of subscription) {
-          queue.push(event);
-          this.wake?.();
+        const events = subscription[Symbol.asyncIterator]();
+        while (this.running) {
+          const next = await events.next();
+          if (next.done) break;
+          const wasEmpty = queue.length === 0;
+          queue.push(next.value);
+          // And whatever else is already waiting, at once rather than one turn of the event loop per event.
+          subscription.takeWaiting(queue, this.options.batchSize * 2 - queue.length);
+          // While catching up, a partial batch waits to fill: see below.
+          if (wasEmpty || caughtUp || queue.length >= this.options.batchSize) this.wake?.();
           if (queue.length >= this.options.batchSize * 2) await new Promise<void>((r) => (pumpGate.resume = r));
           if (!this.running) break;
         }
@@ -234,7 +329,13 @@ class ProjectionLoop {
     })();
 
     try {
+      let waitedForMore = false;
       while (this.running) {
+        // Catching up, a batch is applied only once full: events arrive a few at a time as the shared reader hands them
+        // out, and a commit of 20 events costs nearly what one of 500 does (applying whatever had arrived made 25 times
+        // more commits). Not for ever, though: after PARTIAL_BATCH_WAIT_MS without a full batch (the reader held up
+        // by a slower projection, or a store that never says it caught up) what is there is applied. Once caught up,
+        // whatever has arrived is applied at once.
         if (queue.length === 0) {
           if (pumpError) throw pumpError;
           if (pumpDone) break;
@@ -243,6 +344,11 @@ class ProjectionLoop {
           this.wake = null;
           continue;
         }
+        if (!caughtUp && !pumpDone && !waitedForMore && queue.length < this.options.batchSize) {
+          waitedForMore = await this.waitForMore(PARTIAL_BATCH_WAIT_MS);
+          continue;
+        }
+        waitedForMore = false;
         const batch = queue.splice(0, this.options.batchSize);
         if (queue.length < this.options.batchSize) {
           pumpGate.resume?.();
@@ -263,13 +369,31 @@ class ProjectionLoop {
     const ops: WriteOp[] = [];
     for (const event of batch) {
       const eventOps = await this.projection.project(event, view);
-      await view.apply(eventOps);
+      view.apply(eventOps);
       ops.push(...eventOps);
     }
     const last = batch[batch.length - 1];
+    if (!this.options.mayCommit()) {
+      throw new Error('This process no longer holds the projections lease: the batch is left to the holder');
+    }
     await this.readStore.commit(this.projection.name, last.position, batch.length, ops);
     this.recent.push({ at: Date.now(), count: batch.length });
     if (this.recent.length > 200) this.recent.splice(0, this.recent.length - 200);
+  }
+
+  /** Resolves false when woken (more events, caught up, stopped), true after `ms` without. */
+  private waitForMore(ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve(true);
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve(false);
+      };
+    });
   }
 
   private sleep(ms: number): Promise<void> {
