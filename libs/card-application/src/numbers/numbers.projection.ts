@@ -1,4 +1,4 @@
-import { numberBlockOf, searchShapeOf, tierRank, type NumberEvent, type NumberStatus, type NumberTier, type SearchShape } from '@cards/domain';
+import { searchShapeOf, tierRank, type NumberEvent, type NumberStatus, type NumberTier, type SearchShape } from '@cards/domain';
 import type { JsonObject, RecordedEvent } from '@cards/event-store';
 import type { Projection, ProjectionView, WriteOp } from '@cards/read-store';
 import { NUMBERS_IMPORTED, type NumbersImportedData } from './number-inventory';
@@ -87,7 +87,7 @@ export const numbersProjection: Projection = {
   async project(event: RecordedEvent, view: ProjectionView): Promise<WriteOp[]> {
     if (!event.streamId.startsWith(NUMBER_STREAM_PREFIX)) return [];
     if (event.streamId.startsWith(BLOCK_STREAM_PREFIX)) {
-      return event.type === NUMBERS_IMPORTED ? imported(event.data as unknown as NumbersImportedData, view) : [];
+      return event.type === NUMBERS_IMPORTED ? imported(event.data as unknown as NumbersImportedData, event.streamId.slice(BLOCK_STREAM_PREFIX.length), view) : [];
     }
     const id = event.streamId.slice(NUMBER_STREAM_PREFIX.length);
     const upsert = (set: Partial<NumberDocument>): WriteOp => ({ kind: 'upsert', collection: NUMBERS, id, set: set as unknown as JsonObject });
@@ -120,7 +120,7 @@ export const numbersProjection: Projection = {
  * New numbers: each gets the next slot of its (region, tier) bucket. The write side records a number once (its
  * block stream), so slots stay dense; the order of events makes them the same in a rebuild.
  */
-async function imported(data: NumbersImportedData, view: ProjectionView): Promise<WriteOp[]> {
+async function imported(data: NumbersImportedData, block: string, view: ProjectionView): Promise<WriteOp[]> {
   const sizes = new Map<string, number>();
   const ops: WriteOp[] = [];
   for (const n of data.numbers) {
@@ -154,9 +154,8 @@ async function imported(data: NumbersImportedData, view: ProjectionView): Promis
     const [region, tier] = bucket.split('|');
     ops.push({ kind: 'upsert', collection: NUMBER_BUCKETS, id: bucket, set: { region, tier, size } });
   }
-  const perBlock = new Map<string, number>();
-  for (const n of data.numbers) perBlock.set(numberBlockOf(n.msisdn), (perBlock.get(numberBlockOf(n.msisdn)) ?? 0) + 1);
-  for (const [block, count] of perBlock) ops.push({ kind: 'increment', collection: NUMBER_BLOCKS, id: block, by: { numbers: count } });
+  // An import event belongs to its block's stream: every number in it is of that block.
+  ops.push({ kind: 'increment', collection: NUMBER_BLOCKS, id: block, by: { numbers: data.numbers.length } });
   return ops;
 }
 
