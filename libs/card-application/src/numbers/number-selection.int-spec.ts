@@ -2,7 +2,7 @@ import { compileNumberSearch, tierRank, type NumberSearchCriteria, type NumberTi
 import type { RecordedEvent } from '@cards/event-store';
 import { BatchView, SqliteReadStore } from '@cards/read-store';
 import type { NumbersImportedData } from './number-inventory';
-import { NumberSelection, numbersOfBlockEndingWith, SEARCH_BUDGET } from './number-selection';
+import { nextBatchSize, NumberSelection, numbersOfBlockEndingWith, SEARCH_BUDGET } from './number-selection';
 import { numbersProjection } from './numbers.projection';
 
 const NOW = '2026-11-23T10:00:00.000Z';
@@ -118,12 +118,35 @@ describe('number search over the numbers read model', () => {
     expect(shortPagesWithMore).toBeGreaterThan(0);
   });
 
+  it('a request most numbers fit reads about a page: a shape in a region off its own index, a tail only in the blocks of the region', async () => {
+    const shape = await selection.search({ region: '010', criteria: { pattern: 'AABB' }, limit: 10, now: NOW });
+    expect(shape.items).toHaveLength(10);
+    expect(shape.items.every((item) => item.region === '010')).toBe(true);
+    expect(shape.examined).toBeLessThanOrEqual(2 * 11);
+    // '*520' has ten candidates per block: region 020 has one block of the three.
+    const tail = await selection.search({ region: '020', criteria: { pattern: '*520' }, limit: 50, now: NOW });
+    expect(tail.items.map((item) => item.msisdn)).toEqual(expected({ pattern: '*520' }, '020'));
+    expect(tail.examined).toBeLessThanOrEqual(10);
+  });
+
   it('a held number is not offered; once its reservation has run out, it is found again', async () => {
     const held = entries.find((e) => e.reserved)!;
     const criteria = { pattern: held.msisdn };
     expect((await selection.search({ criteria, limit: 50, now: NOW })).items).toEqual([]);
     const later = await selection.search({ criteria, limit: 50, now: LATER });
     expect(later.items.map((i) => i.msisdn)).toEqual([held.msisdn]);
+  });
+});
+
+describe('nextBatchSize', () => {
+  it.each([
+    ['nothing read yet: what the page needs', 51, 0, 0, 51],
+    ['nothing matched yet: twice what was read', 51, 0, 51, 102],
+    ['a third matched: what is needed over that share, a quarter more', 31, 20, 60, 117],
+    ['almost everything matched: never less than what is needed', 5, 46, 46, 7],
+    ['rare: at most a full batch', 50, 1, 400, 500],
+  ])('%s', (_what, needed, matched, examined, size) => {
+    expect(nextBatchSize(needed, matched, examined)).toBe(size);
   });
 });
 

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { compileNumberSearch, NUMBER_TIERS, tierRank, ValidationFailed, type NumberSearchCriteria, type NumberTier } from '@cards/domain';
 import { READ_STORE, type FieldValue, type Filter, type ReadDocument, type ReadStore, type SortKey } from '@cards/read-store';
 import { decodeCursor, encodeCursor, queryFingerprint, toPage, type Page } from '../read-side/paging';
-import { NUMBER_BLOCKS, NUMBER_BUCKETS, NUMBERS, type NumberBucketDocument, type NumberDocument } from './numbers.projection';
+import { NUMBER_BLOCKS, NUMBER_BUCKETS, NUMBERS, type NumberBlockDocument, type NumberBucketDocument, type NumberDocument } from './numbers.projection';
 
 /** A number offered to a customer: nothing about who held it before. */
 export interface NumberOffer {
@@ -24,11 +24,12 @@ const SEARCH_SORT: readonly SortKey[] = [
 const SEARCH_BATCH = 500;
 /** Numbers one search page examines at most (docs/numbers.md, "Choosing"). */
 export const SEARCH_BUDGET = 1_000;
+/** The tiers in search order, cheapest first. */
+const TIERS_CHEAPEST_FIRST: readonly NumberTier[] = [...NUMBER_TIERS].sort((a, b) => tierRank(a) - tierRank(b));
 /** Tail digits from which a search looks its candidates up by id, block by block (a thousandth of the numbers or fewer). */
 const INDEXED_TAIL_DIGITS = 3;
 /** Most numbers a tail search looks up by id (and sorts in memory). */
 const MAX_TAIL_CANDIDATES = 5_000;
-const TIER_RANKS: readonly number[] = NUMBER_TIERS.map(tierRank).sort((a, b) => a - b);
 /** Within one tier: by number (the id breaks no ties, a number being its own id). */
 const NUMBER_ORDER: readonly SortKey[] = [{ field: 'msisdn', direction: 'asc' }];
 /** Ids per lookup of a tail's candidates. */
@@ -139,11 +140,13 @@ export class NumberSelection {
   /**
    * Available numbers matching a special request, cheapest tier first, then by number; paged (docs/numbers.md,
    * "Choosing"). Each tier is read on its own, in number order, off the index that fits the request, so every
-   * batch is a seek: (shape, tier, number) for a shape, (region, tier, number) for a region, with the number's
-   * range for a literal head. A literal tail of three digits or more looks up its few candidates by id, block by
-   * block, and sorts them here. What the index does not decide (the rest of the pattern, exclusions, a
-   * birthday, the region beside a shape or tail) is checked here. A page examines at most SEARCH_BUDGET numbers: a
-   * rare request may answer fewer items than asked, with a `nextCursor` that goes on where the scan stopped.
+   * batch is a seek: (shape, region, tier, number) for a shape in a region, (shape, tier, number) for a shape,
+   * (region, tier, number) for a region, with the number's range for a literal head. A literal tail of three
+   * digits or more looks up its few candidates by id, in the blocks of the region, and sorts them here. What the
+   * index does not decide (the rest of the pattern, exclusions, a birthday) is checked here. Batches start at a
+   * page's size and grow with how rarely the request matched so far, so a request most numbers fit reads little
+   * more than a page. A page examines at most SEARCH_BUDGET numbers: a rare request may answer fewer items than
+   * asked, with a `nextCursor` that goes on where the scan stopped.
    */
   async search(query: { region?: string; criteria: NumberSearchCriteria; limit: number; cursor?: string; now: string }): Promise<NumberSearchPage> {
     const compiled = compileNumberSearch(query.criteria);
@@ -154,43 +157,39 @@ export class NumberSelection {
     const inRegion = (doc: NumberDocument) => !query.region || doc.region === query.region;
 
     if (search.literalTail.length >= INDEXED_TAIL_DIGITS) {
-      const candidates = await this.tailCandidates(search.literalTail, query.now, after);
+      const candidates = await this.tailCandidates(search.literalTail, query.region, query.now, after);
       if (candidates !== null) {
-        const matches = candidates.filter((doc) => inRegion(doc) && search.matches(doc.msisdn)).slice(0, query.limit + 1);
+        const matches = candidates.filter((doc) => search.matches(doc.msisdn)).slice(0, query.limit + 1);
         return { ...toPage(matches as unknown as ReadDocument[], query.limit, fingerprint, SEARCH_SORT, toOffer), examined: candidates.length };
       }
     }
 
     const base: Record<string, Filter[string]> = { availableFrom: { $lte: query.now } };
-    let regionChecked = false;
     if (search.shape !== null) base.shape = search.shape;
-    else if (query.region) {
-      base.region = query.region;
-      regionChecked = true;
-    }
+    if (query.region) base.region = query.region;
     if (search.shape === null && search.literalHead.length > 0) base.msisdn = startingWith(search.literalHead);
-    const fits = (doc: NumberDocument) => (regionChecked || inRegion(doc)) && search.matches(doc.msisdn);
 
     const matches: ReadDocument[] = [];
     let examined = 0;
     let lastExamined: ReadDocument | undefined;
     const startRank = after === undefined ? 0 : Number(after[0]);
-    for (const rank of TIER_RANKS.filter((r) => r >= startRank)) {
-      let within = after !== undefined && rank === startRank ? [after[1], after[2]] : undefined;
+    for (const tier of TIERS_CHEAPEST_FIRST.filter((t) => tierRank(t) >= startRank)) {
+      let within = after !== undefined && tierRank(tier) === startRank ? [after[1], after[2]] : undefined;
       for (;;) {
+        const batchSize = Math.min(nextBatchSize(query.limit + 1 - matches.length, matches.length, examined), SEARCH_BUDGET - examined);
         const batch = await this.readStore.find(NUMBERS, {
-          filter: { ...base, tierRank: rank },
+          filter: { ...base, tier },
           sort: NUMBER_ORDER,
-          limit: SEARCH_BATCH,
+          limit: batchSize,
           ...(within && { after: within }),
         });
         for (const doc of batch) {
           examined++;
           lastExamined = doc;
-          if (fits(doc as unknown as NumberDocument)) matches.push(doc);
+          if (search.matches((doc as unknown as NumberDocument).msisdn)) matches.push(doc);
           if (matches.length > query.limit) return { ...toPage(matches, query.limit, fingerprint, SEARCH_SORT, toOffer), examined };
         }
-        if (batch.length < SEARCH_BATCH) break;
+        if (batch.length < batchSize) break;
         if (examined >= SEARCH_BUDGET) {
           // Out of budget with fewer than asked: the page ends where the scan stopped.
           return { items: matches.map(toOffer), nextCursor: encodeCursor(fingerprint, lastExamined!, SEARCH_SORT), examined };
@@ -203,21 +202,27 @@ export class NumberSelection {
   }
 
   /**
-   * The available numbers ending in `tail`, after the cursor, in search order; null when they would be more than
-   * MAX_TAIL_CANDIDATES lookups (a scan in order is then cheaper). A number is its block (seven digits) and four
-   * more: in each block, only 10^(4 - tail digits) numbers can end with a tail of up to four digits, and one with a
-   * longer tail whose first digits the block ends with. Those are looked up by id.
+   * The available numbers ending in `tail` (in `region`, when given), after the cursor, in search order; null when
+   * they would be more than MAX_TAIL_CANDIDATES lookups (a scan in order is then cheaper). A number is its block
+   * (seven digits) and four more: in each block, only 10^(4 - tail digits) numbers can end with a tail of up to
+   * four digits, and one with a longer tail whose first digits the block ends with. Those are looked up by id, in
+   * the blocks that hold numbers of the region.
    */
-  private async tailCandidates(tail: string, now: string, after: readonly FieldValue[] | undefined): Promise<NumberDocument[] | null> {
+  private async tailCandidates(tail: string, region: string | undefined, now: string, after: readonly FieldValue[] | undefined): Promise<NumberDocument[] | null> {
     const ids: string[] = [];
-    for await (const block of this.readStore.scan(NUMBER_BLOCKS)) {
+    for await (const doc of this.readStore.scan(NUMBER_BLOCKS)) {
+      const block = doc as unknown as NumberBlockDocument;
+      if (region && Array.isArray(block.regions) && !block.regions.includes(region)) continue;
       ids.push(...numbersOfBlockEndingWith(block._id, tail));
       if (ids.length > MAX_TAIL_CANDIDATES) return null;
     }
     const docs: NumberDocument[] = [];
     for (let from = 0; from < ids.length; from += ID_LOOKUP_BATCH) {
       const chunk = ids.slice(from, from + ID_LOOKUP_BATCH);
-      const found = await this.readStore.find(NUMBERS, { filter: { _id: { $in: chunk }, availableFrom: { $lte: now } }, limit: chunk.length });
+      const found = await this.readStore.find(NUMBERS, {
+        filter: { _id: { $in: chunk }, availableFrom: { $lte: now }, ...(region && { region }) },
+        limit: chunk.length,
+      });
       docs.push(...(found as unknown as NumberDocument[]));
     }
     const sorted = docs.sort((a, b) => a.tierRank - b.tierRank || (a.msisdn < b.msisdn ? -1 : a.msisdn > b.msisdn ? 1 : 0));
@@ -225,6 +230,16 @@ export class NumberSelection {
     const [rank, msisdn] = [Number(after[0]), String(after[1])];
     return sorted.filter((doc) => doc.tierRank > rank || (doc.tierRank === rank && doc.msisdn > msisdn));
   }
+}
+
+/**
+ * How many numbers the next batch of a search reads: what the page still needs, divided by the share of examined
+ * numbers that matched so far (a quarter more, for luck), between a page and SEARCH_BATCH; before anything matched,
+ * twice what was examined. A request most numbers fit then reads about a page, a rare one soon reads full batches.
+ */
+export function nextBatchSize(needed: number, matched: number, examined: number): number {
+  const estimate = matched > 0 ? Math.ceil((needed * examined * 1.25) / matched) : Math.max(needed, 2 * examined);
+  return Math.min(SEARCH_BATCH, Math.max(needed, estimate));
 }
 
 /** The numbers of a block (its first seven digits) that end with `tail` (digits), in number order. */

@@ -34,7 +34,7 @@ const numbersVersion1: Projection = {
   },
 };
 
-describe('numbers projection version 2 (shape) on a store projected by version 1', () => {
+describe('numbers projection, current version (2: shape; 3: block regions, tier indexes) on a store projected by version 1', () => {
   let dir: string;
   let events: SqliteEventStore;
   let readStore: SqliteReadStore;
@@ -72,7 +72,7 @@ describe('numbers projection version 2 (shape) on a store projected by version 1
     }
   };
 
-  it('rebuilds the read model when version 2 starts: every number gets its shape, the old index goes', async () => {
+  it('rebuilds the read model when the current version starts: every number gets its shape, blocks their regions, the old index goes', async () => {
     const msisdns = ['13800138888', '13800131234', '13800131122', '13800135806'];
     const data: NumbersImportedData = {
       importId: 'import-1',
@@ -99,8 +99,9 @@ describe('numbers projection version 2 (shape) on a store projected by version 1
     const warnings: string[] = [];
     await runToHead(numbersProjection, { log: () => undefined, warn: (message) => warnings.push(message), error: () => undefined });
 
-    expect(warnings).toEqual(['projection numbers changed (version 1 → 2): rebuilding from zero']);
-    expect(await readStore.projectionVersion('numbers')).toBe(2);
+    expect(numbersProjection.version).toBe(3);
+    expect(warnings).toEqual(['projection numbers changed (version 1 → 3): rebuilding from zero']);
+    expect(await readStore.projectionVersion('numbers')).toBe(3);
     const after = await readStore.find(NUMBERS, { sort: [{ field: 'msisdn', direction: 'asc' }], limit: 10 });
     expect(after.map((document) => [document.msisdn, document.shape, document.slot])).toEqual([
       ['13800131122', 'AABB', 2],
@@ -110,8 +111,10 @@ describe('numbers projection version 2 (shape) on a store projected by version 1
     ]);
     expect(await readStore.checkpoint('numbers')).toMatchObject({ eventsApplied: 1 });
     expect(await readStore.get('number_buckets', '010|STANDARD')).toMatchObject({ size: 4 });
+    expect(await readStore.get('number_blocks', '1380013')).toEqual({ _id: '1380013', numbers: 4, regions: ['010'] });
     const indexes = numberIndexes();
     expect(indexes.some((name) => name.includes('availableFrom'))).toBe(false);
     expect(indexes.some((name) => name.includes('shape'))).toBe(true);
+    expect(indexes.some((name) => name.includes('tierRank'))).toBe(false);
   });
 });

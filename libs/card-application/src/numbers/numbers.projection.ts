@@ -56,6 +56,8 @@ export interface NumberBlockDocument {
   readonly _id: string;
   /** Numbers imported into the block. */
   readonly numbers: number;
+  /** The regions its numbers belong to (usually one: a block is allocated to a city), so a tail search in a region skips the others. */
+  readonly regions: readonly string[];
 }
 
 const NUMBER_STREAM_PREFIX = 'number-';
@@ -68,16 +70,20 @@ export const numbersProjection: Projection = {
    * through the blocks (`number_blocks`) instead of an index on the reversed number, whose random inserts made
    * imports three times slower at a million numbers. Documents written by version 1 differ, so a store projected by
    * it is rebuilt from zero when this starts (ProjectionRunner.start).
+   * 3: blocks record their regions, and searches read a tier by its name (`tier`, a string: no JSON type test per
+   * row, which `tierRank` 0 and 1 needed, as they could be booleans), with a shape index per region.
    */
-  version: 2,
+  version: 3,
   collections: [
     {
       name: NUMBERS,
       indexes: [
         [{ field: 'region', direction: 'asc' }, { field: 'tier', direction: 'asc' }, { field: 'slot', direction: 'asc' }],
-        [{ field: 'tierRank', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
-        [{ field: 'region', direction: 'asc' }, { field: 'tierRank', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
-        [{ field: 'shape', direction: 'asc' }, { field: 'tierRank', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
+        // Searches (number-selection.ts): one tier at a time, in number order, narrowed by region, shape or both.
+        [{ field: 'tier', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
+        [{ field: 'region', direction: 'asc' }, { field: 'tier', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
+        [{ field: 'shape', direction: 'asc' }, { field: 'tier', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
+        [{ field: 'shape', direction: 'asc' }, { field: 'region', direction: 'asc' }, { field: 'tier', direction: 'asc' }, { field: 'msisdn', direction: 'asc' }],
       ],
     },
     { name: NUMBER_BUCKETS, indexes: [[{ field: 'region', direction: 'asc' }]] },
@@ -155,6 +161,11 @@ async function imported(data: NumbersImportedData, block: string, view: Projecti
     ops.push({ kind: 'upsert', collection: NUMBER_BUCKETS, id: bucket, set: { region, tier, size } });
   }
   // An import event belongs to its block's stream: every number in it is of that block.
+  const stored = (await view.get(NUMBER_BLOCKS, block)) as unknown as NumberBlockDocument | null;
+  const regions = new Set(stored?.regions ?? []);
+  const known = regions.size;
+  for (const n of data.numbers) regions.add(n.region);
+  if (stored === null || regions.size > known) ops.push({ kind: 'upsert', collection: NUMBER_BLOCKS, id: block, set: { regions: [...regions].sort() } });
   ops.push({ kind: 'increment', collection: NUMBER_BLOCKS, id: block, by: { numbers: data.numbers.length } });
   return ops;
 }
