@@ -1,5 +1,5 @@
 import { describeNotificationChannels } from '@cards/notifications';
-import { ConfigurationError, describeEventStore, describeIdentityProvider, describeReadStore, loadAppConfig, stopGracefullyOnSignals } from '@cards/platform';
+import { ConfigurationError, dataDirStartLine, dataDirWriteProblem, describeEventStore, describeIdentityProvider, describeReadStore, loadAppConfig, stopGracefullyOnSignals } from '@cards/platform';
 import { createCardApi } from './app.factory';
 import { describeDevelopmentTokens, developmentTokens } from './dev-tokens';
 import { Logger } from 'nestjs-pino';
@@ -14,6 +14,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw error;
+  }
+  // A read-only DATA_DIR at start: one line and exit 1, before any store is opened (libs/platform/src/data-dir.ts).
+  const unwritable = dataDirWriteProblem(config);
+  if (unwritable !== undefined) {
+    process.stderr.write(dataDirStartLine('card-api', unwritable));
+    process.exit(1);
   }
 
   const app = await createCardApi(config);

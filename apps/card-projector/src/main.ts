@@ -1,5 +1,5 @@
 import { Logger } from 'nestjs-pino';
-import { ConfigurationError, describeEventStore, describeReadStore, stopGracefullyOnSignals } from '@cards/platform';
+import { ConfigurationError, dataDirStartLine, dataDirWriteProblem, describeEventStore, describeReadStore, stopGracefullyOnSignals } from '@cards/platform';
 import { createProjector, loadProjectorConfig } from './projector.factory';
 
 /** card-projector: runs the projections apart from card-api (which then runs with PROJECTIONS_IN_PROCESS=false). */
@@ -13,6 +13,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw error;
+  }
+  // A read-only DATA_DIR at start: one line and exit 1, before any store is opened (libs/platform/src/data-dir.ts).
+  const unwritable = dataDirWriteProblem(config);
+  if (unwritable !== undefined) {
+    process.stderr.write(dataDirStartLine('card-projector', unwritable));
+    process.exit(1);
   }
   const app = await createProjector(config);
   stopGracefullyOnSignals(app, { name: 'card-projector', logger: app.get(Logger) });

@@ -12,6 +12,7 @@ import {
 } from '@cards/notifications';
 import { auditPublicKeysFrom, publicKeyAlgorithm, resolveSecretKeys, type SecretKeys, type TokenVerificationKey } from '@cards/security';
 import { DEFAULT_PROJECTION_LEASE_TTL_MS } from '@cards/read-store';
+import { developmentKeysProblem } from './data-dir';
 import { DEFAULT_RATE_LIMIT_PER_IP_PER_MINUTE, DEFAULT_RATE_LIMIT_PER_MINUTE } from './auth/security-settings';
 import { parseIdentityConfig, type IdentityConfig } from './identity/identity-config';
 
@@ -179,7 +180,7 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>>)
     generatedKeys = resolved.generated;
     keysFile = resolved.file;
   } catch (error) {
-    problems.push((error as Error).message);
+    problems.push(developmentKeysProblem(dataDir, error));
   }
 
   if (problems.length > 0 || keys === undefined) throw new ConfigurationError(problems);

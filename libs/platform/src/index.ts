@@ -1,6 +1,7 @@
 // What every app of the service shares: configuration from the environment, the adapters behind the ports,
 // and the host of the projection runner.
 export * from './app-config';
+export * from './data-dir';
 export * from './infrastructure.module';
 export * from './projections-host';
 export * from './health.controller';
