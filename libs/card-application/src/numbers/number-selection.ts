@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { compileNumberSearch, NUMBER_TIERS, tierRank, ValidationFailed, type NumberSearchCriteria, type NumberTier } from '@cards/domain';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { compileNumberSearch, NUMBER_TIERS, tierRank, ValidationFailed, type NumberCompletions, type NumberSearchCriteria, type NumberTier } from '@cards/domain';
 import { READ_STORE, type FieldValue, type Filter, type ReadDocument, type ReadStore, type SortKey } from '@cards/read-store';
 import { decodeCursor, encodeCursor, queryFingerprint, toPage, type Page } from '../read-side/paging';
 import { NUMBER_BLOCKS, NUMBER_BUCKETS, NUMBERS, type NumberBlockDocument, type NumberBucketDocument, type NumberDocument } from './numbers.projection';
@@ -26,15 +26,21 @@ const SEARCH_BATCH = 500;
 export const SEARCH_BUDGET = 1_000;
 /** The tiers in search order, cheapest first. */
 const TIERS_CHEAPEST_FIRST: readonly NumberTier[] = [...NUMBER_TIERS].sort((a, b) => tierRank(a) - tierRank(b));
-/** Tail digits from which a search looks its candidates up by id, block by block (a thousandth of the numbers or fewer). */
-const INDEXED_TAIL_DIGITS = 3;
-/** Most numbers a tail search looks up by id (and sorts in memory). */
-const MAX_TAIL_CANDIDATES = 5_000;
+/**
+ * Most numbers a search looks up by id (and sorts in memory) rather than scanning: a lookup costs about half of what a
+ * number read in a scan does, so this is about the work of a scan's budget.
+ */
+const MAX_CANDIDATES = 2_000;
 /** Within one tier: by number (the id breaks no ties, a number being its own id). */
 const NUMBER_ORDER: readonly SortKey[] = [{ field: 'msisdn', direction: 'asc' }];
 /** Ids per lookup of a tail's candidates. */
 const ID_LOOKUP_BATCH = 500;
-const MSISDN_DIGITS = 11;
+
+/** Overrides of the search's limits (tests: 0 candidates makes every search scan in order). */
+export interface NumberSearchTuning {
+  readonly maxCandidates?: number;
+}
+export const NUMBER_SEARCH_TUNING = Symbol('NUMBER_SEARCH_TUNING');
 
 /** A page of search results; `examined` says how many numbers the scan read for it. */
 export interface NumberSearchPage extends Page<NumberOffer> {
@@ -52,7 +58,11 @@ const startingWith = (prefix: string) => ({ $gte: prefix, $lt: `${prefix}:` });
  */
 @Injectable()
 export class NumberSelection {
-  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore) {}
+  private readonly maxCandidates: number;
+
+  constructor(@Inject(READ_STORE) private readonly readStore: ReadStore, @Optional() @Inject(NUMBER_SEARCH_TUNING) tuning?: NumberSearchTuning) {
+    this.maxCandidates = tuning?.maxCandidates ?? MAX_CANDIDATES;
+  }
 
   /**
    * An exactly uniform random sample of the numbers available at `now`, without repeats: draws of a bucket in
@@ -156,8 +166,8 @@ export class NumberSelection {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, fingerprint, SEARCH_SORT);
     const inRegion = (doc: NumberDocument) => !query.region || doc.region === query.region;
 
-    if (search.literalTail.length >= INDEXED_TAIL_DIGITS) {
-      const candidates = await this.tailCandidates(search.literalTail, query.region, query.now, after);
+    if (search.completions !== null) {
+      const candidates = await this.candidates(search.completions, query.region, query.now, after);
       if (candidates !== null) {
         const matches = candidates.filter((doc) => search.matches(doc.msisdn)).slice(0, query.limit + 1);
         return { ...toPage(matches as unknown as ReadDocument[], query.limit, fingerprint, SEARCH_SORT, toOffer), examined: candidates.length };
@@ -202,20 +212,23 @@ export class NumberSelection {
   }
 
   /**
-   * The available numbers ending in `tail` (in `region`, when given), after the cursor, in search order; null when
-   * they would be more than MAX_TAIL_CANDIDATES lookups (a scan in order is then cheaper). A number is its block
-   * (seven digits) and four more: in each block, only 10^(4 - tail digits) numbers can end with a tail of up to
-   * four digits, and one with a longer tail whose first digits the block ends with. Those are looked up by id, in
-   * the blocks that hold numbers of the region.
+   * The available numbers that match (in `region`, when given), after the cursor, in search order; null when they
+   * would be more than MAX_CANDIDATES lookups (a scan in order is then cheaper). A number is its block (seven digits)
+   * and four more: the search's automaton says which endings of each block of the region match (`*8888`: one;
+   * `*520`: ten; `138*1234*`: one or two; a birthday: one to a thousand, all 10,000 of a block that holds it), counting
+   * them before listing any. Those are looked up by id.
    */
-  private async tailCandidates(tail: string, region: string | undefined, now: string, after: readonly FieldValue[] | undefined): Promise<NumberDocument[] | null> {
-    const ids: string[] = [];
+  private async candidates(completions: NumberCompletions, region: string | undefined, now: string, after: readonly FieldValue[] | undefined): Promise<NumberDocument[] | null> {
+    const blocks: string[] = [];
+    let total = 0;
     for await (const doc of this.readStore.scan(NUMBER_BLOCKS)) {
       const block = doc as unknown as NumberBlockDocument;
       if (region && Array.isArray(block.regions) && !block.regions.includes(region)) continue;
-      ids.push(...numbersOfBlockEndingWith(block._id, tail));
-      if (ids.length > MAX_TAIL_CANDIDATES) return null;
+      total += completions.countOf(block._id);
+      if (total > this.maxCandidates) return null;
+      blocks.push(block._id);
     }
+    const ids = blocks.flatMap((block) => completions.completionsOf(block, this.maxCandidates)!.map((ending) => block + ending));
     const docs: NumberDocument[] = [];
     for (let from = 0; from < ids.length; from += ID_LOOKUP_BATCH) {
       const chunk = ids.slice(from, from + ID_LOOKUP_BATCH);
@@ -240,15 +253,4 @@ export class NumberSelection {
 export function nextBatchSize(needed: number, matched: number, examined: number): number {
   const estimate = matched > 0 ? Math.ceil((needed * examined * 1.25) / matched) : Math.max(needed, 2 * examined);
   return Math.min(SEARCH_BATCH, Math.max(needed, estimate));
-}
-
-/** The numbers of a block (its first seven digits) that end with `tail` (digits), in number order. */
-export function numbersOfBlockEndingWith(block: string, tail: string): string[] {
-  const free = MSISDN_DIGITS - block.length;
-  if (tail.length > free) {
-    const inBlock = tail.slice(0, tail.length - free);
-    return block.endsWith(inBlock) ? [block + tail.slice(tail.length - free)] : [];
-  }
-  const open = free - tail.length;
-  return Array.from({ length: 10 ** open }, (_, i) => `${block}${open > 0 ? String(i).padStart(open, '0') : ''}${tail}`);
 }

@@ -1,5 +1,6 @@
 import type { FieldViolation } from '../shared/domain-error';
 import { isCalendarDate } from '../shared/time';
+import { NumberCompletions } from './number-completions';
 import { hasTailShape, type TailShape } from './number-shapes';
 
 /** Shapes a search may ask for by name, matched on the last four digits. ASCENDING is ABCD. */
@@ -23,6 +24,11 @@ export interface CompiledNumberSearch {
   readonly literalTail: string;
   /** The shape every match's tail has (narrows the scan by the shape's index); null when none is asked for. */
   readonly shape: SearchShape | null;
+  /**
+   * The last digits that complete a number's first ones into a match, exactly as `matches` decides; null for a
+   * shape (its index narrows better).
+   */
+  readonly completions: NumberCompletions | null;
 }
 
 /** The shapes of SEARCH_SHAPES as a number's tail has them: at most one of these fits any number. */
@@ -45,6 +51,8 @@ export function searchShapeOf(msisdn: string): SearchShape | null {
 }
 
 const GLOB = /^[0-9*?]{1,22}$/;
+/** Digits of a mainland mobile number. */
+const MSISDN_LENGTH = 11;
 
 /** Turns the criteria into a matcher, or names what is wrong with them. */
 export function compileNumberSearch(criteria: NumberSearchCriteria): { ok: true; search: CompiledNumberSearch } | { ok: false; violations: FieldViolation[] } {
@@ -93,5 +101,9 @@ export function compileNumberSearch(criteria: NumberSearchCriteria): { ok: true;
   }
 
   if (violations.length > 0) return { ok: false, violations };
-  return { ok: true, search: { matches: (m) => checks.every((check) => check(m)), literalHead, literalTail, shape: shapeAsked } };
+  const completions =
+    shapeAsked === null
+      ? new NumberCompletions({ glob: pattern ? pattern : null, exclude: exclude ?? '', birthday: birthday ? birthday : null, length: MSISDN_LENGTH })
+      : null;
+  return { ok: true, search: { matches: (m) => checks.every((check) => check(m)), literalHead, literalTail, shape: shapeAsked, completions } };
 }
