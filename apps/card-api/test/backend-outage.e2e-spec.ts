@@ -8,7 +8,7 @@ import { EventStoreDbEventStore, type Position } from '@cards/event-store';
 import { ROLES, TokenMinter } from '@cards/security';
 import { CUSTOMER, freshResidentId, TEST_JWT_SECRET, TEST_SUBJECT } from './support/test-app';
 import { CuttableProxy } from './support/cuttable-proxy';
-import { send, startService, type Answer, type ServiceProcess } from './support/service-process';
+import { send, serviceEnv, startService, type Answer, type ServiceProcess } from './support/service-process';
 
 jest.setTimeout(180_000);
 
@@ -221,15 +221,7 @@ for (const backend of backends) {
       events = backend.events(dataDir);
       api = await startService(
         'apps/card-api/src/main.ts',
-        {
-          DATA_DIR: dataDir,
-          LOG_LEVEL: 'info',
-          AUTH_JWT_SECRET: TEST_JWT_SECRET,
-          RATE_LIMIT_PER_MINUTE: '1000000',
-          RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
-          AUDIT_CHECKPOINT_EVERY: '10000000',
-          ...backend.env(proxy.address, dataDir),
-        },
+        serviceEnv(dataDir, backend.env(proxy.address, dataDir)),
         logFile,
         '/health/ready',
       );

@@ -12,7 +12,7 @@ import { ROLES, SqliteDataKeyStore, TokenMinter } from '@cards/security';
 import { verifyAll } from '../../card-cli/src/verify-all';
 import { CUSTOMER, freshResidentId, TEST_JWT_SECRET, TEST_SUBJECT, type TestApp } from './support/test-app';
 import { activeDebitCard } from './support/lifecycle-steps';
-import { send, startService, type Answer, type ServiceProcess } from './support/service-process';
+import { send, serviceEnv, startService, type Answer, type ServiceProcess } from './support/service-process';
 
 jest.setTimeout(120_000);
 
@@ -30,18 +30,7 @@ const BURST_LANES = 4;
  * 2. at start, a volume mounted read-only by mistake: a real read-only bind mount (needs root and mount).
  */
 
-function env(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'info',
-    AUTH_JWT_SECRET: TEST_JWT_SECRET,
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
-    // No signed audit checkpoint in the middle: the log holds the commands' events and the notices only.
-    AUDIT_CHECKPOINT_EVERY: '10000000',
-    ...extra,
-  };
-}
+const env = serviceEnv;
 
 /** Compiles the shim with the C compiler; null with the reason when it cannot be. */
 function buildShim(outDir: string): { so: string } | { skip: string } {

@@ -5,7 +5,7 @@ import { SqliteEventStore } from '@cards/event-store';
 import { SqliteReadStore } from '@cards/read-store';
 import { TokenMinter, ROLES } from '@cards/security';
 import { countEvents, CUSTOMER, freshResidentId, TEST_JWT_SECRET } from './support/test-app';
-import { get, send, startService, type Answer, type ServiceProcess } from './support/service-process';
+import { get, send, serviceEnv, startService, type Answer, type ServiceProcess } from './support/service-process';
 
 jest.setTimeout(240_000);
 
@@ -14,16 +14,8 @@ const SLOW_READS = 6;
 const PROBLEM = /application\/problem\+json/;
 
 function env(dataDir: string): Record<string, string> {
-  return {
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'info',
-    AUTH_JWT_SECRET: TEST_JWT_SECRET,
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
-    AUDIT_CHECKPOINT_EVERY: '10000000',
-    // The slow requests below wait this long for a position the read models never reach, then answer 503.
-    READ_YOUR_WRITES_TIMEOUT_MS: '4000',
-  };
+  // The slow requests below wait this long for a position the read models never reach, then answer 503.
+  return serviceEnv(dataDir, { READ_YOUR_WRITES_TIMEOUT_MS: '4000' });
 }
 
 /** How a request ended: a whole HTTP answer, or the error of its socket. */

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { freePort } from '../../../../bench/service/processes';
+import { TEST_JWT_SECRET } from './test-app';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
@@ -72,3 +73,20 @@ export function send(url: string, method: string, headers: Record<string, string
 }
 
 export const get = (url: string, headers: Record<string, string> = {}): Promise<Answer> => send(url, 'GET', headers);
+
+/**
+ * The environment of a card-api child process in a fault test: its DATA_DIR, the tests' token secret, no rate limit
+ * (the tests send bursts), and no signed audit checkpoint in the middle (the log holds the commands' events and
+ * the notices only); `extra` adds or overrides.
+ */
+export function serviceEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+    AUDIT_CHECKPOINT_EVERY: '10000000',
+    ...extra,
+  };
+}
