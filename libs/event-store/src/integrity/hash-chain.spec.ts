@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EventToAppend, JsonObject, RecordedEvent } from '../event-store.port';
-import { ChainVerifier, chainEvents, eventHash, GENESIS_HASH, prevHashAfter, verifyChain } from './hash-chain';
+import { type ChainedEvent, ChainVerifier, chainEvents, eventHash, GENESIS_HASH, prevHashAfter, STORED_TEXT, verifyChain } from './hash-chain';
+import { canonicalize } from './jcs';
 
 const STREAM = 'card-42';
 
@@ -131,6 +132,23 @@ describe('chainEvents', () => {
 
     expect(chained.data).toEqual({ kept: 'x' });
     expect(verifyChain(recorded(STREAM, [stored])).ok).toBe(true);
+  });
+
+  it('gives the canonical text of data and metadata, hash included, to be stored as it is', () => {
+    const names = { zeta: 1, Hash: 'upper case sorts first', has: 2, hasha: 3, actor: { role: 'r', id: 'a' }, correlationId: 'c' };
+    const chained = chainEvents(STREAM, 0n, GENESIS_HASH, [
+      { ...event(0), data: { z: [3, { b: 1, a: 'é\u0007' }], a: -0, m: 1e21 } },
+      { ...event(1), metadata: names },
+      { ...event(2), metadata: {} },
+    ]);
+
+    for (const e of chained) {
+      expect(e.dataText).toBe(canonicalize(e.data));
+      expect(e.metadataText).toBe(canonicalize(e.metadata));
+    }
+    expect(chained[0].dataText).toBe('{"a":0,"m":1e+21,"z":[3,{"a":"é\\u0007","b":1}]}');
+    expect(Object.keys(JSON.parse(chained[1].metadataText) as JsonObject)).toEqual(['Hash', 'actor', 'correlationId', 'has', 'hash', 'hasha', 'prevHash', 'zeta']);
+    expect(chained[2].metadataText).toBe(`{"hash":"${chained[2].metadata.hash as string}","prevHash":"${chained[1].metadata.hash as string}"}`);
   });
 
   it('refuses a prevHash that is not a hex SHA-256, and data that is not JSON', () => {
@@ -306,6 +324,57 @@ describe('verifyChain', () => {
       firstBadRevision: 3n,
       problem: { code: 'PREV_HASH_MISMATCH' },
     });
+  });
+});
+
+describe('verifying the text a store kept (STORED_TEXT)', () => {
+  /** Events as the SQLite store reads them back: parsed from the text it wrote, that text attached. */
+  function readBack(streamId: string, chained: readonly ChainedEvent[], texts = chained.map((e) => ({ dataText: e.dataText, metadataText: e.metadataText }))): RecordedEvent[] {
+    return chained.map((e, index) => {
+      const text = texts[index];
+      const read = recorded(streamId, [{ id: e.id, type: e.type, data: JSON.parse(text.dataText) as JsonObject, metadata: JSON.parse(text.metadataText) as JsonObject }], BigInt(index))[0];
+      Object.defineProperty(read, STORED_TEXT, { value: text });
+      return read;
+    });
+  }
+  const chain = (count: number) => chainEvents(STREAM, 0n, GENESIS_HASH, Array.from({ length: count }, (_, n) => event(n, { deep: { b: [1, { y: 2, x: 1 }], a: null } })));
+
+  it('given the text as the store wrote it, then the chain verifies from the text, without the parsed objects', () => {
+    const events = readBack(STREAM, chain(3));
+    expect(verifyChain(events)).toMatchObject({ ok: true, eventsChecked: 3 });
+
+    // The text, not the parsed copy, is what is checked when it is there: the objects no longer matter.
+    (events[1].data as { note: string }).note = 'changed in memory only';
+    expect(verifyChain(events).ok).toBe(true);
+    expect(verifyChain(events.map((e) => ({ ...e }))).problem?.code).toBe('HASH_MISMATCH');
+  });
+
+  it('given a text changed by one byte (and what it parses to), then HASH_MISMATCH at that revision', () => {
+    const chained = chain(3);
+    const texts = chained.map((e) => ({ dataText: e.dataText, metadataText: e.metadataText }));
+    texts[1] = { ...texts[1], dataText: texts[1].dataText.replace('note 1', 'note 9') };
+    expect(verifyChain(readBack(STREAM, chained, texts))).toMatchObject({ ok: false, firstBadRevision: 1n, problem: { code: 'HASH_MISMATCH' } });
+  });
+
+  it('given a text in another member order or spelling with the same content (an older store), then it verifies the slow way', () => {
+    const chained = chain(3);
+    const texts = chained.map((e) => {
+      const { hash, ...rest } = e.metadata;
+      return { dataText: JSON.stringify(e.data, null, 1), metadataText: JSON.stringify({ ...rest, hash }) };
+    });
+    expect(texts[0].metadataText).not.toBe(chained[0].metadataText);
+    expect(verifyChain(readBack(STREAM, chained, texts))).toMatchObject({ ok: true, eventsChecked: 3 });
+  });
+
+  it('given a hash member that is not where the store writes it, then the text is not trusted and the content decides', () => {
+    const chained = chain(2);
+    const texts = chained.map((e) => ({ dataText: e.dataText, metadataText: e.metadataText }));
+    // A copy of the member nested before the real one: the first found is cut, and the text left still holds the
+    // real member, so it hashes to something else; the content (with the nested member added) decides.
+    const hash = chained[1].metadata.hash as string;
+    texts[1] = { ...texts[1], metadataText: texts[1].metadataText.replace('{', `{"a":{"hash":"${hash}","z":1},`) };
+    expect(texts[1].metadataText.indexOf(`"hash":"${hash}"`)).toBeLessThan(texts[1].metadataText.lastIndexOf(`"hash":"${hash}"`));
+    expect(verifyChain(readBack(STREAM, chained, texts))).toMatchObject({ ok: false, firstBadRevision: 1n, problem: { code: 'HASH_MISMATCH' } });
   });
 });
 

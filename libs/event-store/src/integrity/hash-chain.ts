@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EventToAppend, JsonObject, RecordedEvent } from '../event-store.port';
-import { canonicalize } from './jcs';
+import { canonicalize, canonicalMembers, compareMemberNames } from './jcs';
 
 /** The `prevHash` of a stream's first event: 64 hex zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -44,43 +44,118 @@ export function isEventHash(value: unknown): value is string {
  */
 export function eventHash(input: EventHashInput): string {
   const { streamId, revision, type, data, metadata } = input;
-  if (revision < 0n || revision > MAX_HASHED_REVISION) {
-    throw new RangeError(`eventHash: revision ${String(revision)} of ${streamId} is outside 0..2^53-1 and cannot be a JSON number exactly`);
-  }
+  checkHashedRevision(streamId, revision);
   if (typeof metadata[PREV_HASH_FIELD] !== 'string') {
     throw new TypeError(`eventHash: the metadata of ${streamId}@${String(revision)} has no ${PREV_HASH_FIELD}`);
   }
-  const hashed = canonicalize({ streamId, revision: Number(revision), type, data, metadata: withoutHash(metadata) });
-  return createHash('sha256').update(hashed, 'utf8').digest('hex');
+  return sha256Hex(hashedText(canonicalize(streamId), revision, canonicalize(type), canonicalize(data), canonicalize(withoutHash(metadata))));
+}
+
+/**
+ * The text eventHash hashes, from the canonical texts of its parts: canonicalize() of the whole
+ * `{ streamId, revision, type, data, metadata }` is exactly this (its members are never undefined, and these are
+ * their names in RFC 8785 order), so the parts can be canonicalised once and kept.
+ */
+function hashedText(streamIdText: string, revision: bigint, typeText: string, dataText: string, metadataText: string): string {
+  return `{"data":${dataText},"metadata":${metadataText},"revision":${String(revision)},"streamId":${streamIdText},"type":${typeText}}`;
+}
+
+function checkHashedRevision(streamId: string, revision: bigint): void {
+  if (revision < 0n || revision > MAX_HASHED_REVISION) {
+    throw new RangeError(`eventHash: revision ${String(revision)} of ${streamId} is outside 0..2^53-1 and cannot be a JSON number exactly`);
+  }
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The JSON text a store keeps of an event's data and metadata, exactly as it wrote them. A store that reads
+ * events back from that text (the SQLite store) attaches it to each RecordedEvent under STORED_TEXT, a
+ * non-enumerable symbol property (copies of the event, spread or cloned, do not carry it), so that the verifier
+ * can hash the text as stored instead of canonicalising the parsed objects again (hashOfStoredText).
+ */
+export interface StoredEventText {
+  readonly dataText: string;
+  readonly metadataText: string;
+}
+
+export const STORED_TEXT: unique symbol = Symbol('stored event text');
+
+/** An event as chainEvents returns it: chained, with the canonical text of its data and metadata to store. */
+export interface ChainedEvent extends EventToAppend {
+  /** canonicalize(data). */
+  readonly dataText: string;
+  /** canonicalize(metadata), `hash` and `prevHash` included. */
+  readonly metadataText: string;
 }
 
 /**
  * Returns the events with `metadata.prevHash` and `metadata.hash` set, the first linked to `prevHash` (the hash of
  * the stream's event at `firstRevision - 1`, or GENESIS_HASH when `firstRevision` is 0), each next one to the one
  * before. Whatever `prevHash`/`hash` the caller sent is replaced. Data and metadata are returned in the JSON form
- * the store keeps (as JSON.stringify writes them and JSON.parse reads them back), which is what is hashed, so the
- * hash recomputed from a stored event is the same. The input is not modified.
+ * the store keeps (what JSON.parse makes of JSON.stringify's text), which is what is hashed, so the hash
+ * recomputed from a stored event is the same; and with the canonical text of each (`dataText`, `metadataText`),
+ * which a store that writes JSON text writes, so that its text can be hashed as it is (hashOfStoredText). The
+ * input is not modified.
  */
 export function chainEvents(
   streamId: string,
   firstRevision: bigint,
   prevHash: string,
   events: readonly EventToAppend[],
-): EventToAppend[] {
+): ChainedEvent[] {
   if (!isEventHash(prevHash)) throw new TypeError(`chainEvents(${streamId}): prevHash "${prevHash}" is not a hex SHA-256`);
+  const streamIdText = canonicalize(streamId);
   let previous = prevHash;
   return events.map((event, index) => {
     const revision = firstRevision + BigInt(index);
+    checkHashedRevision(streamId, revision);
     const data = asStoredJson(event.data, `data of event ${event.id} in ${streamId}`);
     const metadata = withoutHash(asStoredJson(event.metadata, `metadata of event ${event.id} in ${streamId}`));
     delete metadata[PREV_HASH_FIELD];
     metadata[PREV_HASH_FIELD] = previous;
-    const hash = eventHash({ streamId, revision, type: event.type, data, metadata });
+    const dataText = canonicalize(data);
+    const canonical = canonicalMembers(metadata);
+    const members = canonical.map((member) => member.text);
+    const hash = sha256Hex(hashedText(streamIdText, revision, canonicalize(event.type), dataText, `{${members.join(',')}}`));
     metadata[HASH_FIELD] = hash;
+    // The hash member goes where RFC 8785 orders it; the other members' text is already canonical.
+    const after = canonical.findIndex((member) => compareMemberNames(member.name, HASH_FIELD) > 0);
+    members.splice(after < 0 ? members.length : after, 0, `"${HASH_FIELD}":"${hash}"`);
     previous = hash;
-    return { id: event.id, type: event.type, data, metadata };
+    return { id: event.id, type: event.type, data, metadata, dataText, metadataText: `{${members.join(',')}}` };
   });
 }
+
+/**
+ * The hash of an event computed from the text its store keeps, or undefined when that text has no top-level
+ * `hash` member written as the store writes it. The stored metadata text without its `"hash":"…"` member, spliced
+ * with the data text into the layout eventHash hashes. When the store wrote the event, that text is the canonical
+ * one and the result is eventHash's, without parsing and canonicalising the event again.
+ *
+ * Only a result equal to `hash` means anything (anything else is checked the slow way, eventHash on the parsed
+ * event). It binds the event's content: the data and metadata texts are complete JSON values (the store parsed them
+ * to give the event), so the spliced text is JSON that parses to exactly this event's content, and a different
+ * content would be a different text; a text cut elsewhere than the top-level member still holds (an encoding of)
+ * `hash`, and a text holding its own SHA-256 is not something anyone can make.
+ */
+function hashOfStoredText(streamId: string, revision: bigint, type: string, stored: StoredEventText, hash: string): string | undefined {
+  if (revision < 0n || revision > MAX_HASHED_REVISION) return undefined;
+  const metadata = stored.metadataText;
+  const member = `"${HASH_FIELD}":"${hash}"`;
+  const at = metadata.indexOf(member);
+  if (at < 0) return undefined;
+  const end = at + member.length;
+  let without: string;
+  if (metadata.charCodeAt(end) === COMMA) without = metadata.slice(0, at) + metadata.slice(end + 1);
+  else if (metadata.charCodeAt(at - 1) === COMMA) without = metadata.slice(0, at - 1) + metadata.slice(end);
+  else return undefined;
+  return sha256Hex(hashedText(JSON.stringify(streamId), revision, JSON.stringify(type), stored.dataText, without));
+}
+
+const COMMA = 0x2c;
 
 /**
  * The `prevHash` for an event that follows one whose metadata `hash` member is `storedHash`: that hash, or
@@ -233,6 +308,8 @@ function problemWith(event: RecordedEvent, head: ChainLink | undefined): { first
         : `${at}: prevHash ${prevHash} of the first event is not the genesis value`,
     );
   }
+  const stored = (event as { readonly [STORED_TEXT]?: StoredEventText })[STORED_TEXT];
+  if (stored !== undefined && isEventHash(hash) && hashOfStoredText(streamId, revision, event.type, stored, hash) === hash) return undefined;
   let recomputed: string;
   try {
     recomputed = eventHash({ streamId, revision, type: event.type, data: event.data, metadata });

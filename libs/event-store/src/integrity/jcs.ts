@@ -21,6 +21,35 @@ export function canonicalize(value: unknown): string {
 }
 
 /**
+ * The members of a plain object as canonicalize() writes them, in its order: each `"name":value` text, without the
+ * braces and commas around them. `'{' + members.join(',') + '}'` is `canonicalize(record)`; a member can be added
+ * or left out without canonicalising the others again (the hash chain leaves out, then adds, the `hash` member).
+ */
+export function canonicalMembers(record: Record<string, unknown>): CanonicalMember[] {
+  if (!isPlainObject(record)) throw new TypeError('canonicalize: $ is not a plain JSON object');
+  const names = Object.keys(record)
+    .filter((name) => record[name] !== undefined)
+    .sort(compareUtf16);
+  const ancestors = new Set<object>([record]);
+  return names.map((name) => {
+    const parts = [serialiseString(name, ROOT, ' (a member name)'), ':'];
+    write(record[name], parts, ancestors, at(ROOT, name));
+    return { name, text: parts.join('') };
+  });
+}
+
+export interface CanonicalMember {
+  readonly name: string;
+  /** `"name":value` in canonical form. */
+  readonly text: string;
+}
+
+/** Orders strings as RFC 8785 orders member names (by UTF-16 code units). */
+export function compareMemberNames(a: string, b: string): number {
+  return compareUtf16(a, b);
+}
+
+/**
  * Where a value sits, for error messages only: a chain of steps, turned into `$.a.b[2]` when something is wrong
  * (building that text for every member of every event would cost more than the canonicalisation itself).
  */

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describeEventStoreContract, newStreamId, someEvents } from '@cards/event-store/testing/event-store.contract';
+import { anEvent, describeEventStoreContract, newStreamId, someEvents } from '@cards/event-store/testing/event-store.contract';
 import {
+  canonicalize,
   DuplicateEventIdError,
   EventStoreUnavailableError,
   GENESIS_HASH,
@@ -234,6 +235,33 @@ describe('SqliteEventStore', () => {
 
       expect(verifyChain(await store.readStream(changed))).toMatchObject({ ok: false, firstBadRevision: 2n, problem: { code: 'HASH_MISMATCH' } });
       expect(verifyChain(await store.readStream(shortened))).toMatchObject({ ok: false, firstBadRevision: 1n, problem: { code: 'REVISION_GAP' } });
+    });
+
+    it('writes data and metadata as their canonical text, and verifies rows written in another member order as before', async () => {
+      const file = newFile();
+      const store = open(file);
+      const streamId = newStreamId();
+      const events = [0, 1, 2].map((n) => anEvent('CardNoted', { zeta: n, alpha: 'a', nested: { b: 1, a: [2, { y: 1, x: 0 }] } }));
+      await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
+      const db = new Database(file);
+      try {
+        const rows = db.prepare<[string], { revision: bigint; data: string; metadata: string }>('SELECT revision, data, metadata FROM events WHERE stream_id = ? ORDER BY revision').safeIntegers().all(streamId);
+        const read = await store.readStream(streamId);
+        expect(rows.map((row) => [row.data, row.metadata])).toEqual(read.map((event) => [canonicalize(event.data), canonicalize(event.metadata)]));
+
+        // Rows as a store before the canonical text wrote them: JSON.stringify's member order, `hash` last.
+        const reorder = db.prepare('UPDATE events SET data = ?, metadata = ? WHERE stream_id = ? AND revision = ?');
+        for (const row of rows) {
+          const { hash, ...rest } = JSON.parse(row.metadata) as Record<string, unknown>;
+          const reversed = Object.fromEntries(Object.entries(JSON.parse(row.data) as Record<string, unknown>).reverse());
+          reorder.run(JSON.stringify(reversed), JSON.stringify({ ...rest, hash }), streamId, row.revision);
+        }
+        const rewritten = db.prepare<[string], { data: string; metadata: string }>('SELECT data, metadata FROM events WHERE stream_id = ? AND revision = 0').get(streamId)!;
+        expect([rewritten.data, rewritten.metadata]).toEqual([expect.not.stringMatching(/^{"alpha"/), expect.stringMatching(/"hash":"[0-9a-f]{64}"}$/)]);
+      } finally {
+        db.close();
+      }
+      expect(verifyChain(await store.readStream(streamId))).toMatchObject({ ok: true, eventsChecked: 3 });
     });
 
     it('appends to a stream written before events were chained, starting from the genesis value (verifyChain reports the old events)', async () => {

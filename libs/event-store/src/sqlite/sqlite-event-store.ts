@@ -18,7 +18,7 @@ import type {
 } from '../event-store.port';
 import { normaliseEventsToAppend } from '../event-validation';
 import { type CurrentRevision, expectationHolds, NO_STREAM_REVISION } from '../expected-revision';
-import { chainEvents, GENESIS_HASH, prevHashAfter } from '../integrity/hash-chain';
+import { chainEvents, GENESIS_HASH, prevHashAfter, STORED_TEXT, type StoredEventText } from '../integrity/hash-chain';
 import { assertSqliteWritable, withSqliteFailuresMapped } from './sqlite-failures';
 import { applyPragmas, ensureSchema } from './sqlite-schema';
 import { SqliteAllSubscription } from './sqlite-subscription';
@@ -326,8 +326,9 @@ export class SqliteEventStore implements EventStore {
         streamId,
         revision,
         event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
+        // The canonical text the hash covers: the verifier can hash it as stored (STORED_TEXT).
+        event.dataText,
+        event.metadataText,
         recordedAt,
       );
       position = BigInt(inserted.lastInsertRowid);
@@ -377,15 +378,50 @@ function sqlitePosition(sequence: bigint): Position {
   return { commit: sequence, prepare: sequence };
 }
 
+/**
+ * What a read event keeps of its row: the stored text of its data and metadata (the verifier hashes it as it is,
+ * STORED_TEXT), and what is parsed only when first read. Held under a non-enumerable symbol: Object.keys, spread,
+ * JSON.stringify, structuredClone and jest's equality never see it, and it stays writable when the event itself is
+ * frozen (SharedLog freezes every event it hands out).
+ */
+interface StoredRow extends StoredEventText {
+  metadata: JsonObject | undefined;
+  readonly recordedAtText: string;
+  recordedAt: Date | undefined;
+}
+
+function lazyMetadata(this: { readonly [STORED_TEXT]: StoredRow }): JsonObject {
+  const row = this[STORED_TEXT];
+  return (row.metadata ??= JSON.parse(row.metadataText) as JsonObject);
+}
+
+function lazyRecordedAt(this: { readonly [STORED_TEXT]: StoredRow }): Date {
+  const row = this[STORED_TEXT];
+  return (row.recordedAt ??= new Date(row.recordedAtText));
+}
+
+// One getter function per field, shared by every event: V8 keeps the events on one hidden class (a getter created
+// per event, a closure, makes each event's shape its own and costs more than the parse it saves).
+const METADATA_PROPERTY: PropertyDescriptor = { enumerable: true, configurable: true, get: lazyMetadata };
+const RECORDED_AT_PROPERTY: PropertyDescriptor = { enumerable: true, configurable: true, get: lazyRecordedAt };
+
+/**
+ * A row as a RecordedEvent. `metadata` (the larger JSON column: hashes, correlation ids) and `recordedAt` are
+ * enumerable own getters that parse on first read and return the same value after: a reader of the log that never
+ * looks at them does not pay for them (docs/performance.md, "3. Reads"). Every other field is a plain data property.
+ */
 function toRecordedEvent(row: EventRow): RecordedEvent {
-  return {
+  const event = {
     id: row.event_id,
     streamId: row.stream_id,
     revision: row.revision,
     position: sqlitePosition(row.position),
     type: row.type,
     data: JSON.parse(row.data) as JsonObject,
-    metadata: JSON.parse(row.metadata) as JsonObject,
-    recordedAt: new Date(row.recorded_at),
   };
+  const stored: StoredRow = { dataText: row.data, metadataText: row.metadata, metadata: undefined, recordedAtText: row.recorded_at, recordedAt: undefined };
+  Object.defineProperty(event, STORED_TEXT, { value: stored });
+  Object.defineProperty(event, 'metadata', METADATA_PROPERTY);
+  Object.defineProperty(event, 'recordedAt', RECORDED_AT_PROPERTY);
+  return event as unknown as RecordedEvent;
 }
