@@ -20,8 +20,6 @@ export interface CompiledNumberSearch {
   matches(msisdn: string): boolean;
   /** Digits every match starts with (narrows the scan by the number's index); '' when none. */
   readonly literalHead: string;
-  /** Digits every match ends with (narrows the scan by the reversed number's index); '' when none. */
-  readonly literalTail: string;
   /** The shape every match's tail has (narrows the scan by the shape's index); null when none is asked for. */
   readonly shape: SearchShape | null;
   /**
@@ -59,7 +57,6 @@ export function compileNumberSearch(criteria: NumberSearchCriteria): { ok: true;
   const violations: FieldViolation[] = [];
   const checks: ((msisdn: string) => boolean)[] = [];
   let literalHead = '';
-  let literalTail = '';
   let shapeAsked: SearchShape | null = null;
 
   const pattern = criteria.pattern?.trim();
@@ -80,8 +77,6 @@ export function compileNumberSearch(criteria: NumberSearchCriteria): { ok: true;
       const regex = new RegExp(`^${pattern.replace(/\*+/g, '\\d*').replace(/\?/g, '\\d')}$`);
       checks.push((m) => regex.test(m));
       literalHead = /^\d*/.exec(pattern)![0];
-      literalTail = /\d*$/.exec(pattern)![0];
-      if (!/[*?]/.test(pattern)) literalTail = literalHead;
     }
   }
 
@@ -105,5 +100,5 @@ export function compileNumberSearch(criteria: NumberSearchCriteria): { ok: true;
     shapeAsked === null
       ? new NumberCompletions({ glob: pattern ? pattern : null, exclude: exclude ?? '', birthday: birthday ? birthday : null, length: MSISDN_LENGTH })
       : null;
-  return { ok: true, search: { matches: (m) => checks.every((check) => check(m)), literalHead, literalTail, shape: shapeAsked, completions } };
+  return { ok: true, search: { matches: (m) => checks.every((check) => check(m)), literalHead, shape: shapeAsked, completions } };
 }
