@@ -24,7 +24,7 @@ if (connectionString) {
     });
   });
 } else {
-  console.warn('EventStoreDB contract suite skipped: set EVENTSTORE_CONNECTION_STRING (see BACKENDS.md §E)');
+  console.warn('EventStoreDB contract suite skipped: set EVENTSTORE_CONNECTION_STRING (README.md, "Running on EventStoreDB and MongoDB")');
   describe.skip('EventStore contract: eventstoredb (set EVENTSTORE_CONNECTION_STRING)', () => {
     it('runs the shared contract against a real server', () => undefined);
   });

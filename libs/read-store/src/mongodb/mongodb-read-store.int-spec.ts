@@ -59,7 +59,7 @@ if (url) {
     });
   });
 } else {
-  console.warn('MongoDB contract suite skipped: set MONGODB_URL (see BACKENDS.md §E)');
+  console.warn('MongoDB contract suite skipped: set MONGODB_URL (README.md, "Running on EventStoreDB and MongoDB")');
   describe.skip('ReadStore contract: mongodb (set MONGODB_URL)', () => {
     it('runs the shared contract against a real server', () => undefined);
   });

@@ -52,7 +52,7 @@ if (url) {
     });
   });
 } else {
-  console.warn('MongoDB data key store contract suite skipped: set MONGODB_URL (see BACKENDS.md §E)');
+  console.warn('MongoDB data key store contract suite skipped: set MONGODB_URL (README.md, "Running on EventStoreDB and MongoDB")');
   describe.skip('DataKeyStore contract: mongodb (set MONGODB_URL)', () => {
     it('runs the shared contract against a real server', () => undefined);
   });
