@@ -58,7 +58,10 @@ function setStatistics(db: Database.Database): void {
     // A file that cannot be written now (full, read-only) keeps the statistics it has: slower plans, same answers.
   }
 }
-/** Distinct query shapes are few (one per filter/sort shape a query handler uses); this only bounds a runaway. */
+/**
+ * Distinct query shapes are few (one per filter/sort shape a query handler uses, times the limits it asks for: the
+ * limit is part of the SQL text, sqlite-query.ts `limitClause`); this only bounds a runaway.
+ */
 const STATEMENT_CACHE_SIZE = 256;
 
 interface DocumentRow {
