@@ -1,7 +1,7 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { TokenMinter } from './token-minter';
 import { publicKeyAlgorithm } from './token-keys';
-import { TokenRejectedError, TokenVerifier, type TokenRejection } from './token-verifier';
+import { TokenRejectedError, TokenVerifier, VERIFIED_TOKENS_CACHED, type TokenRejection } from './token-verifier';
 
 const SECRET = 'a-test-secret-that-is-32-bytes!!';
 const NOW = new Date('2026-11-23T09:00:00Z');
@@ -107,6 +107,56 @@ describe('TokenVerifier', () => {
     it('accepts a token valid from 20 seconds from now, and refuses one valid from a minute from now', async () => {
       await expect(hs256.verify(handBuilt({ alg: 'HS256' }, claims({ nbf: nowSeconds + 20 }), SECRET), NOW)).resolves.toBeDefined();
       await expectRejected(hs256, handBuilt({ alg: 'HS256' }, claims({ nbf: nowSeconds + 60 }), SECRET), 'not_yet_valid');
+    });
+  });
+
+  describe('a token that verified is remembered, its time checks made again at each use', () => {
+    const at = (secondsFromNow: number) => new Date(NOW.getTime() + secondsFromNow * 1000);
+
+    it('accepts it until its exp (with the tolerance), then refuses it as expired, as a first use would be', async () => {
+      const verifier = await TokenVerifier.create({ algorithm: 'HS256', secret: SECRET });
+      const token = handBuilt({ alg: 'HS256' }, claims({ exp: nowSeconds + 60 }), SECRET);
+      const first = await verifier.verify(token, NOW);
+      await expect(verifier.verify(token, at(89))).resolves.toBe(first);
+      const late = await verifier.verify(token, at(90)).catch((error: unknown) => error);
+      expect(late).toBeInstanceOf(TokenRejectedError);
+      expect(late).toMatchObject({ reason: 'expired', message: 'The token has expired' });
+      // Refused once, refused again; never accepted later from what was remembered.
+      await expect(verifier.verify(token, at(3600))).rejects.toMatchObject({ reason: 'expired' });
+      await expect(verifier.verify(token, at(89))).resolves.toEqual(first); // the clock went back: verified in full again
+    });
+
+    it('refuses it before its nbf when asked at an earlier time (a clock set back), as a first use would', async () => {
+      const verifier = await TokenVerifier.create({ algorithm: 'HS256', secret: SECRET });
+      const token = handBuilt({ alg: 'HS256' }, claims({ nbf: nowSeconds + 10 }), SECRET);
+      await expect(verifier.verify(token, NOW)).resolves.toMatchObject({ subject: 'alice' });
+      await expect(verifier.verify(token, at(-21))).rejects.toMatchObject({ reason: 'not_yet_valid' });
+      await expect(verifier.verify(token, at(-20))).resolves.toMatchObject({ subject: 'alice' });
+    });
+
+    it('answers the same principal, frozen, for the same token; another token is verified on its own', async () => {
+      const verifier = await TokenVerifier.create({ algorithm: 'HS256', secret: SECRET });
+      const token = handBuilt({ alg: 'HS256' }, claims(), SECRET);
+      const principal = await verifier.verify(token, NOW);
+      expect(Object.isFrozen(principal) && Object.isFrozen(principal.roles)).toBe(true);
+      await expect(verifier.verify(token, NOW)).resolves.toBe(principal);
+      const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+      await expectRejected(verifier, tampered, 'bad_signature');
+      const other = handBuilt({ alg: 'HS256' }, claims({ sub: 'bob' }), SECRET);
+      await expect(verifier.verify(other, NOW)).resolves.toMatchObject({ subject: 'bob' });
+    });
+
+    it('remembers no refused token, and at most VERIFIED_TOKENS_CACHED tokens', async () => {
+      const verifier = await TokenVerifier.create({ algorithm: 'HS256', secret: SECRET });
+      await expectRejected(verifier, handBuilt({ alg: 'HS256' }, claims({ exp: nowSeconds - 60 }), SECRET), 'expired');
+      await expectRejected(verifier, handBuilt({ alg: 'HS256' }, claims({ sub: '' }), SECRET), 'invalid_claim');
+      expect(verifier.rememberedTokens).toBe(0);
+      const tokens = Array.from({ length: VERIFIED_TOKENS_CACHED + 5 }, (_, i) => handBuilt({ alg: 'HS256' }, claims({ sub: `caller-${i}` }), SECRET));
+      for (const token of tokens) await verifier.verify(token, NOW);
+      expect(verifier.rememberedTokens).toBe(VERIFIED_TOKENS_CACHED);
+      // The first ones were let go; they still verify, in full.
+      await expect(verifier.verify(tokens[0], NOW)).resolves.toMatchObject({ subject: 'caller-0' });
+      expect(verifier.rememberedTokens).toBe(VERIFIED_TOKENS_CACHED);
     });
   });
 

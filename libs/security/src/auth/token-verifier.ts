@@ -1,4 +1,5 @@
 import { errors, importSPKI, jwtVerify, type JWTPayload } from 'jose';
+import { BoundedCache } from '../pii/bounded-cache';
 import { knownRoles, type Role } from './roles';
 import { hs256SecretProblem, toSpkiPem, type TokenAlgorithm, type TokenVerificationKey } from './token-keys';
 
@@ -36,13 +37,31 @@ const MAX_SUBJECT_LENGTH = 256;
 
 type VerificationKey = Uint8Array | Awaited<ReturnType<typeof importSPKI>>;
 
+/** How many verified tokens are remembered (the least recently used goes first): a token per caller or so. */
+export const VERIFIED_TOKENS_CACHED = 1000;
+
+/** A token that verified: who it names, and the two claims whose check depends on the time of use. */
+interface VerifiedToken {
+  readonly principal: Principal;
+  readonly exp: number;
+  readonly nbf: number | undefined;
+}
+
 /**
  * Verifies bearer tokens (JWS compact JWTs) with the one key and algorithm the service is configured with. A
  * token with any other `alg` (including `none`, and HS256 signed with a public key as its secret) is refused
  * before its signature is even looked at. `sub`, `exp` and `roles` are required; `exp` and `nbf` are checked
  * with 30 seconds of tolerance.
+ *
+ * A token that verified is remembered, by its exact text, with what it proved (a bounded cache): a caller sends the
+ * same token with every request, and everything but the time checks of `exp` and `nbf` depends on that text and this
+ * verifier's key alone. Those two are checked again at each use, as jose checks them; a remembered token that fails
+ * them is forgotten and verified in full, so the answer (and the reason of a refusal) is the one a first use gets.
+ * Refused tokens are not remembered.
  */
 export class TokenVerifier {
+  private readonly verified = new BoundedCache<string, VerifiedToken>(VERIFIED_TOKENS_CACHED);
+
   private constructor(readonly algorithm: TokenAlgorithm, private readonly key: VerificationKey) {}
 
   static async create(config: TokenVerificationKey): Promise<TokenVerifier> {
@@ -54,7 +73,17 @@ export class TokenVerifier {
     return new TokenVerifier(config.algorithm, await importSPKI(toSpkiPem(config.publicKeyPem), config.algorithm));
   }
 
+  /** How many verified tokens are remembered now (at most VERIFIED_TOKENS_CACHED). */
+  get rememberedTokens(): number {
+    return this.verified.size;
+  }
+
   async verify(token: string, now: Date = new Date()): Promise<Principal> {
+    const remembered = this.verified.get(token);
+    if (remembered !== undefined) {
+      if (stillValid(remembered, now)) return remembered.principal;
+      this.verified.delete(token);
+    }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -73,7 +102,9 @@ export class TokenVerifier {
     if (!Array.isArray(roles) || !roles.every((role): role is string => typeof role === 'string')) {
       throw new TokenRejectedError('invalid_claim', 'The token\'s "roles" claim must be an array of role names');
     }
-    return { subject: sub, roles: knownRoles(roles), expiresAt: new Date((exp as number) * 1000) };
+    const principal: Principal = Object.freeze({ subject: sub, roles: Object.freeze(knownRoles(roles)), expiresAt: new Date((exp as number) * 1000) });
+    this.verified.set(token, { principal, exp: exp as number, nbf: payload.nbf });
+    return principal;
   }
 
   private rejection(error: unknown): TokenRejectedError {
@@ -92,4 +123,10 @@ export class TokenVerifier {
     }
     return new TokenRejectedError('malformed', 'The token is not a well-formed signed JWT (header.payload.signature, base64url)');
   }
+}
+
+/** The time checks of jose's jwtVerify (same clock, same tolerance, same comparisons) for a token that verified. */
+function stillValid({ exp, nbf }: VerifiedToken, now: Date): boolean {
+  const seconds = Math.floor(now.getTime() / 1000);
+  return (nbf === undefined || nbf <= seconds + CLOCK_TOLERANCE_SECONDS) && exp > seconds - CLOCK_TOLERANCE_SECONDS;
 }
