@@ -1,5 +1,8 @@
-import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
+import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
+import type { FastifyHelmetOptions } from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+// The library @fastify/helmet wraps (its dependency, installed beside it): the headers are computed with it once.
+import helmet, { type HelmetOptions } from 'helmet';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TokenRejectedError, type TokenVerifier } from '@cards/security';
@@ -77,6 +80,47 @@ const DOCS_HEADERS: FastifyHelmetOptions = {
   },
 };
 
+/** What helmet does to a response with some options: the headers it sets, in its order, and the ones it removes. */
+interface SecurityHeaders {
+  readonly set: readonly (readonly [string, OutgoingHttpHeader])[];
+  readonly removed: readonly string[];
+}
+
+/**
+ * Runs helmet once, on a response that only records, for the headers these options give. @fastify/helmet runs
+ * `helmet(options)` (parsing the options, building the policy) for every request: 4–5 % of the time of a GET.
+ * The options here are constants (no per-request nonce or function directive), so the headers are too.
+ */
+function securityHeadersOf(options: HelmetOptions): SecurityHeaders {
+  const set: [string, OutgoingHttpHeader][] = [];
+  const removed: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: OutgoingHttpHeader) => void set.push([name, value]),
+    removeHeader: (name: string) => void removed.push(name),
+  };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return { set, removed };
+}
+
+/**
+ * The security headers on every response, as `@fastify/helmet` with these options put them (same hook position,
+ * same headers and order on the raw response): the API's, or the docs' where a route's `config.helmet` says so
+ * (merged over the API's as @fastify/helmet merges a route's options).
+ */
+function addSecurityHeaders(fastify: FastifyInstance, api: FastifyHelmetOptions, docs: FastifyHelmetOptions): void {
+  const apiHeaders = securityHeadersOf(api as HelmetOptions);
+  const docsHeaders = securityHeadersOf({ ...api, ...docs } as HelmetOptions);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const headers = (request.routeOptions.config as { helmet?: unknown }).helmet === undefined ? apiHeaders : docsHeaders;
+    const res = reply.raw;
+    for (const [name, value] of headers.set) res.setHeader(name, value);
+    for (const name of headers.removed) res.removeHeader(name);
+    done();
+  });
+}
+
 /**
  * Puts the service's HTTP defences on a Fastify instance, in the order a request meets them:
  *
@@ -107,7 +151,7 @@ export async function secureHttp(adapter: FastifyAdapter, options: HttpSecurityO
     }
   });
 
-  await fastify.register(helmet, { global: true, ...API_HEADERS });
+  addSecurityHeaders(fastify, API_HEADERS, DOCS_HEADERS);
 
   fastify.addHook('onRequest', async (request) => {
     request.authentication = await authenticate(request, options.verifier);
@@ -127,11 +171,17 @@ export async function secureHttp(adapter: FastifyAdapter, options: HttpSecurityO
       ),
   });
 
-  fastify.addHook('preParsing', async (request, _reply, payload) => {
-    if (request.is404) return payload;
-    const decision = decideAccess(request.method, request.routeOptions.url ?? '', request.authentication, permissions);
+  // A callback rather than an async hook: it never waits, and a promise per request is not free.
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    if (request.is404) return done(null, payload);
+    let decision: ReturnType<typeof decideAccess>;
+    try {
+      decision = decideAccess(request.method, request.routeOptions.url ?? '', request.authentication, permissions);
+    } catch (error) {
+      return done(error as Error);
+    }
     request.caller = decision.kind === 'granted' ? decision.caller : null;
-    return payload;
+    done(null, payload);
   });
 
   if (options.corsOrigins.length > 0) {
