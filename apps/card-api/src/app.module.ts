@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { CardApplicationModule } from '@cards/application';
 import { ImportsModule } from './imports/imports.module';
@@ -40,8 +40,16 @@ import { CustomerCardsController } from './customers/customer-cards/customer-car
 import { ReportsController } from './reports/reports.controller';
 import { NotificationReactorModule, NotificationsModule } from '@cards/notifications';
 import { NotificationTemplatesController } from './notifications/notification-templates.controller';
-import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { HonoursIdempotencyKey } from './http/idempotency.interceptor';
 import { requestValidationPipe } from './http/validation';
+
+/**
+ * The projections controller of @cards/platform (card-projector serves it too, without idempotency records), with
+ * the Idempotency-Key handling every POST of card-api has. Same name, so the OpenAPI document does not change.
+ */
+@HonoursIdempotencyKey()
+class CardApiProjectionsController extends ProjectionsController {}
+Object.defineProperty(CardApiProjectionsController, 'name', { value: ProjectionsController.name });
 
 export interface AppModuleOptions {
   /** Where structured logs go (stdout by default); tests pass a file to scan it. */
@@ -89,7 +97,7 @@ export class AppModule {
         ActivateCardController,
         DisputesController,
         StatusChangesController,
-        ProjectionsController,
+        CardApiProjectionsController,
         ReportsController,
         ReviewsController,
         NotificationTemplatesController,
@@ -98,7 +106,6 @@ export class AppModule {
         ProjectionsHost,
         { provide: APP_PIPE, useFactory: requestValidationPipe },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
     };
   }

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { RequestMethod, type Type } from '@nestjs/common';
+import { INTERCEPTORS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
 import { EVENT_STORE, type EventStore } from '@cards/event-store';
+import { IdempotencyInterceptor } from '../src/http/idempotency.interceptor';
 import { CUSTOMER, countEvents, freshResidentId, removeDataDir, startTestApp, type TestApp } from './support/test-app';
 import { issueDebitCard, linkedDebitCard, wrongCvv } from './support/lifecycle-steps';
 
@@ -8,6 +12,41 @@ const newCustomer = () => ({ ...CUSTOMER, idNumber: freshResidentId() });
 
 function countAllEvents(t: TestApp): Promise<number> {
   return countEvents(t.app.get<EventStore>(EVENT_STORE));
+}
+
+interface Route {
+  readonly route: string;
+  readonly method: RequestMethod;
+  readonly interceptors: readonly unknown[];
+}
+
+/** Every route of the app's controllers (inherited handlers included), with the interceptors Nest puts around it. */
+function routesOf(t: TestApp): Route[] {
+  const routes: Route[] = [];
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.controllers.values()) {
+      const controller = metatype as Type | null;
+      if (!controller) continue;
+      const classInterceptors = (Reflect.getMetadata(INTERCEPTORS_METADATA, controller) ?? []) as unknown[];
+      const handlers = new Map<string, unknown>();
+      for (let proto = controller.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+        for (const name of Object.getOwnPropertyNames(proto)) {
+          // The descriptor's value, not the property: a getter of the controller must not run here.
+          if (name !== 'constructor' && !handlers.has(name)) handlers.set(name, Object.getOwnPropertyDescriptor(proto, name)?.value);
+        }
+      }
+      for (const handler of handlers.values()) {
+        if (typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod;
+        routes.push({
+          route: `${RequestMethod[method]} ${`${String(Reflect.getMetadata(PATH_METADATA, controller))}/${String(Reflect.getMetadata(PATH_METADATA, handler))}`.replace(/\/+/g, '/').replace(/\/$/, '')}`,
+          method,
+          interceptors: [...classInterceptors, ...((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[])],
+        });
+      }
+    }
+  }
+  return routes;
 }
 
 describe('Idempotency-Key: retries are answered the same and write nothing', () => {
@@ -93,6 +132,24 @@ describe('Idempotency-Key: retries are answered the same and write nothing', () 
     expect(other.body).toMatchObject({ code: 'ID_NUMBER_ALREADY_REGISTERED', existingCustomerId: first.body.customerId });
     const again = await t.http(alice).post('/v1/customers').set('Idempotency-Key', key).send(customer).expect(201);
     expect(again.body).toEqual(first.body);
+  });
+
+  it('every POST and PATCH route honours the key (HonoursIdempotencyKey on its controller); GET /v1/cards/{id} has no interceptor to pay for', () => {
+    const routes = routesOf(t);
+    const writes = routes.filter((r) => r.method === RequestMethod.POST || r.method === RequestMethod.PATCH);
+    expect(writes.length).toBeGreaterThan(30);
+    expect(writes.filter((r) => !r.interceptors.includes(IdempotencyInterceptor)).map((r) => r.route)).toEqual([]);
+    expect(writes.map((r) => r.route)).toEqual(expect.arrayContaining(['POST v1/projections/:name/rebuild', 'PATCH v1/customers/:customerId/contact']));
+    expect(routes.filter((r) => ['GET v1/cards/:cardId', 'GET v1/audit/cards/:cardId/state'].includes(r.route))).toEqual([
+      expect.objectContaining({ interceptors: [] }),
+      expect.objectContaining({ interceptors: [] }),
+    ]);
+  });
+
+  it('a read ignores the header, even a malformed one, as before', async () => {
+    const card = await issueDebitCard(t);
+    const res = await t.http().get(`/v1/cards/${card.cardId}`).set('Idempotency-Key', 'has spaces in it').expect(200);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it('a malformed key is a 400', async () => {

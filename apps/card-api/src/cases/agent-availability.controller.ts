@@ -4,6 +4,7 @@ import { IsBoolean } from 'class-validator';
 import { AgentAvailability, type CommandContext } from '@cards/application';
 import { InvalidRequestError } from '@cards/platform';
 import { RequestContext } from '../http/request-context';
+import { HonoursIdempotencyKey } from '../http/idempotency.interceptor';
 
 export class AvailabilityRequest {
   @ApiProperty({ example: false, description: 'true: give me cases; false: away (no new case is routed to me)' })
@@ -27,6 +28,7 @@ const EXAMPLE = { agentId: 'agent-17', teams: ['activation'], available: false, 
  */
 @ApiTags('cases')
 @Controller('v1/cases/agents')
+@HonoursIdempotencyKey()
 export class AgentAvailabilityController {
   constructor(private readonly availability: AgentAvailability) {}
 

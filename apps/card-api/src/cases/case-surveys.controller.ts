@@ -16,6 +16,7 @@ import {
 import { caseDecider, DomainError } from '@cards/domain';
 import { correlationIdOf } from '@cards/platform';
 import { CaseSurveyRequest } from './case-work.controller';
+import { HonoursIdempotencyKey } from '../http/idempotency.interceptor';
 
 /**
  * The satisfaction survey answered by the customer through the link of the resolution e-mail (docs/cases.md,
@@ -24,6 +25,7 @@ import { CaseSurveyRequest } from './case-work.controller';
  */
 @ApiTags('cases')
 @Controller('v1/case-surveys')
+@HonoursIdempotencyKey()
 export class CaseSurveysController {
   constructor(
     private readonly commands: CommandBus,

@@ -17,6 +17,7 @@ import { CASE_CATEGORIES, CASE_TEXT_MAX_LENGTH, SETTABLE_CASE_STATUSES, SURVEY_C
 import { RequestContext } from '../http/request-context';
 import { uuidParam } from '../http/validation';
 import { CASE_RESPONSE_EXAMPLE, CaseCommandDocs, caseCommandResponse } from './case-response';
+import { HonoursIdempotencyKey } from '../http/idempotency.interceptor';
 
 // Texts are checked for length as people count characters by the domain; the DTO bounds the bytes that arrive.
 const TEXT_BOUND = CASE_TEXT_MAX_LENGTH * 2;
@@ -83,6 +84,7 @@ export class CaseSurveyRequest {
 
 @ApiTags('cases')
 @Controller('v1/cases/:caseId')
+@HonoursIdempotencyKey()
 export class CaseWorkController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -7,6 +7,7 @@ import { OpenCaseCommand, type CommandContext } from '@cards/application';
 import { CASE_CATEGORIES, CASE_CHANNELS, CASE_PRIORITIES, CASE_TEXT_MAX_LENGTH, type CaseCategory, type CaseChannel, type CasePriority } from '@cards/domain';
 import { RequestContext } from '../http/request-context';
 import { CASE_RESPONSE_EXAMPLE, caseCommandResponse } from './case-response';
+import { HonoursIdempotencyKey } from '../http/idempotency.interceptor';
 
 export class OpenCaseRequest {
   @ApiProperty({ enum: CASE_CHANNELS, example: 'PHONE', description: 'Where the customer raised it' })
@@ -40,6 +41,7 @@ export class OpenCaseRequest {
 
 @ApiTags('cases')
 @Controller('v1/cases')
+@HonoursIdempotencyKey()
 export class OpenCaseController {
   constructor(private readonly commands: CommandBus) {}
 

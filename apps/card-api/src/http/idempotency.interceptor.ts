@@ -1,5 +1,6 @@
 import {
   Injectable,
+  UseInterceptors,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
@@ -77,3 +78,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return of(stored.body);
   }
 }
+
+/**
+ * Puts IdempotencyInterceptor on a controller: every controller with a POST or PATCH route carries it
+ * (apps/card-api/test/idempotency.e2e-spec.ts fails on one that does not). It is not a global interceptor because
+ * Nest runs a global one around every route, GETs included, and its interceptor chain (rxjs, and an AsyncResource
+ * bound per call through a deprecated Node path) cost GET /v1/cards/{id} about a quarter of its CPU time
+ * (docs/performance.md, row 5), for a header only writes read.
+ */
+export const HonoursIdempotencyKey = (): ClassDecorator => UseInterceptors(IdempotencyInterceptor);

@@ -17,6 +17,7 @@ import { RequestContext } from '../http/request-context';
 import { firstLineNumberOf, IMPORT_BODY_LIMIT_BYTES, IMPORT_CONTENT_TYPES, importLinesOf } from './import-body';
 import { ImportInterrupted, ImportInterruptedFilter } from './import-interrupted.filter';
 import { IMPORT_RESPONSE_EXAMPLE, toImportResponse, type ImportResponse } from './import-response';
+import { HonoursIdempotencyKey } from '../http/idempotency.interceptor';
 
 const EXAMPLE_FILE = [
   '{"command":"RegisterCustomer","occurredAt":"2021-03-01T09:00:00+08:00","customerId":"8f0c2b1e-5d5e-4a4f-9f43-7c1f0e9a7b21","name":"张三","idType":"CN_RESIDENT_ID","idNumber":"11010519491231002X","phone":"13800138000"}',
@@ -26,6 +27,7 @@ const EXAMPLE_FILE = [
 
 @ApiTags('imports')
 @Controller('v1/imports')
+@HonoursIdempotencyKey()
 export class ImportsController {
   constructor(private readonly importHistory: ImportHistory) {}
 

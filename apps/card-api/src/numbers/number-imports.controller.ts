@@ -6,6 +6,7 @@ import { NumberImports, type CommandContext, type NumberFileFormat } from '@card
 import { InvalidRequestError } from '@cards/platform';
 import { RequestContext } from '../http/request-context';
 import { firstLineNumberOf, IMPORT_BODY_LIMIT_BYTES, IMPORT_CONTENT_TYPES } from '../imports/import-body';
+import { HonoursIdempotencyKey } from '../http/idempotency.interceptor';
 
 const CSV = 'text/csv';
 
@@ -30,6 +31,7 @@ function formatOf(request: FastifyRequest): NumberFileFormat {
 
 @ApiTags('numbers')
 @Controller('v1/numbers/imports')
+@HonoursIdempotencyKey()
 export class NumberImportsController {
   constructor(private readonly imports: NumberImports) {}
 

@@ -9,6 +9,7 @@ import { InvalidRequestError } from '@cards/platform';
 import { RequestContext } from '../http/request-context';
 import { uuidParam } from '../http/validation';
 import { durationSeconds, MsisdnParam } from './number-params';
+import { HonoursIdempotencyKey } from '../http/idempotency.interceptor';
 
 export class ReserveNumberRequest {
   @ApiProperty({ example: '8f0c2b1e-5d5e-4a4f-9f43-7c1f0e9a7b21', description: 'The customer the number is held for' })
@@ -24,6 +25,7 @@ export class ReserveNumberRequest {
 
 @ApiTags('numbers')
 @Controller('v1/numbers/:msisdn/reservations')
+@HonoursIdempotencyKey()
 export class NumberReservationsController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -6,6 +6,7 @@ import { WithdrawNumberCommand, type CommandContext } from '@cards/application';
 import { formatPosition } from '@cards/event-store';
 import { RequestContext } from '../http/request-context';
 import { MsisdnParam } from './number-params';
+import { HonoursIdempotencyKey } from '../http/idempotency.interceptor';
 
 export class WithdrawNumberRequest {
   @ApiProperty({ example: 'Reclaimed by the regulator', description: 'Why, for the record (1–200 characters)' })
@@ -16,6 +17,7 @@ export class WithdrawNumberRequest {
 
 @ApiTags('numbers')
 @Controller('v1/numbers/:msisdn/withdrawal')
+@HonoursIdempotencyKey()
 export class NumberWithdrawalsController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -25,6 +25,7 @@ import { etagOf, RequestContext } from '../http/request-context';
 import { formatPosition } from '@cards/event-store';
 import { uuidParam } from '../http/validation';
 import { cardCommandResponse } from '../cards/shared/card-response';
+import { HonoursIdempotencyKey } from '../http/idempotency.interceptor';
 
 const REVIEW_STATUSES: readonly ReviewStatus[] = ['OPEN', 'APPROVED', 'REJECTED', 'CLOSED'];
 
@@ -81,6 +82,7 @@ const REVIEW_EXAMPLE = {
 
 @ApiTags('reviews')
 @Controller('v1/reviews')
+@HonoursIdempotencyKey()
 export class ReviewsController {
   constructor(private readonly commands: CommandBus, private readonly queries: QueryBus, private readonly readYourWrites: ReadYourWrites) {}
 

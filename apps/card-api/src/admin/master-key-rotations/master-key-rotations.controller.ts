@@ -12,6 +12,7 @@ import type { FastifyReply } from 'fastify';
 import { MasterKeyRotations, type CommandContext, type MasterKeyRotation } from '@cards/application';
 import { RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 export const MASTER_KEY_ROTATIONS_PATH = 'v1/admin/pii/master-key-rotations';
 
@@ -46,6 +47,7 @@ const FINISHED_EXAMPLE: MasterKeyRotation = {
 
 @ApiTags('admin')
 @Controller(MASTER_KEY_ROTATIONS_PATH)
+@HonoursIdempotencyKey()
 export class MasterKeyRotationsController {
   constructor(private readonly rotations: MasterKeyRotations) {}
 

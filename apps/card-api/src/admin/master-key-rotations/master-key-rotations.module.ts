@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { MasterKeyRotations } from '@cards/application';
+import { CardApplicationModule, MasterKeyRotations } from '@cards/application';
 import { MasterKeyRotationsController } from './master-key-rotations.controller';
 
 /**
@@ -8,6 +8,8 @@ import { MasterKeyRotationsController } from './master-key-rotations.controller'
  * the global infrastructure module.
  */
 @Module({
+  // CardApplicationModule: the IdempotencyStore of the controller's Idempotency-Key handling.
+  imports: [CardApplicationModule],
   controllers: [MasterKeyRotationsController],
   providers: [MasterKeyRotations],
 })

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuditCheckpointsModule, AuditVerifications } from '@cards/application';
+import { AuditCheckpointsModule, AuditVerifications, CardApplicationModule } from '@cards/application';
 import { AuditCheckpointsController } from './checkpoints.controller';
 import { AuditPublicKeyController } from './public-key.controller';
 import { AuditVerificationsController } from './verifications.controller';
@@ -10,7 +10,8 @@ import { AuditVerificationsController } from './verifications.controller';
  * run). One AuditVerifications per app, so at most one verification runs per process.
  */
 @Module({
-  imports: [AuditCheckpointsModule],
+  // CardApplicationModule: the IdempotencyStore of the controllers' Idempotency-Key handling.
+  imports: [AuditCheckpointsModule, CardApplicationModule],
   controllers: [AuditPublicKeyController, AuditCheckpointsController, AuditVerificationsController],
   providers: [AuditVerifications],
 })

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { AuditCheckpointer, type CommandContext } from '@cards/application';
 import { formatPosition, type SignedCheckpoint } from '@cards/event-store';
 import { RequestContext } from '../../http/request-context';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 /** 201: the checkpoint just signed (the last one, when several were), where its event is, how many were signed. */
 export type CheckpointSigned = SignedCheckpoint & {
@@ -43,6 +44,7 @@ const SIGNED_EXAMPLE = {
 
 @ApiTags('audit')
 @Controller('v1/audit/checkpoints')
+@HonoursIdempotencyKey()
 export class AuditCheckpointsController {
   constructor(private readonly checkpointer: AuditCheckpointer) {}
 

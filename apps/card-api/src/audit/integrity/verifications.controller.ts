@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { AuditVerifications, type AuditVerification, type CommandContext } from '@cards/application';
 import { RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 export const AUDIT_VERIFICATIONS_PATH = 'v1/audit/verifications';
 
@@ -60,6 +61,7 @@ const FINISHED_EXAMPLE: AuditVerification = {
 
 @ApiTags('audit')
 @Controller(AUDIT_VERIFICATIONS_PATH)
+@HonoursIdempotencyKey()
 export class AuditVerificationsController {
   constructor(private readonly verifications: AuditVerifications) {}
 

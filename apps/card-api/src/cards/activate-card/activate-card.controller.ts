@@ -9,6 +9,7 @@ import { RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
 import { CardCommandDocs } from '../shared/card-command.decorators';
 import { CARD_RESPONSE_EXAMPLE, cardCommandResponse, type CardCommandResponse } from '../shared/card-response';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 export class ActivateCardRequest {
   @ApiProperty({ enum: ACTIVATION_CHANNELS, example: 'APP' })
@@ -30,6 +31,7 @@ export class ActivateCardRequest {
 
 @ApiTags('cards')
 @Controller('v1/cards/:cardId/activate')
+@HonoursIdempotencyKey()
 export class ActivateCardController {
   constructor(private readonly commands: CommandBus) {}
 

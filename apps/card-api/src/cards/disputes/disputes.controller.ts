@@ -9,6 +9,7 @@ import { RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
 import { CardCommandDocs } from '../shared/card-command.decorators';
 import { CARD_RESPONSE_EXAMPLE, cardCommandResponse, type CardCommandResponse } from '../shared/card-response';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 export class OpenDisputeRequest {
   @ApiProperty({ enum: DISPUTE_REASONS, example: 'UNRECOGNIZED_ACTIVATION' })
@@ -34,6 +35,7 @@ export class ResolveDisputeRequest {
 
 @ApiTags('cards')
 @Controller('v1/cards/:cardId/disputes')
+@HonoursIdempotencyKey()
 export class DisputesController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -6,9 +6,11 @@ import { IssueCardCommand, type CommandContext } from '@cards/application';
 import { RequestContext } from '../../http/request-context';
 import { CARD_RESPONSE_EXAMPLE, cardCommandResponse, type CardCommandResponse } from '../shared/card-response';
 import { IssueCardRequest } from './issue-card.request';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 @ApiTags('cards')
 @Controller('v1/cards')
+@HonoursIdempotencyKey()
 export class IssueCardController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -8,6 +8,7 @@ import { RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
 import { CardCommandDocs } from '../shared/card-command.decorators';
 import { CARD_RESPONSE_EXAMPLE, cardCommandResponse, type CardCommandResponse } from '../shared/card-response';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 export class LinkCardRequest {
   @ApiProperty({ example: 'ACC-6222020000123456', description: 'The customer\'s account at the issuer' })
@@ -19,6 +20,7 @@ export class LinkCardRequest {
 
 @ApiTags('cards')
 @Controller('v1/cards/:cardId/link')
+@HonoursIdempotencyKey()
 export class LinkCardController {
   constructor(private readonly commands: CommandBus) {}
 

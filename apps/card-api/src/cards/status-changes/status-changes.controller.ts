@@ -8,6 +8,7 @@ import { RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
 import { CardCommandDocs } from '../shared/card-command.decorators';
 import { CARD_RESPONSE_EXAMPLE, cardCommandResponse, type CardCommandResponse } from '../shared/card-response';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 export class StatusChangeRequest {
   @ApiProperty({ example: 'LOST_REPORTED', description: 'Why: a code or a short sentence (1–200 characters)' })
@@ -26,6 +27,7 @@ export class ReinstateRequest {
 
 @ApiTags('cards')
 @Controller('v1/cards/:cardId')
+@HonoursIdempotencyKey()
 export class StatusChangesController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -9,6 +9,7 @@ import { RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
 import { CardCommandDocs } from '../shared/card-command.decorators';
 import { CARD_RESPONSE_EXAMPLE, cardCommandResponse, type CardCommandResponse } from '../shared/card-response';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 /** Base64 of a photo or fingerprint template: at most this many characters (about 750 KB of image). */
 export const MAX_SAMPLE_BASE64_LENGTH = 1_000_000;
@@ -66,6 +67,7 @@ type VerificationResponse = CardCommandResponse & {
 
 @ApiTags('cards')
 @Controller('v1/cards/:cardId/identity-verifications')
+@HonoursIdempotencyKey()
 export class VerifyIdentityController {
   constructor(private readonly commands: CommandBus) {}
 

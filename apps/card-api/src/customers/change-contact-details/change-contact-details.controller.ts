@@ -18,12 +18,14 @@ import { maskEmail, maskPhone } from '@cards/security';
 import { etagOf, RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
 import { RegisterCustomerRequest } from '../register-customer/register-customer.request';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 /** The body of PATCH /v1/customers/{id}/contact: the contact fields of a registration, each optional; only those given change. */
 export class ChangeContactDetailsRequest extends PartialType(PickType(RegisterCustomerRequest, ['phone', 'email', 'address', 'preferredChannels', 'locale', 'timeZone'] as const)) {}
 
 @ApiTags('customers')
 @Controller('v1/customers/:customerId/contact')
+@HonoursIdempotencyKey()
 export class ChangeContactDetailsController {
   constructor(private readonly commands: CommandBus) {}
 

@@ -5,6 +5,7 @@ import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validato
 import { FindCustomersQuery, MAX_LOOKUP_MATCHES, ReadYourWrites } from '@cards/application';
 import { InvalidRequestError } from '@cards/platform';
 import type { LookupKind } from '@cards/security';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 /** Exactly one of phone, idNumber, email. In a body, not the URL, so that it stays out of access logs and proxies. */
 export class FindCustomersRequest {
@@ -37,6 +38,7 @@ const LOOKUP_PROJECTION = 'customers';
 
 @ApiTags('customers')
 @Controller('v1/customers/lookup')
+@HonoursIdempotencyKey()
 export class FindCustomersController {
   constructor(private readonly queries: QueryBus, private readonly readYourWrites: ReadYourWrites) {}
 

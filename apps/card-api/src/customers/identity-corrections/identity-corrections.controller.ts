@@ -7,6 +7,7 @@ import { RequestIdentityCorrectionCommand, type CommandContext } from '@cards/ap
 import { formatPosition } from '@cards/event-store';
 import { etagOf, RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 export class IdentityCorrectionRequest {
   @ApiPropertyOptional({ example: '张叁', description: 'The corrected name' })
@@ -29,6 +30,7 @@ export class IdentityCorrectionRequest {
 
 @ApiTags('customers')
 @Controller('v1/customers/:customerId/identity-corrections')
+@HonoursIdempotencyKey()
 export class IdentityCorrectionsController {
   constructor(private readonly commands: CommandBus) {}
 

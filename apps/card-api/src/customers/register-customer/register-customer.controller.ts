@@ -6,9 +6,11 @@ import { RegisterCustomerCommand, type CommandContext } from '@cards/application
 import { formatPosition } from '@cards/event-store';
 import { etagOf, RequestContext } from '../../http/request-context';
 import { RegisterCustomerRequest } from './register-customer.request';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 @ApiTags('customers')
 @Controller('v1/customers')
+@HonoursIdempotencyKey()
 export class RegisterCustomerController {
   constructor(private readonly commands: CommandBus) {}
 

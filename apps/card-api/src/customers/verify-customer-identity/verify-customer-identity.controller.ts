@@ -8,9 +8,11 @@ import { maskPhone } from '@cards/security';
 import { etagOf, RequestContext } from '../../http/request-context';
 import { uuidParam } from '../../http/validation';
 import { VerifyIdentityRequest } from '../../cards/verify-identity/verify-identity.controller';
+import { HonoursIdempotencyKey } from '../../http/idempotency.interceptor';
 
 @ApiTags('customers')
 @Controller('v1/customers/:customerId/identity-verifications')
+@HonoursIdempotencyKey()
 export class VerifyCustomerIdentityController {
   constructor(private readonly commands: CommandBus) {}
 
