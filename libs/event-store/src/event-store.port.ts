@@ -70,6 +70,12 @@ export interface ReadAllOptions {
   readonly from?: ReadAllFrom;
   /** At most this many events (default 1000). Page by passing the last event's position as `from`. */
   readonly maxCount?: number;
+  /**
+   * For a verifier of the hash chains: a store that reads events from JSON text keeps that text on each event, so that
+   * it can be hashed as stored (hash-chain.ts, STORED_TEXT). Others ignore it. Off by default: the text doubles what
+   * an event holds while it is alive.
+   */
+  readonly withStoredText?: boolean;
 }
 
 export interface SubscribeToAllOptions {

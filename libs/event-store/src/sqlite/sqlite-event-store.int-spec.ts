@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { STORED_TEXT } from '@cards/event-store/integrity/hash-chain';
 import { anEvent, describeEventStoreContract, newStreamId, someEvents } from '@cards/event-store/testing/event-store.contract';
 import {
   canonicalize,
@@ -262,6 +263,22 @@ describe('SqliteEventStore', () => {
         db.close();
       }
       expect(verifyChain(await store.readStream(streamId))).toMatchObject({ ok: true, eventsChecked: 3 });
+    });
+
+    it('hands the stored text to a reader of the log that asks for it (withStoredText), and to no other', async () => {
+      const store = open(newFile());
+      const streamId = newStreamId();
+      await store.appendToStream(streamId, someEvents(2), { expectedRevision: 'no_stream' });
+
+      const plain = await store.readAll();
+      const verifiable = await store.readAll({ withStoredText: true });
+
+      expect(plain.map((event) => (event as unknown as Record<symbol, unknown>)[STORED_TEXT])).toEqual([undefined, undefined]);
+      expect(verifiable.map((event) => (event as unknown as Record<symbol, unknown>)[STORED_TEXT])).toEqual(
+        verifiable.map((event) => ({ dataText: canonicalize(event.data), metadataText: canonicalize(event.metadata) })),
+      );
+      expect(verifiable).toEqual(plain);
+      expect(verifyChain(verifiable)).toMatchObject({ ok: true, eventsChecked: 2 });
     });
 
     it('appends to a stream written before events were chained, starting from the genesis value (verifyChain reports the old events)', async () => {

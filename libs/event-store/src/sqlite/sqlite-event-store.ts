@@ -225,7 +225,7 @@ export class SqliteEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const from = options.from ?? 'start';
     const maxCount = options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT;
-    return this.readAfter(from === 'start' ? 0n : from.commit, maxCount);
+    return this.readAfter(from === 'start' ? 0n : from.commit, maxCount, options.withStoredText === true);
   }
 
   async headPosition(): Promise<Position | null> {
@@ -273,10 +273,10 @@ export class SqliteEventStore implements EventStore {
     if (this.db.open) this.db.close();
   }
 
-  private readAfter(position: bigint, maxCount: number): RecordedEvent[] {
+  private readAfter(position: bigint, maxCount: number, withStoredText = false): RecordedEvent[] {
     if (maxCount <= 0) return [];
     return withSqliteFailuresMapped('read', this.filePath, () =>
-      this.selectEventsAfter.all(position, maxCount).map(toRecordedEvent),
+      this.selectEventsAfter.all(position, maxCount).map(withStoredText ? toVerifiableEvent : toRecordedEvent),
     );
   }
 
@@ -379,25 +379,35 @@ function sqlitePosition(sequence: bigint): Position {
 }
 
 /**
- * What a read event keeps of its row: the stored text of its data and metadata (the verifier hashes it as it is,
- * STORED_TEXT), and what is parsed only when first read. Held under a non-enumerable symbol: Object.keys, spread,
- * JSON.stringify, structuredClone and jest's equality never see it, and it stays writable when the event itself is
- * frozen (SharedLog freezes every event it hands out).
+ * What a read event keeps of its row until `metadata` or `recordedAt` is first read. Held under a module-private,
+ * non-enumerable symbol: Object.keys, spread, JSON.stringify, structuredClone and jest's equality never see it, and
+ * it stays writable when the event itself is frozen (SharedLog freezes every event it hands out).
  */
-interface StoredRow extends StoredEventText {
+interface UnparsedFields {
+  metadataText: string | null;
   metadata: JsonObject | undefined;
-  readonly recordedAtText: string;
+  recordedAtText: string | null;
   recordedAt: Date | undefined;
 }
 
-function lazyMetadata(this: { readonly [STORED_TEXT]: StoredRow }): JsonObject {
-  const row = this[STORED_TEXT];
-  return (row.metadata ??= JSON.parse(row.metadataText) as JsonObject);
+const UNPARSED = Symbol('unparsed fields');
+
+function lazyMetadata(this: { readonly [UNPARSED]: UnparsedFields }): JsonObject {
+  const fields = this[UNPARSED];
+  if (fields.metadataText !== null) {
+    fields.metadata = JSON.parse(fields.metadataText) as JsonObject;
+    fields.metadataText = null;
+  }
+  return fields.metadata!;
 }
 
-function lazyRecordedAt(this: { readonly [STORED_TEXT]: StoredRow }): Date {
-  const row = this[STORED_TEXT];
-  return (row.recordedAt ??= new Date(row.recordedAtText));
+function lazyRecordedAt(this: { readonly [UNPARSED]: UnparsedFields }): Date {
+  const fields = this[UNPARSED];
+  if (fields.recordedAtText !== null) {
+    fields.recordedAt = new Date(fields.recordedAtText);
+    fields.recordedAtText = null;
+  }
+  return fields.recordedAt!;
 }
 
 // One getter function per field, shared by every event: V8 keeps the events on one hidden class (a getter created
@@ -419,9 +429,20 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     data: JSON.parse(row.data) as JsonObject,
   };
-  const stored: StoredRow = { dataText: row.data, metadataText: row.metadata, metadata: undefined, recordedAtText: row.recorded_at, recordedAt: undefined };
-  Object.defineProperty(event, STORED_TEXT, { value: stored });
+  const unparsed: UnparsedFields = { metadataText: row.metadata, metadata: undefined, recordedAtText: row.recorded_at, recordedAt: undefined };
+  Object.defineProperty(event, UNPARSED, { value: unparsed });
   Object.defineProperty(event, 'metadata', METADATA_PROPERTY);
   Object.defineProperty(event, 'recordedAt', RECORDED_AT_PROPERTY);
   return event as unknown as RecordedEvent;
+}
+
+/**
+ * toRecordedEvent, plus the text of data and metadata as stored, for the verifier to hash as it is (STORED_TEXT;
+ * readAll's `withStoredText`). Only for the reads that ask: the text doubles what an event holds while it lives.
+ */
+function toVerifiableEvent(row: EventRow): RecordedEvent {
+  const event = toRecordedEvent(row);
+  const text: StoredEventText = { dataText: row.data, metadataText: row.metadata };
+  Object.defineProperty(event, STORED_TEXT, { value: text });
+  return event;
 }

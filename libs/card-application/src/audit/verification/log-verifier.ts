@@ -164,7 +164,8 @@ class LogWalk {
     let from: ReadAllFrom = 'start';
     let position: Position | null = null;
     while (head !== null) {
-      const page = await this.log.readAll({ from, maxCount: this.pageSize });
+      // withStoredText: the embedded store hands over the text it hashed, which the chain check hashes as it is.
+      const page = await this.log.readAll({ from, maxCount: this.pageSize, withStoredText: true });
       let reachedHead = page.length < this.pageSize;
       for (const event of page) {
         if (comparePositions(event.position, head) > 0) {
