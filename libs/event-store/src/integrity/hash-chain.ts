@@ -72,9 +72,10 @@ function sha256Hex(text: string): string {
 
 /**
  * The JSON text a store keeps of an event's data and metadata, exactly as it wrote them. A store that reads
- * events back from that text (the SQLite store) attaches it to each RecordedEvent under STORED_TEXT, a
- * non-enumerable symbol property (copies of the event, spread or cloned, do not carry it), so that the verifier
- * can hash the text as stored instead of canonicalising the parsed objects again (hashOfStoredText).
+ * events back from that text (the SQLite store) attaches it, when the reader asks (`readAll({ withStoredText })`),
+ * to each RecordedEvent under STORED_TEXT, a non-enumerable symbol property (copies of the event, spread or cloned,
+ * do not carry it), so that the verifier can hash the text as stored instead of canonicalising the parsed objects
+ * again (hashOfStoredText).
  */
 export interface StoredEventText {
   readonly dataText: string;
