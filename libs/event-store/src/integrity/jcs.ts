@@ -27,9 +27,7 @@ export function canonicalize(value: unknown): string {
  */
 export function canonicalMembers(record: Record<string, unknown>): CanonicalMember[] {
   if (!isPlainObject(record)) throw new TypeError('canonicalize: $ is not a plain JSON object');
-  const names = Object.keys(record)
-    .filter((name) => record[name] !== undefined)
-    .sort(compareUtf16);
+  const names = memberNames(record);
   const ancestors = new Set<object>([record]);
   return names.map((name) => {
     const parts = [serialiseString(name, ROOT, ' (a member name)'), ':'];
@@ -115,9 +113,7 @@ function writeContainer(value: object, out: string[], ancestors: Set<object>, pa
       throw new TypeError(`canonicalize: ${pathText(path)} is a ${kind}, not a plain JSON object`);
     }
     const record = value as Record<string, unknown>;
-    const names = Object.keys(record)
-      .filter((name) => record[name] !== undefined)
-      .sort(compareUtf16);
+    const names = memberNames(record);
     out.push('{');
     for (let index = 0; index < names.length; index++) {
       const name = names[index];
@@ -145,6 +141,13 @@ function serialiseString(value: string, path: Path, what: string): string {
 function isPlainObject(value: object): boolean {
   const prototype = Object.getPrototypeOf(value) as object | null;
   return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+
+/** The names of the members canonicalize() writes, in its order: those whose value is not undefined, sorted. */
+function memberNames(record: Record<string, unknown>): string[] {
+  return Object.keys(record)
+    .filter((name) => record[name] !== undefined)
+    .sort(compareUtf16);
 }
 
 /** Orders strings by their UTF-16 code units, the order RFC 8785 §3.2.3 prescribes (what `<` on strings does). */
