@@ -70,12 +70,22 @@ export interface ReadAllOptions {
   readonly from?: ReadAllFrom;
   /** At most this many events (default 1000). Page by passing the last event's position as `from`. */
   readonly maxCount?: number;
-  /**
-   * For a verifier of the hash chains: a store that reads events from JSON text keeps that text on each event, so that
-   * it can be hashed as stored (hash-chain.ts, STORED_TEXT). Others ignore it. Off by default: the text doubles what
-   * an event holds while it is alive.
-   */
-  readonly withStoredText?: boolean;
+}
+
+/**
+ * An event as a store that keeps JSON text holds it (readAllStored): its data and metadata as the text written, not
+ * parsed. The SQLite store writes that text in RFC 8785 canonical form, the form the hash chain hashes, so a verifier
+ * can hash it as it is (hash-chain.ts, ChainVerifier.checkStored).
+ */
+export interface StoredEvent {
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly type: string;
+  /** The JSON text of `data` as stored. */
+  readonly dataText: string;
+  /** The JSON text of `metadata` as stored, `prevHash` and `hash` included. */
+  readonly metadataText: string;
 }
 
 export interface SubscribeToAllOptions {
@@ -113,6 +123,14 @@ export interface EventStore {
 
   /** Reads the global log forwards, one page at a time, without the store's system events. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /**
+   * Optional. The same pages as readAll, each event as the text the store keeps (StoredEvent): for a reader that
+   * hashes events rather than uses them, the full verification, which then builds no RecordedEvent and parses no
+   * data (docs/performance.md, row 8). Only a store that keeps JSON text has it (SQLite; EventStoreDB's client hands
+   * over parsed JSON): readers fall back to readAll.
+   */
+  readAllStored?(options?: ReadAllOptions): Promise<StoredEvent[]>;
 
   /** The position of the newest event in the log, or null when the log is empty. */
   headPosition(): Promise<Position | null>;

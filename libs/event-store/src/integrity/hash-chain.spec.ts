@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { EventToAppend, JsonObject, RecordedEvent } from '../event-store.port';
-import { type ChainedEvent, ChainVerifier, chainEvents, eventHash, GENESIS_HASH, prevHashAfter, STORED_TEXT, verifyChain } from './hash-chain';
+import type { EventToAppend, JsonObject, RecordedEvent, StoredEvent } from '../event-store.port';
+import { type ChainedEvent, ChainVerifier, chainEvents, eventHash, GENESIS_HASH, prevHashAfter, verifyChain } from './hash-chain';
 import { canonicalize } from './jcs';
 
 const STREAM = 'card-42';
@@ -327,33 +327,52 @@ describe('verifyChain', () => {
   });
 });
 
-describe('verifying the text a store kept (STORED_TEXT)', () => {
-  /** Events as the SQLite store reads them back: parsed from the text it wrote, that text attached. */
-  function readBack(streamId: string, chained: readonly ChainedEvent[], texts = chained.map((e) => ({ dataText: e.dataText, metadataText: e.metadataText }))): RecordedEvent[] {
-    return chained.map((e, index) => {
-      const text = texts[index];
-      const read = recorded(streamId, [{ id: e.id, type: e.type, data: JSON.parse(text.dataText) as JsonObject, metadata: JSON.parse(text.metadataText) as JsonObject }], BigInt(index))[0];
-      Object.defineProperty(read, STORED_TEXT, { value: text });
-      return read;
-    });
+describe('ChainVerifier.checkStored (events as the store keeps them: text, not parsed)', () => {
+  /** The stream as the SQLite store keeps it: each event's data and metadata as the text it wrote. */
+  function asStored(streamId: string, chained: readonly ChainedEvent[], texts = chained.map((e) => ({ dataText: e.dataText, metadataText: e.metadataText }))): StoredEvent[] {
+    return chained.map((e, index) => ({
+      streamId,
+      revision: BigInt(index),
+      position: { commit: 100n + BigInt(index), prepare: 100n + BigInt(index) },
+      type: e.type,
+      ...texts[index],
+    }));
   }
   const chain = (count: number) => chainEvents(STREAM, 0n, GENESIS_HASH, Array.from({ length: count }, (_, n) => event(n, { deep: { b: [1, { y: 2, x: 1 }], a: null } })));
+  const checkAll = (events: readonly StoredEvent[]) => {
+    const verifier = new ChainVerifier();
+    const failures = events.map((e) => verifier.checkStored(e)).filter((f) => f !== undefined);
+    return { verifier, failures };
+  };
 
-  it('given the text as the store wrote it, then the chain verifies from the text, without the parsed objects', () => {
-    const events = readBack(STREAM, chain(3));
-    expect(verifyChain(events)).toMatchObject({ ok: true, eventsChecked: 3 });
-
-    // The text, not the parsed copy, is what is checked when it is there: the objects no longer matter.
-    (events[1].data as { note: string }).note = 'changed in memory only';
-    expect(verifyChain(events).ok).toBe(true);
-    expect(verifyChain(events.map((e) => ({ ...e }))).problem?.code).toBe('HASH_MISMATCH');
+  it('given the text as the store wrote it, then every event verifies and the head is the last hash', () => {
+    const chained = chain(3);
+    const { verifier, failures } = checkAll(asStored(STREAM, chained));
+    expect(failures).toEqual([]);
+    expect(verifier.eventsChecked).toBe(3);
+    expect(verifier.headOf(STREAM)).toEqual({ revision: 2n, hash: chained[2].metadata.hash });
   });
 
-  it('given a text changed by one byte (and what it parses to), then HASH_MISMATCH at that revision', () => {
+  it('given a text hashed as it stands though it is not the canonical form of its content, then it verifies: the text itself is hashed', () => {
+    // 1e2 parses to 100, whose canonical text is "100": only a check that hashes the stored text accepts this event.
+    const [first] = chainEvents(STREAM, 0n, GENESIS_HASH, [event(0)]);
+    const dataText = first.dataText.replace('"n":0', '"n":1e2');
+    const { hash: _hash, ...metadata } = first.metadata;
+    const metadataWithout = canonicalize(metadata);
+    const hash = sha256(`{"data":${dataText},"metadata":${metadataWithout},"revision":0,"streamId":${JSON.stringify(STREAM)},"type":"${first.type}"}`);
+    const metadataText = canonicalize({ ...metadata, hash });
+    expect(metadataText).toContain(`"hash":"${hash}"`);
+
+    expect(checkAll(asStored(STREAM, [first], [{ dataText, metadataText }])).failures).toEqual([]);
+  });
+
+  it('given a text changed by one byte, then HASH_MISMATCH at that revision', () => {
     const chained = chain(3);
     const texts = chained.map((e) => ({ dataText: e.dataText, metadataText: e.metadataText }));
     texts[1] = { ...texts[1], dataText: texts[1].dataText.replace('note 1', 'note 9') };
-    expect(verifyChain(readBack(STREAM, chained, texts))).toMatchObject({ ok: false, firstBadRevision: 1n, problem: { code: 'HASH_MISMATCH' } });
+    expect(checkAll(asStored(STREAM, chained, texts)).failures).toEqual([
+      { streamId: STREAM, firstBadRevision: 1n, problem: expect.objectContaining({ code: 'HASH_MISMATCH' }) },
+    ]);
   });
 
   it('given a text in another member order or spelling with the same content (an older store), then it verifies the slow way', () => {
@@ -363,7 +382,7 @@ describe('verifying the text a store kept (STORED_TEXT)', () => {
       return { dataText: JSON.stringify(e.data, null, 1), metadataText: JSON.stringify({ ...rest, hash }) };
     });
     expect(texts[0].metadataText).not.toBe(chained[0].metadataText);
-    expect(verifyChain(readBack(STREAM, chained, texts))).toMatchObject({ ok: true, eventsChecked: 3 });
+    expect(checkAll(asStored(STREAM, chained, texts)).failures).toEqual([]);
   });
 
   it('given a hash member that is not where the store writes it, then the text is not trusted and the content decides', () => {
@@ -374,7 +393,41 @@ describe('verifying the text a store kept (STORED_TEXT)', () => {
     const hash = chained[1].metadata.hash as string;
     texts[1] = { ...texts[1], metadataText: texts[1].metadataText.replace('{', `{"a":{"hash":"${hash}","z":1},`) };
     expect(texts[1].metadataText.indexOf(`"hash":"${hash}"`)).toBeLessThan(texts[1].metadataText.lastIndexOf(`"hash":"${hash}"`));
-    expect(verifyChain(readBack(STREAM, chained, texts))).toMatchObject({ ok: false, firstBadRevision: 1n, problem: { code: 'HASH_MISMATCH' } });
+    expect(checkAll(asStored(STREAM, chained, texts)).failures).toEqual([
+      { streamId: STREAM, firstBadRevision: 1n, problem: expect.objectContaining({ code: 'HASH_MISMATCH' }) },
+    ]);
+  });
+
+  it('given data or metadata that is not JSON, then UNHASHABLE at that event, saying which', () => {
+    const chained = chain(3);
+    const texts = chained.map((e) => ({ dataText: e.dataText, metadataText: e.metadataText }));
+    texts[2] = { ...texts[2], dataText: texts[2].dataText.slice(0, -1) };
+    expect(checkAll(asStored(STREAM, chained, texts)).failures).toEqual([
+      { streamId: STREAM, firstBadRevision: 2n, problem: { code: 'UNHASHABLE', message: expect.stringMatching(/^card-42@2 cannot be hashed: its data is not JSON/) } },
+    ]);
+    texts[2] = { dataText: chained[2].dataText, metadataText: `${chained[2].metadataText} x` };
+    expect(checkAll(asStored(STREAM, chained, texts)).failures).toEqual([
+      { streamId: STREAM, firstBadRevision: 2n, problem: { code: 'UNHASHABLE', message: expect.stringMatching(/^card-42@2 cannot be hashed: its metadata is not JSON/) } },
+    ]);
+  });
+
+  it('given the same damage, then it finds what check() finds on the parsed events', () => {
+    const damages: Record<string, (events: RecordedEvent[]) => RecordedEvent[]> = {
+      'content changed': (events) => events.map((e, i) => (i === 1 ? tampered(e, { data: { note: 'changed' } }) : e)),
+      'a revision missing': (events) => events.filter((_, i) => i !== 1),
+      'the first event missing': (events) => events.slice(1),
+      'two events swapped': (events) => [events[0], { ...events[2], revision: 1n }, { ...events[1], revision: 2n }, events[3]],
+      'no hash': (events) => events.map((e, i) => (i === 2 ? { ...e, metadata: { ...e.metadata, hash: 7 } } : e)),
+      'prevHash changed': (events) => events.map((e, i) => (i === 3 ? tampered(e, { metadata: { prevHash: GENESIS_HASH } }) : e)),
+    };
+    for (const [damage, apply] of Object.entries(damages)) {
+      const events = apply(aChain(4));
+      const parsed = new ChainVerifier();
+      const expected = events.map((e) => parsed.check(e)).filter((f) => f !== undefined);
+      const stored = events.map((e) => ({ streamId: e.streamId, revision: e.revision, position: e.position, type: e.type, dataText: canonicalize(e.data), metadataText: canonicalize(e.metadata) }));
+      expect({ damage, failures: checkAll(stored).failures }).toEqual({ damage, failures: expected });
+      expect(expected).toHaveLength(1);
+    }
   });
 });
 

@@ -10,7 +10,7 @@
  * key leaves the chain intact.
  */
 import { createHash } from 'node:crypto';
-import type { EventToAppend, JsonObject, RecordedEvent } from '../event-store.port';
+import type { EventToAppend, JsonObject, RecordedEvent, StoredEvent } from '../event-store.port';
 import { canonicalize, canonicalMembers, compareMemberNames } from './jcs';
 
 /** The `prevHash` of a stream's first event: 64 hex zeros. */
@@ -70,20 +70,6 @@ function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/**
- * The JSON text a store keeps of an event's data and metadata, exactly as it wrote them. A store that reads
- * events back from that text (the SQLite store) attaches it, when the reader asks (`readAll({ withStoredText })`),
- * to each RecordedEvent under STORED_TEXT, a non-enumerable symbol property (copies of the event, spread or cloned,
- * do not carry it), so that the verifier can hash the text as stored instead of canonicalising the parsed objects
- * again (hashOfStoredText).
- */
-export interface StoredEventText {
-  readonly dataText: string;
-  readonly metadataText: string;
-}
-
-export const STORED_TEXT: unique symbol = Symbol('stored event text');
-
 /** An event as chainEvents returns it: chained, with the canonical text of its data and metadata to store. */
 export interface ChainedEvent extends EventToAppend {
   /** canonicalize(data). */
@@ -137,12 +123,12 @@ export function chainEvents(
  * one and the result is eventHash's, without parsing and canonicalising the event again.
  *
  * Only a result equal to `hash` means anything (anything else is checked the slow way, eventHash on the parsed
- * event). It binds the event's content: the data and metadata texts are complete JSON values (the store parsed them
- * to give the event), so the spliced text is JSON that parses to exactly this event's content, and a different
+ * event). It binds the event's content as long as the data and metadata texts are complete JSON values (the caller
+ * has parsed them): then the spliced text is JSON that parses to exactly this event's content, and a different
  * content would be a different text; a text cut elsewhere than the top-level member still holds (an encoding of)
  * `hash`, and a text holding its own SHA-256 is not something anyone can make.
  */
-function hashOfStoredText(streamId: string, revision: bigint, type: string, stored: StoredEventText, hash: string): string | undefined {
+function hashOfStoredText(streamId: string, revision: bigint, type: string, stored: Pick<StoredEvent, 'dataText' | 'metadataText'>, hash: string): string | undefined {
   if (revision < 0n || revision > MAX_HASHED_REVISION) return undefined;
   const metadata = stored.metadataText;
   const member = `"${HASH_FIELD}":"${hash}"`;
@@ -263,65 +249,132 @@ export class ChainVerifier {
     const { streamId, revision } = event;
     if (this.failed.has(streamId)) return undefined;
     this.checked += 1;
-    const head = this.heads.get(streamId);
-    const found = problemWith(event, head);
-    if (found) {
-      const failure: ChainFailure = { streamId, firstBadRevision: found.firstBadRevision, problem: found.problem };
-      this.heads.delete(streamId);
-      this.failed.set(streamId, failure);
-      return failure;
+    return this.settle(streamId, revision, problemWith(event, this.heads.get(streamId)));
+  }
+
+  /**
+   * check() for an event as its store keeps it (EventStore.readAllStored): the metadata is parsed for its
+   * `prevHash` and `hash`, and the stored text is hashed as it is; only when that is not the hash (text the store
+   * did not write canonically) are data and metadata parsed and hashed the way check() does.
+   */
+  checkStored(event: StoredEvent): ChainFailure | undefined {
+    const { streamId, revision } = event;
+    if (this.failed.has(streamId)) return undefined;
+    this.checked += 1;
+    return this.settle(streamId, revision, problemWithStored(event, this.heads.get(streamId)));
+  }
+
+  /** Records the outcome of an event's checks: its hash as the stream's new head, or the stream's failure. */
+  private settle(streamId: string, revision: bigint, outcome: Found | string): ChainFailure | undefined {
+    if (typeof outcome === 'string') {
+      this.heads.set(streamId, { revision, hash: outcome });
+      return undefined;
     }
-    this.heads.set(streamId, { revision, hash: event.metadata[HASH_FIELD] as string });
-    return undefined;
+    const failure: ChainFailure = { streamId, firstBadRevision: outcome.firstBadRevision, problem: outcome.problem };
+    this.heads.delete(streamId);
+    this.failed.set(streamId, failure);
+    return failure;
   }
 }
 
-function problemWith(event: RecordedEvent, head: ChainLink | undefined): { firstBadRevision: bigint; problem: ChainProblem } | undefined {
-  const { streamId, revision, metadata } = event;
-  const at = `${streamId}@${String(revision)}`;
-  const bad = (code: ChainProblemCode, message: string, firstBadRevision = revision) => ({
-    firstBadRevision,
-    problem: { code, message },
-  });
+/** A problem found with an event: the stream cannot be trusted from `firstBadRevision` on. */
+interface Found {
+  readonly firstBadRevision: bigint;
+  readonly problem: ChainProblem;
+}
 
+const found = (code: ChainProblemCode, message: string, firstBadRevision: bigint): Found => ({ firstBadRevision, problem: { code, message } });
+
+const eventAt = (streamId: string, revision: bigint) => `${streamId}@${String(revision)}`;
+
+/** The event's hash when it is good, else what is wrong with it. */
+function problemWith(event: RecordedEvent, head: ChainLink | undefined): Found | string {
+  const { streamId, revision, metadata } = event;
+  const order = orderProblem(streamId, revision, head);
+  if (order !== undefined) return order;
+  const link = linkProblem(streamId, revision, head, metadata);
+  if (typeof link !== 'string') return link;
+  return contentProblem(streamId, revision, link, () => eventHash({ streamId, revision, type: event.type, data: event.data, metadata }));
+}
+
+/** problemWith for an event as stored: its text hashed as it is when it is the canonical text the store wrote. */
+function problemWithStored(event: StoredEvent, head: ChainLink | undefined): Found | string {
+  const { streamId, revision } = event;
+  const order = orderProblem(streamId, revision, head);
+  if (order !== undefined) return order;
+  let metadata: unknown;
+  try {
+    metadata = JSON.parse(event.metadataText);
+  } catch (error) {
+    return found('UNHASHABLE', `${eventAt(streamId, revision)} cannot be hashed: its metadata is not JSON (${messageOf(error)})`, revision);
+  }
+  const link = linkProblem(streamId, revision, head, metadata);
+  if (typeof link !== 'string') return link;
+  let data: unknown;
+  try {
+    // The data text must be a complete JSON value for its hash to bind the content (hashOfStoredText).
+    data = JSON.parse(event.dataText);
+  } catch (error) {
+    return found('UNHASHABLE', `${eventAt(streamId, revision)} cannot be hashed: its data is not JSON (${messageOf(error)})`, revision);
+  }
+  if (isEventHash(link) && hashOfStoredText(streamId, revision, event.type, event, link) === link) return link;
+  return contentProblem(streamId, revision, link, () =>
+    eventHash({ streamId, revision, type: event.type, data: data as JsonObject, metadata: metadata as JsonObject }),
+  );
+}
+
+/** The revision against the stream's last verified one: the next one, or 0 for a stream's first event. */
+function orderProblem(streamId: string, revision: bigint, head: ChainLink | undefined): Found | undefined {
   const expected = head ? head.revision + 1n : 0n;
   if (revision < expected) {
-    return bad('REVISION_OUT_OF_ORDER', `${at} follows revision ${String(expected - 1n)}: revisions must ascend one by one`);
+    return found('REVISION_OUT_OF_ORDER', `${eventAt(streamId, revision)} follows revision ${String(expected - 1n)}: revisions must ascend one by one`, revision);
   }
   if (revision > expected) {
     return head
-      ? bad('REVISION_GAP', `${streamId}: revision ${String(expected)} is missing (revision ${String(head.revision)} is followed by ${String(revision)})`, expected)
-      : bad('FIRST_REVISION_NOT_ZERO', `${streamId}: the first event is at revision ${String(revision)}, revision 0 is missing`, 0n);
+      ? found('REVISION_GAP', `${streamId}: revision ${String(expected)} is missing (revision ${String(head.revision)} is followed by ${String(revision)})`, expected)
+      : found('FIRST_REVISION_NOT_ZERO', `${streamId}: the first event is at revision ${String(revision)}, revision 0 is missing`, 0n);
   }
+  return undefined;
+}
 
-  const prevHash = metadata[PREV_HASH_FIELD];
-  const hash = metadata[HASH_FIELD];
+/** The metadata's `prevHash` against the stream's head (the revision is in order): the stored `hash` when it holds. */
+function linkProblem(streamId: string, revision: bigint, head: ChainLink | undefined, metadata: unknown): Found | string {
+  const members = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>) : {};
+  const prevHash = members[PREV_HASH_FIELD];
+  const hash = members[HASH_FIELD];
   if (typeof prevHash !== 'string' || typeof hash !== 'string') {
     const missing = [typeof prevHash !== 'string' ? PREV_HASH_FIELD : '', typeof hash !== 'string' ? HASH_FIELD : ''].filter(Boolean);
-    return bad('UNCHAINED', `${at} carries no ${missing.join(' and no ')} in its metadata`);
+    return found('UNCHAINED', `${eventAt(streamId, revision)} carries no ${missing.join(' and no ')} in its metadata`, revision);
   }
   const expectedPrevHash = head ? head.hash : GENESIS_HASH;
   if (prevHash !== expectedPrevHash) {
-    return bad(
+    const at = eventAt(streamId, revision);
+    return found(
       'PREV_HASH_MISMATCH',
       head
         ? `${at}: prevHash ${prevHash} is not the hash of revision ${String(head.revision)} (${head.hash})`
         : `${at}: prevHash ${prevHash} of the first event is not the genesis value`,
+      revision,
     );
   }
-  const stored = (event as { readonly [STORED_TEXT]?: StoredEventText })[STORED_TEXT];
-  if (stored !== undefined && isEventHash(hash) && hashOfStoredText(streamId, revision, event.type, stored, hash) === hash) return undefined;
+  return hash;
+}
+
+/** The stored `hash` against the hash recomputed from the content: the hash when they are equal. */
+function contentProblem(streamId: string, revision: bigint, hash: string, recompute: () => string): Found | string {
   let recomputed: string;
   try {
-    recomputed = eventHash({ streamId, revision, type: event.type, data: event.data, metadata });
+    recomputed = recompute();
   } catch (error) {
-    return bad('UNHASHABLE', `${at} cannot be hashed: ${error instanceof Error ? error.message : String(error)}`);
+    return found('UNHASHABLE', `${eventAt(streamId, revision)} cannot be hashed: ${messageOf(error)}`, revision);
   }
   if (recomputed !== hash) {
-    return bad('HASH_MISMATCH', `${at}: the stored hash ${hash} is not the hash of the event's content (${recomputed})`);
+    return found('HASH_MISMATCH', `${eventAt(streamId, revision)}: the stored hash ${hash} is not the hash of the event's content (${recomputed})`, revision);
   }
-  return undefined;
+  return hash;
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Verifies one stream's events, given in ascending revision order: revisions contiguous from 0 (or from

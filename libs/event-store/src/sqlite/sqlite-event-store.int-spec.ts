@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { STORED_TEXT } from '@cards/event-store/integrity/hash-chain';
 import { anEvent, describeEventStoreContract, newStreamId, someEvents } from '@cards/event-store/testing/event-store.contract';
 import {
   canonicalize,
+  ChainVerifier,
   DuplicateEventIdError,
   EventStoreUnavailableError,
   GENESIS_HASH,
@@ -263,22 +263,37 @@ describe('SqliteEventStore', () => {
         db.close();
       }
       expect(verifyChain(await store.readStream(streamId))).toMatchObject({ ok: true, eventsChecked: 3 });
+      const verifier = new ChainVerifier();
+      const stored = await store.readAllStored();
+      expect(stored.map((event) => verifier.checkStored(event))).toEqual([undefined, undefined, undefined]);
+      expect(verifier.headOf(streamId)?.revision).toBe(2n);
     });
 
-    it('hands the stored text to a reader of the log that asks for it (withStoredText), and to no other', async () => {
+    it('reads the log as stored (readAllStored): the pages of readAll, each event with the canonical text the chain hashes', async () => {
       const store = open(newFile());
-      const streamId = newStreamId();
-      await store.appendToStream(streamId, someEvents(2), { expectedRevision: 'no_stream' });
+      const [first, second] = [newStreamId(), newStreamId()];
+      await store.appendToStream(first, someEvents(3), { expectedRevision: 'no_stream' });
+      await store.appendToStream(second, someEvents(2), { expectedRevision: 'no_stream' });
 
-      const plain = await store.readAll();
-      const verifiable = await store.readAll({ withStoredText: true });
+      const all = await store.readAll();
+      const stored = await store.readAllStored();
 
-      expect(plain.map((event) => (event as unknown as Record<symbol, unknown>)[STORED_TEXT])).toEqual([undefined, undefined]);
-      expect(verifiable.map((event) => (event as unknown as Record<symbol, unknown>)[STORED_TEXT])).toEqual(
-        verifiable.map((event) => ({ dataText: canonicalize(event.data), metadataText: canonicalize(event.metadata) })),
+      expect(stored).toEqual(
+        all.map((event) => ({
+          streamId: event.streamId,
+          revision: event.revision,
+          position: event.position,
+          type: event.type,
+          dataText: canonicalize(event.data),
+          metadataText: canonicalize(event.metadata),
+        })),
       );
-      expect(verifiable).toEqual(plain);
-      expect(verifyChain(verifiable)).toMatchObject({ ok: true, eventsChecked: 2 });
+      // Paged like readAll.
+      const page = await store.readAllStored({ from: stored[1].position, maxCount: 2 });
+      expect(page.map((event) => event.position)).toEqual([stored[2].position, stored[3].position]);
+      expect(await store.readAllStored({ maxCount: 0 })).toEqual([]);
+      const verifier = new ChainVerifier();
+      expect(stored.map((event) => verifier.checkStored(event))).toEqual(stored.map(() => undefined));
     });
 
     it('appends to a stream written before events were chained, starting from the genesis value (verifyChain reports the old events)', async () => {

@@ -14,11 +14,12 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoredEvent,
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { normaliseEventsToAppend } from '../event-validation';
 import { type CurrentRevision, expectationHolds, NO_STREAM_REVISION } from '../expected-revision';
-import { chainEvents, GENESIS_HASH, prevHashAfter, STORED_TEXT, type StoredEventText } from '../integrity/hash-chain';
+import { chainEvents, GENESIS_HASH, prevHashAfter } from '../integrity/hash-chain';
 import { assertSqliteWritable, withSqliteFailuresMapped } from './sqlite-failures';
 import { applyPragmas, ensureSchema } from './sqlite-schema';
 import { SqliteAllSubscription } from './sqlite-subscription';
@@ -45,6 +46,9 @@ const NO_POSITION: Position = { commit: 0n, prepare: 0n };
  */
 type EventRow = [position: bigint, eventId: string, streamId: string, revision: bigint, type: string, data: string, metadata: string, recordedAt: string];
 
+/** A row of STORED_COLUMNS, as an array. */
+type StoredRow = [position: bigint, streamId: string, revision: bigint, type: string, data: string, metadata: string];
+
 /** An append waiting for the next group commit. */
 interface QueuedAppend {
   readonly streamId: string;
@@ -63,6 +67,8 @@ interface StoredPlace {
 }
 
 const EVENT_COLUMNS = 'position, event_id, stream_id, revision, type, data, metadata, recorded_at';
+/** What readAllStored reads: what the hash chain covers, and where the event is. */
+const STORED_COLUMNS = 'position, stream_id, revision, type, data, metadata';
 
 /**
  * The embedded event store: one SQLite file in WAL mode. Positions are the `events.position` sequence
@@ -91,6 +97,7 @@ export class SqliteEventStore implements EventStore {
   private readonly insertEvent: Database.Statement<[string, string, bigint, string, string, string, string]>;
   private readonly selectStreamWindow: Database.Statement<[string, bigint, bigint], EventRow>;
   private readonly selectEventsAfter: Database.Statement<[bigint, number], EventRow>;
+  private readonly selectStoredAfter: Database.Statement<[bigint, number], StoredRow>;
   private readonly selectHeadPosition: Database.Statement<[], bigint | null>;
   private readonly appendBatchInTransaction: (batch: readonly QueuedAppend[]) => AppendOutcome[];
   private queue: QueuedAppend[] = [];
@@ -142,6 +149,9 @@ export class SqliteEventStore implements EventStore {
       .raw(true);
     this.selectEventsAfter = db
       .prepare<[bigint, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
+      .raw(true);
+    this.selectStoredAfter = db
+      .prepare<[bigint, number], StoredRow>(`SELECT ${STORED_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
       .raw(true);
     this.selectHeadPosition = db.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck();
 
@@ -222,7 +232,17 @@ export class SqliteEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const from = options.from ?? 'start';
     const maxCount = options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT;
-    return this.readAfter(from === 'start' ? 0n : from.commit, maxCount, options.withStoredText === true);
+    return this.readAfter(from === 'start' ? 0n : from.commit, maxCount);
+  }
+
+  /** readAll's pages as the rows hold them: the canonical text the hash chain hashes, nothing parsed. */
+  async readAllStored(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    const from = options.from ?? 'start';
+    const maxCount = options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT;
+    if (maxCount <= 0) return [];
+    return withSqliteFailuresMapped('read', this.filePath, () =>
+      this.selectStoredAfter.all(from === 'start' ? 0n : from.commit, maxCount).map(toStoredEvent),
+    );
   }
 
   async headPosition(): Promise<Position | null> {
@@ -270,11 +290,9 @@ export class SqliteEventStore implements EventStore {
     if (this.db.open) this.db.close();
   }
 
-  private readAfter(position: bigint, maxCount: number, withStoredText = false): RecordedEvent[] {
+  private readAfter(position: bigint, maxCount: number): RecordedEvent[] {
     if (maxCount <= 0) return [];
-    return withSqliteFailuresMapped('read', this.filePath, () =>
-      this.selectEventsAfter.all(position, maxCount).map(withStoredText ? toVerifiableEvent : toRecordedEvent),
-    );
+    return withSqliteFailuresMapped('read', this.filePath, () => this.selectEventsAfter.all(position, maxCount).map(toRecordedEvent));
   }
 
   private appendWithinTransaction(
@@ -323,7 +341,7 @@ export class SqliteEventStore implements EventStore {
         streamId,
         revision,
         event.type,
-        // The canonical text the hash covers: the verifier can hash it as stored (STORED_TEXT).
+        // The canonical text the hash covers: the verifier can hash it as stored (readAllStored).
         event.dataText,
         event.metadataText,
         recordedAt,
@@ -433,13 +451,6 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
   return event as unknown as RecordedEvent;
 }
 
-/**
- * toRecordedEvent, plus the text of data and metadata as stored, for the verifier to hash as it is (STORED_TEXT;
- * readAll's `withStoredText`). Only for the reads that ask: the text doubles what an event holds while it lives.
- */
-function toVerifiableEvent(row: EventRow): RecordedEvent {
-  const event = toRecordedEvent(row);
-  const text: StoredEventText = { dataText: row[5], metadataText: row[6] };
-  Object.defineProperty(event, STORED_TEXT, { value: text });
-  return event;
+function toStoredEvent(row: StoredRow): StoredEvent {
+  return { streamId: row[1], revision: row[2], position: sqlitePosition(row[0]), type: row[3], dataText: row[4], metadataText: row[5] };
 }

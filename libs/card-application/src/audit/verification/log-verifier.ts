@@ -16,6 +16,7 @@ import {
   type ReadAllFrom,
   type RecordedEvent,
   type SignedCheckpoint,
+  type StoredEvent,
 } from '@cards/event-store';
 
 /**
@@ -96,8 +97,14 @@ export interface LogVerificationOptions {
   readonly onProgress?: (progress: LogVerificationProgress) => void;
 }
 
-/** What the log must answer: the walk reads pages of the global log, and single events of a stream at the end. */
-export type VerifiedLog = Pick<EventStore, 'readAll' | 'readStream' | 'headPosition'>;
+/**
+ * What the log must answer: the walk reads pages of the global log (as stored text when the store can give it,
+ * readAllStored), and single events of a stream at the end.
+ */
+export type VerifiedLog = Pick<EventStore, 'readAll' | 'readAllStored' | 'readStream' | 'headPosition'>;
+
+/** An event of the walk: as stored (readAllStored) or as read (readAll, from a store that keeps no text). */
+type WalkedEvent = StoredEvent | RecordedEvent;
 
 interface SignedHead {
   readonly revision: number;
@@ -164,8 +171,9 @@ class LogWalk {
     let from: ReadAllFrom = 'start';
     let position: Position | null = null;
     while (head !== null) {
-      // withStoredText: the embedded store hands over the text it hashed, which the chain check hashes as it is.
-      const page = await this.log.readAll({ from, maxCount: this.pageSize, withStoredText: true });
+      // The embedded store hands over the text it hashed, which the chain check hashes as it is.
+      const options = { from, maxCount: this.pageSize };
+      const page: readonly WalkedEvent[] = this.log.readAllStored ? await this.log.readAllStored(options) : await this.log.readAll(options);
       let reachedHead = page.length < this.pageSize;
       for (const event of page) {
         if (comparePositions(event.position, head) > 0) {
@@ -204,13 +212,13 @@ class LogWalk {
     };
   }
 
-  private async check(event: RecordedEvent): Promise<void> {
+  private async check(event: WalkedEvent): Promise<void> {
     this.eventsChecked += 1;
     const { streamId, revision } = event;
     const head = this.chains.headOf(streamId);
     const failedBefore = this.lastRevisionOfFailed.get(streamId);
     if (head === undefined && failedBefore === undefined) this.streamsChecked += 1;
-    const failure = this.chains.check(event);
+    const failure = isStored(event) ? this.chains.checkStored(event) : this.chains.check(event);
     if (failure !== undefined || failedBefore !== undefined) {
       let last = failedBefore ?? head?.revision ?? revision;
       if (revision > last) last = revision;
@@ -232,15 +240,16 @@ class LogWalk {
     if (event.type === CHECKPOINT_EVENT_TYPE) await this.checkCheckpoint(event);
   }
 
-  private async checkCheckpoint(event: RecordedEvent): Promise<void> {
+  private async checkCheckpoint(event: WalkedEvent): Promise<void> {
     this.checkpointsChecked += 1;
     const at = { streamId: AUDIT_STREAM, revision: Number(event.revision), position: formatPosition(event.position) };
-    const invalid = checkCheckpoint(event.data, this.options.publicKeys);
+    const data = isStored(event) ? parsedOrUndefined(event.dataText) : event.data;
+    const invalid = checkCheckpoint(data, this.options.publicKeys);
     if (invalid?.code === 'MALFORMED_CHECKPOINT') {
       this.report({ ...at, code: invalid.code, message: `${AUDIT_STREAM}@${at.revision}: ${invalid.message}` });
       return;
     }
-    const checkpoint = event.data as unknown as SignedCheckpoint;
+    const checkpoint = data as unknown as SignedCheckpoint;
     const number = checkpoint.checkpoint;
     const problem = (code: VerificationProblemCode, message: string) => this.report({ ...at, code, checkpoint: number, message: `Checkpoint ${number} (${AUDIT_STREAM}@${at.revision}): ${message}` });
     if (invalid !== null) problem(invalid.code, SIGNATURE_PROBLEMS[invalid.code as Exclude<CheckpointProblemCode, 'MALFORMED_CHECKPOINT'>](checkpoint.keyId));
@@ -355,5 +364,16 @@ class LogWalk {
     this.problemCount += 1;
     this.problemCounts[problem.code] = (this.problemCounts[problem.code] ?? 0) + 1;
     if (this.problems.length < this.maxListed) this.problems.push(problem);
+  }
+}
+
+const isStored = (event: WalkedEvent): event is StoredEvent => 'dataText' in event;
+
+/** The JSON value of a stored text; undefined when it is not JSON (checkCheckpoint then finds it malformed). */
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
