@@ -20,7 +20,11 @@ export {
   verifyChain,
 } from './integrity/hash-chain';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
-export { EventStoreDbEventStore, type EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
+// The EventStoreDB adapter is loaded on demand (connectEventStoreDb): with the MongoDB driver, its gRPC client cost
+// card-api on SQLite some 10 MiB of live heap and 13 MiB of resident memory at rest for nothing (docs/performance.md,
+// row 9). Import the class itself from '@cards/event-store/eventstoredb/eventstoredb-event-store' (tests).
+export type { EventStoreDbEventStore, EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
+export { connectEventStoreDb } from './eventstoredb/connect';
 // The contract suite is test-only: import it from '@cards/event-store/testing/event-store.contract'.
 export { assertSqliteWritable, isSqliteUnavailable, mapSqliteFailures, MIN_FREE_BYTES, sqliteWriteBlocker } from './sqlite/sqlite-failures';
 export * from './integrity/checkpoint';

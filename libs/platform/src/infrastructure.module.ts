@@ -31,21 +31,21 @@ import {
 } from '@cards/application';
 import {
   ALL_PROJECTIONS,
+  connectMongoReadStore,
   LeaseKeeper,
-  MongoReadStore,
   PROJECTION_LEASE,
   READ_STORE,
   SqliteReadStore,
   type Projection,
   type ReadStore,
 } from '@cards/read-store';
-import { EVENT_STORE, EventStoreDbEventStore, SqliteEventStore, type EventStore } from '@cards/event-store';
+import { connectEventStoreDb, EVENT_STORE, SqliteEventStore, type EventStore } from '@cards/event-store';
 import {
   CARD_VERIFICATION,
+  connectMongoDataKeyStore,
   DATA_KEY_STORE,
   LookupHasher,
   MasterKeyRing,
-  MongoDataKeyStore,
   PanFingerprinter,
   PersonalDataCipher,
   SqliteDataKeyStore,
@@ -67,10 +67,10 @@ export function describeEventStore(config: AppConfig): string {
     : 'eventstoredb (EVENTSTORE_CONNECTION_STRING)';
 }
 
+// The EventStoreDB and MongoDB adapters are loaded only when configured (connect…): on the embedded SQLite stores
+// their drivers would cost some 10 MiB of live heap and 13 MiB of resident memory for nothing (docs/performance.md).
 function openEventStore(config: AppConfig): Promise<EventStore> | EventStore {
-  if (config.eventStore.kind === 'eventstoredb') {
-    return EventStoreDbEventStore.connect(config.eventStore.connectionString);
-  }
+  if (config.eventStore.kind === 'eventstoredb') return connectEventStoreDb(config.eventStore.connectionString);
   return SqliteEventStore.open(path.join(config.dataDir, 'events.db'));
 }
 
@@ -80,7 +80,7 @@ export function describeReadStore(config: AppConfig): string {
 }
 
 function openReadStore(config: AppConfig): Promise<ReadStore> | ReadStore {
-  if (config.readStore.kind === 'mongodb') return MongoReadStore.connect(config.readStore.url);
+  if (config.readStore.kind === 'mongodb') return connectMongoReadStore(config.readStore.url);
   return SqliteReadStore.open(path.join(config.dataDir, 'read-models.db'));
 }
 
@@ -100,8 +100,8 @@ function projectionLease(config: AppConfig, readStore: ReadStore): LeaseKeeper {
 }
 
 /** Customers' data keys live apart from the events: their own SQLite file, or a MongoDB collection. */
-function openDataKeyStore(config: AppConfig): DataKeyStore {
-  if (config.readStore.kind === 'mongodb') return MongoDataKeyStore.connect(config.readStore.url);
+function openDataKeyStore(config: AppConfig): Promise<DataKeyStore> | DataKeyStore {
+  if (config.readStore.kind === 'mongodb') return connectMongoDataKeyStore(config.readStore.url);
   return SqliteDataKeyStore.open(path.join(config.dataDir, 'keys.db'));
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EventStoreDbEventStore, EventStoreUnavailableError } from '@cards/event-store';
+import { EventStoreUnavailableError } from '@cards/event-store';
+import { EventStoreDbEventStore } from './eventstoredb-event-store';
 import { describeEventStoreContract } from '@cards/event-store/testing/event-store.contract';
 
 jest.setTimeout(30_000);

@@ -1,5 +1,6 @@
 import { MongoClient } from 'mongodb';
-import { MongoReadStore, NonNumericIncrementError, ReadStoreUnavailableError, type ReadStore, type WriteOp } from '@cards/read-store';
+import { NonNumericIncrementError, ReadStoreUnavailableError, type ReadStore, type WriteOp } from '@cards/read-store';
+import { MongoReadStore } from './mongodb-read-store';
 import { FakeMongoDbServer, freePort, type RecordedCommand } from '@cards/read-store/testing/fake-mongodb-server';
 import { at, describeReadStoreContract, newCollectionName, newProjectionName } from '@cards/read-store/testing/read-store.contract';
 

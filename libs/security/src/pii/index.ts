@@ -21,7 +21,10 @@ export {
   type DecryptionFailure,
 } from './errors';
 export { SqliteDataKeyStore } from './sqlite-data-key-store';
-export { DATA_KEYS_COLLECTION, MongoDataKeyStore, type MongoDataKeyStoreOptions } from './mongodb-data-key-store';
+// Loaded on demand (connectMongoDataKeyStore), like the MongoDB read store, so that a process on SQLite never loads
+// the MongoDB driver (docs/performance.md, row 9). The class itself: './mongodb-data-key-store'.
+export type { MongoDataKeyStore, MongoDataKeyStoreOptions } from './mongodb-data-key-store';
+export { connectMongoDataKeyStore } from './connect-mongodb-data-key-store';
 export {
   MasterKeyRing,
   MAX_FIELD_PLAINTEXT_BYTES,
