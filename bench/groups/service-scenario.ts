@@ -18,7 +18,19 @@ import { msSince, now, percentile, perSecond, shuffled, sleep } from '../core/st
 import type { LoadPlan, LoadResult, PlannedRequest } from '../loadgen';
 import { scriptOf, type Build } from '../service/build';
 import { assertAllOk, combine, runLoad } from '../service/load';
-import { freePort, memoryOf, startNodeProcess, stopProcess, waitUntilIdle, type NodeProcess } from '../service/processes';
+import {
+  freePort,
+  heapSnapshotSetup,
+  memoryBreakdownOf,
+  memoryOf,
+  startNodeProcess,
+  stopProcess,
+  takeHeapSnapshot,
+  waitUntilIdle,
+  type HeapSnapshot,
+  type MemoryBreakdown,
+  type NodeProcess,
+} from '../service/processes';
 
 /**
  * Rows 4–9 of issue 8, in one scenario and one DATA_DIR: a store of 1,000,000 events (synthetic card histories
@@ -49,7 +61,15 @@ const READ_PAGE = 1000;
 const BENCH_ROLES = ['issuer', 'agent', 'analyst', 'auditor', 'admin'];
 const CUSTOMER_NAME = '张三';
 
-export async function runServiceScenario(ctx: BenchContext, build: Build): Promise<Row[]> {
+export interface ScenarioOptions {
+  /**
+   * BENCH_HEAP_SNAPSHOT=1: card-api writes a heap snapshot right after the memory row's measurement, moved here (the
+   * run's temporary directory is removed at its end). null: no snapshot.
+   */
+  readonly heapSnapshotDir: string | null;
+}
+
+export async function runServiceScenario(ctx: BenchContext, build: Build, options: ScenarioOptions): Promise<Row[]> {
   const sizes = ctx.quick ? QUICK : FULL;
   const work = ctx.tempDir('service');
   const dataDir = path.join(work.path, 'data');
@@ -97,13 +117,17 @@ export async function runServiceScenario(ctx: BenchContext, build: Build): Promi
 
     const servicePort = await freePort();
     const profiling = profileDir !== null;
+    // BENCH_HEAP_SNAPSHOT=1: a heap snapshot of card-api right after the memory row's measurement (docs/performance.md).
+    const heapDir = path.join(work.path, 'heap');
+    const heapStats = path.join(heapDir, 'v8-stats.json');
+    const heap = options.heapSnapshotDir !== null ? heapSnapshotSetup(heapDir, heapStats, scriptOf(build, 'bench/service/heap-stats-preload.ts')) : null;
     ctx.progress(`starting card-api on ${history.events.toLocaleString('en-US')} events (its own process, from the build)`);
     const serviceStart = now();
     service = await startNodeProcess({
       name: 'card-api',
-      nodeArgs: [...build.nodeArgs, ...(profiling ? ['-r', scriptOf(build, 'bench/service/profiler-preload.ts')] : [])],
+      nodeArgs: [...build.nodeArgs, ...(profiling ? ['-r', scriptOf(build, 'bench/service/profiler-preload.ts')] : []), ...(heap?.nodeArgs ?? [])],
       script: scriptOf(build, 'apps/card-api/src/main.ts'),
-      env: { ...build.env, ...serviceEnv, ...(profiling && { BENCH_PROFILE_DIR: profileDir, BENCH_PROFILE_PREFIX: 'card-api' }) },
+      env: { ...build.env, ...serviceEnv, ...(profiling && { BENCH_PROFILE_DIR: profileDir, BENCH_PROFILE_PREFIX: 'card-api' }), ...heap?.env },
       port: servicePort,
       logFile: path.join(work.path, 'card-api.log'),
       readyPath: '/health/ready',
@@ -223,8 +247,19 @@ export async function runServiceScenario(ctx: BenchContext, build: Build): Promi
       }
     });
 
+    /** card-api's memory at the moment of the memory row's figure, and the heap snapshot taken right after it. */
+    let memoryAtFigure: { rssMB: number; peakRssMB: number; breakdown: MemoryBreakdown | null } | null = null;
+    let heapSnapshot: HeapSnapshot | null = null;
+    const measureMemory = async (): Promise<void> => {
+      memoryAtFigure = { ...memoryOf(service!.pid), breakdown: memoryBreakdownOf(service!.pid) };
+      if (heap === null) return;
+      ctx.progress('card-api: writing a heap snapshot (BENCH_HEAP_SNAPSHOT=1; the process is frozen meanwhile, and its peak RSS grows)');
+      const keepAs = path.join(options.heapSnapshotDir!, `card-api-${new Date().toISOString().replace(/[:.]/g, '-')}.heapsnapshot`);
+      heapSnapshot = await takeHeapSnapshot(service!, { diagnosticDir: heapDir, statsFile: heapStats, keepAs, probePath: '/health/ready' });
+      ctx.progress(`card-api heap snapshot (${heapSnapshot.megabytes} MB, ${heapSnapshot.seconds} s): ${heapSnapshot.file}`);
+    };
+
     // ---- GET /v1/cards/{id} (row 5) ----
-    let rssAfterHttp: { rssMB: number; peakRssMB: number } | null = null;
     if (ctx.wantsAny(['http.get-card', 'memory.rss'])) await step('GET /v1/cards/{id}', async () => {
       const cards = mixCards.length > 0 ? mixCards : history.busyCards;
       ctx.progress(`HTTP: GET /v1/cards/{id} and bare GET, ${sizes.getSeconds} s each at ${CONNECTIONS} connections`);
@@ -236,7 +271,7 @@ export async function runServiceScenario(ctx: BenchContext, build: Build): Promi
       if (sizes.warmupSeconds > 0) await http.load('service', serviceGets, { durationSeconds: sizes.warmupSeconds });
       const getCard = await profiled('http.get-card', () => http.load('service', serviceGets, { durationSeconds: sizes.getSeconds }));
       assertAllOk('GET /v1/cards/{id}', getCard);
-      rssAfterHttp = memoryOf(service!.pid);
+      if (ctx.wants('memory.rss')) await measureMemory();
       const g = combine([getCard]);
       const b = combine([bareGet]);
       const method = `${cards.length} cards the mix created (4 events each), requested in turn for ${sizes.getSeconds} s at ${CONNECTIONS} connections after a ${sizes.warmupSeconds} s warm-up; the bare app answers a constant card of the same shape`;
@@ -307,7 +342,9 @@ export async function runServiceScenario(ctx: BenchContext, build: Build): Promi
     if (ctx.wants('memory.rss')) await step('memory', async () => {
       const atEnd = memoryOf(service!.pid);
       const bareMemory = memoryOf(bare!.pid);
-      const figure = rssAfterHttp ?? atEnd;
+      // The GET run failed: measured now instead.
+      if (memoryAtFigure === null) await measureMemory();
+      const figure = memoryAtFigure!;
       rows.push(
         row({
           id: 'memory.rss',
@@ -318,7 +355,11 @@ export async function runServiceScenario(ctx: BenchContext, build: Build): Promi
           details: {
             method: `VmRSS of the card-api process (/proc) over a store of ${history.events.toLocaleString('en-US')} events, after its start-up catch-up, the lifecycle mix and the GET run`,
             peakRssMB: round1(atEnd.peakRssMB),
+            peakRssAtTheFigureMB: round1(figure.peakRssMB),
             rssAtTheEndMB: round1(atEnd.rssMB),
+            // smaps_rollup at the figure's moment: anonymous (heap, malloc, SQLite caches) against file-backed pages.
+            breakdownMB: figure.breakdown,
+            ...(heapSnapshot !== null && { heapSnapshot }),
             startup,
           },
         }),

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
-import type { BenchContext, BenchGroup } from '../core/context';
+import * as path from 'node:path';
+import { ROOT, type BenchContext, type BenchGroup } from '../core/context';
 import type { Row } from '../core/rows';
 import { ensureBuild, scriptOf, type Build } from '../service/build';
 
@@ -25,6 +26,11 @@ export interface ScenarioRequest {
   readonly startedAt: number;
   readonly buildDir: string;
   readonly compiled: boolean;
+  /**
+   * BENCH_HEAP_SNAPSHOT=1: where card-api's heap snapshot goes (bench/heap-snapshots). Decided here: the scenario's
+   * process has a clean environment, and its ROOT is the build's directory.
+   */
+  readonly heapSnapshotDir: string | null;
 }
 
 /** What it sends back: progress lines, then its rows or its error. */
@@ -60,6 +66,7 @@ function runInChild(ctx: BenchContext, build: Build): Promise<Row[]> {
     startedAt: ctx.options.startedAt ?? Date.now(),
     buildDir: build.dir,
     compiled: build.compiled,
+    heapSnapshotDir: process.env.BENCH_HEAP_SNAPSHOT === '1' ? path.join(ROOT, 'bench', 'heap-snapshots') : null,
   };
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -92,6 +92,144 @@ export function memoryOf(pid: number): { rssMB: number; peakRssMB: number } {
   return { rssMB: kB('VmRSS') / 1024, peakRssMB: kB('VmHWM') / 1024 };
 }
 
+/**
+ * What the resident memory is made of, from /proc/<pid>/smaps_rollup (Linux 4.14 and later), in MiB: anonymous
+ * pages (the V8 heap, malloc's arenas with SQLite's page caches and Node's buffers, thread stacks) against
+ * file-backed ones (the node binary, shared libraries, better-sqlite3's addon: mapped from files, shared with
+ * other processes and dropped by the kernel under pressure); shared against private. null where it cannot be read.
+ */
+export interface MemoryBreakdown {
+  readonly rssMB: number;
+  readonly anonymousMB: number;
+  readonly fileBackedMB: number;
+  readonly sharedMB: number | null;
+  readonly privateMB: number | null;
+}
+
+export function memoryBreakdownOf(pid: number): MemoryBreakdown | null {
+  let rollup: string;
+  try {
+    rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kB = (field: string) => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup);
+    return match ? Number(match[1]) : null;
+  };
+  const sum = (a: number | null, b: number | null) => (a === null || b === null ? null : mib(a + b));
+  const rss = kB('Rss');
+  const anonymous = kB('Anonymous');
+  if (rss === null || anonymous === null) return null;
+  return {
+    rssMB: mib(rss),
+    anonymousMB: mib(anonymous),
+    fileBackedMB: mib(rss - anonymous),
+    sharedMB: sum(kB('Shared_Clean'), kB('Shared_Dirty')),
+    privateMB: sum(kB('Private_Clean'), kB('Private_Dirty')),
+  };
+}
+
+const mib = (kB: number) => Math.round((kB / 1024) * 10) / 10;
+
+/**
+ * `node` arguments and environment that let `takeHeapSnapshot` work on a process: Node's own handler writes a
+ * snapshot into `diagnosticDir` on SIGUSR2 (nothing of ours uses that signal: card-api stops on SIGTERM and SIGINT
+ * only), and the preload writes V8's heap figures into `statsFile` just before (heap-stats-preload.ts).
+ */
+export function heapSnapshotSetup(diagnosticDir: string, statsFile: string, preload: string): { nodeArgs: string[]; env: Record<string, string> } {
+  fs.mkdirSync(diagnosticDir, { recursive: true });
+  return {
+    nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${diagnosticDir}`, '-r', preload],
+    env: { BENCH_HEAP_STATS_FILE: statsFile },
+  };
+}
+
+export interface HeapSnapshot {
+  /** Where it was moved to (outside the run's temporary directory). */
+  readonly file: string;
+  readonly megabytes: number;
+  /** From SIGUSR2 to the process answering again: how long it was frozen writing. */
+  readonly seconds: number;
+  /** What the preload wrote just before the snapshot (memoryUsage, heap statistics and spaces), null without it. */
+  readonly v8: unknown;
+}
+
+/**
+ * Has a process started with `heapSnapshotSetup` write a heap snapshot, and moves it to `keepAs`. Node writes it
+ * synchronously, inside a listener of the signal (v8.writeHeapSnapshot, --heapsnapshot-signal): once the file
+ * exists that listener has begun, and the process answers no request before it has returned. So the file is
+ * complete when an HTTP request sent after the file appeared is answered; its size and its last bytes (the JSON's
+ * closing `]}`) are checked as well, so that a snapshot cut short is an error here, not in the analysis.
+ */
+export async function takeHeapSnapshot(
+  p: NodeProcess,
+  setup: { diagnosticDir: string; statsFile: string; keepAs: string; probePath: string; timeoutMs?: number },
+): Promise<HeapSnapshot> {
+  const isSnapshot = (name: string) => name.endsWith('.heapsnapshot');
+  const before = new Set(fs.readdirSync(setup.diagnosticDir).filter(isSnapshot));
+  const start = Date.now();
+  const deadline = start + (setup.timeoutMs ?? 600_000);
+  const check = () => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${p.name} exited (${p.child.exitCode ?? p.child.signalCode}) while writing a heap snapshot:\n${p.tail()}`);
+    if (Date.now() > deadline) throw new Error(`${p.name} wrote no complete heap snapshot within ${setup.timeoutMs ?? 600_000} ms`);
+  };
+  process.kill(p.pid, 'SIGUSR2');
+  let name: string | undefined;
+  while (name === undefined) {
+    check();
+    await sleep(50);
+    name = fs.readdirSync(setup.diagnosticDir).find((n) => isSnapshot(n) && !before.has(n));
+  }
+  const written = path.join(setup.diagnosticDir, name);
+  // Answered only once the synchronous write has returned (connection refused or reset: try again).
+  for (;;) {
+    check();
+    try {
+      await (await fetch(`${p.url}${setup.probePath}`)).arrayBuffer();
+      break;
+    } catch {
+      await sleep(200);
+    }
+  }
+  const seconds = (Date.now() - start) / 1000;
+  const size = fs.statSync(written).size;
+  await sleep(500);
+  if (fs.statSync(written).size !== size || !endsWith(written, ']}')) throw new Error(`${written} is not a complete heap snapshot (${size} bytes)`);
+  fs.mkdirSync(path.dirname(setup.keepAs), { recursive: true });
+  moveFile(written, setup.keepAs);
+  let v8: unknown = null;
+  try {
+    v8 = JSON.parse(fs.readFileSync(setup.statsFile, 'utf8'));
+  } catch {
+    // the preload was not loaded: the snapshot alone
+  }
+  return { file: setup.keepAs, megabytes: Math.round(size / 1024 / 1024), seconds: Math.round(seconds * 10) / 10, v8 };
+}
+
+function endsWith(file: string, text: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const { size } = fs.fstatSync(fd);
+    const tail = Buffer.alloc(Math.min(size, 16));
+    fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+    return tail.toString('utf8').trimEnd().endsWith(text);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** rename, or copy and remove where the two paths are on different file systems (the OS temp directory). */
+function moveFile(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    fs.copyFileSync(from, to);
+    fs.rmSync(from);
+  }
+}
+
 /** CPU seconds the process has used (user + system), from /proc (Linux). */
 export function cpuSecondsOf(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
