@@ -14,7 +14,7 @@ process.once('message', (request: ScenarioRequest) => {
     startedAt: request.startedAt,
     progress: (line) => void send({ kind: 'progress', line }),
   });
-  runServiceScenario(ctx, buildFrom(request.buildDir, request.compiled), { heapSnapshotDir: request.heapSnapshotDir })
+  runServiceScenario(ctx, buildFrom(request.buildDir, request.compiled), { heapSnapshotDir: request.heapSnapshotDir, serviceNodeFlags: request.serviceNodeFlags })
     .then(
       (rows) => send({ kind: 'rows', rows, failures: ctx.failures }),
       (error: Error) => send({ kind: 'error', error: error.stack ?? error.message }),

@@ -67,6 +67,8 @@ export interface ScenarioOptions {
    * run's temporary directory is removed at its end). null: no snapshot.
    */
   readonly heapSnapshotDir: string | null;
+  /** The Node.js flags of card-api's production start (package.json `start`, the Dockerfile's CMD). */
+  readonly serviceNodeFlags: readonly string[];
 }
 
 export async function runServiceScenario(ctx: BenchContext, build: Build, options: ScenarioOptions): Promise<Row[]> {
@@ -125,7 +127,7 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
     const serviceStart = now();
     service = await startNodeProcess({
       name: 'card-api',
-      nodeArgs: [...build.nodeArgs, ...(profiling ? ['-r', scriptOf(build, 'bench/service/profiler-preload.ts')] : []), ...(heap?.nodeArgs ?? [])],
+      nodeArgs: [...options.serviceNodeFlags, ...build.nodeArgs, ...(profiling ? ['-r', scriptOf(build, 'bench/service/profiler-preload.ts')] : []), ...(heap?.nodeArgs ?? [])],
       script: scriptOf(build, 'apps/card-api/src/main.ts'),
       env: { ...build.env, ...serviceEnv, ...(profiling && { BENCH_PROFILE_DIR: profileDir, BENCH_PROFILE_PREFIX: 'card-api' }), ...heap?.env },
       port: servicePort,

@@ -1,5 +1,7 @@
 import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { startScriptNodeFlags } from '../../scripts/production-node-flags';
 import { ROOT, type BenchContext, type BenchGroup } from '../core/context';
 import type { Row } from '../core/rows';
 import { ensureBuild, scriptOf, type Build } from '../service/build';
@@ -31,6 +33,8 @@ export interface ScenarioRequest {
    * process has a clean environment, and its ROOT is the build's directory.
    */
   readonly heapSnapshotDir: string | null;
+  /** The Node.js flags card-api runs with in production (`npm start`): read here, where package.json is. */
+  readonly serviceNodeFlags: readonly string[];
 }
 
 /** What it sends back: progress lines, then its rows or its error. */
@@ -67,6 +71,7 @@ function runInChild(ctx: BenchContext, build: Build): Promise<Row[]> {
     buildDir: build.dir,
     compiled: build.compiled,
     heapSnapshotDir: process.env.BENCH_HEAP_SNAPSHOT === '1' ? path.join(ROOT, 'bench', 'heap-snapshots') : null,
+    serviceNodeFlags: startScriptNodeFlags(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')),
   };
   return new Promise((resolve, reject) => {
     let settled = false;
