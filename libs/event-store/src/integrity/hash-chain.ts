@@ -9,7 +9,7 @@
  * keeps and returns, so encrypted personal data is hashed as stored (ciphertext), and erasing a customer's data
  * key leaves the chain intact.
  */
-import { createHash } from 'node:crypto';
+import { hash as digestOf } from 'node:crypto';
 import type { EventToAppend, JsonObject, RecordedEvent, StoredEvent } from '../event-store.port';
 import { canonicalize, canonicalMembers, compareMemberNames } from './jcs';
 
@@ -66,8 +66,9 @@ function checkHashedRevision(streamId: string, revision: bigint): void {
   }
 }
 
+/** Lower-case hex SHA-256 of the text's UTF-8 bytes; crypto.hash, one call without a Hash object (about 1 µs less an event). */
 function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return digestOf('sha256', text, 'hex');
 }
 
 /** An event as chainEvents returns it: chained, with the canonical text of its data and metadata to store. */
@@ -317,7 +318,8 @@ function problemWithStored(event: StoredEvent, head: ChainLink | undefined): Fou
   } catch (error) {
     return found('UNHASHABLE', `${eventAt(streamId, revision)} cannot be hashed: its data is not JSON (${messageOf(error)})`, revision);
   }
-  if (isEventHash(link) && hashOfStoredText(streamId, revision, event.type, event, link) === link) return link;
+  // A result equal to the stored hash is a SHA-256 by construction: no need to check the form of `link` first.
+  if (hashOfStoredText(streamId, revision, event.type, event, link) === link) return link;
   return contentProblem(streamId, revision, link, () =>
     eventHash({ streamId, revision, type: event.type, data: data as JsonObject, metadata: metadata as JsonObject }),
   );

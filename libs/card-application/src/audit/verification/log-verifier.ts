@@ -317,7 +317,9 @@ class LogWalk {
     let count = 0;
     let from: Position = after;
     for (;;) {
-      const page = await this.log.readAll({ from, maxCount: EXTRA_PAGE });
+      // Only positions and streams are needed: as stored where the store can, no events built (a page per checkpoint).
+      const options = { from, maxCount: EXTRA_PAGE };
+      const page: readonly WalkedEvent[] = this.log.readAllStored ? await this.log.readAllStored(options) : await this.log.readAll(options);
       for (const event of page) {
         if (comparePositions(event.position, before) >= 0) return count;
         if (event.streamId !== AUDIT_STREAM) count += 1;
