@@ -180,7 +180,9 @@ class LogWalk {
           reachedHead = true;
           break;
         }
-        await this.check(event);
+        // Synchronous but for checkpoints: no promise per event (in card-api each one also runs the async hooks).
+        const checkpoint = this.check(event);
+        if (checkpoint !== undefined) await checkpoint;
         position = event.position;
       }
       if (position !== null && comparePositions(position, head) >= 0) reachedHead = true;
@@ -212,7 +214,8 @@ class LogWalk {
     };
   }
 
-  private async check(event: WalkedEvent): Promise<void> {
+  /** Checks one event; a checkpoint's checks read the log, so for a checkpoint it returns their promise. */
+  private check(event: WalkedEvent): Promise<void> | undefined {
     this.eventsChecked += 1;
     const { streamId, revision } = event;
     const head = this.chains.headOf(streamId);
@@ -237,7 +240,7 @@ class LogWalk {
       this.sinceBoundary += 1;
       return;
     }
-    if (event.type === CHECKPOINT_EVENT_TYPE) await this.checkCheckpoint(event);
+    return event.type === CHECKPOINT_EVENT_TYPE ? this.checkCheckpoint(event) : undefined;
   }
 
   private async checkCheckpoint(event: WalkedEvent): Promise<void> {
