@@ -171,9 +171,7 @@ class LogWalk {
     let from: ReadAllFrom = 'start';
     let position: Position | null = null;
     while (head !== null) {
-      // The embedded store hands over the text it hashed, which the chain check hashes as it is.
-      const options = { from, maxCount: this.pageSize };
-      const page: readonly WalkedEvent[] = this.log.readAllStored ? await this.log.readAllStored(options) : await this.log.readAll(options);
+      const page = await this.readPage(from, this.pageSize);
       let reachedHead = page.length < this.pageSize;
       for (const event of page) {
         if (comparePositions(event.position, head) > 0) {
@@ -315,14 +313,21 @@ class LogWalk {
     this.sinceBoundary = later;
   }
 
+  /**
+   * A page of the log as stored where the store can give it (the embedded store hands over the text it hashed, which
+   * the chain check hashes as it is, and builds no events), else as read.
+   */
+  private async readPage(from: ReadAllFrom, maxCount: number): Promise<readonly WalkedEvent[]> {
+    const options = { from, maxCount };
+    return this.log.readAllStored ? this.log.readAllStored(options) : this.log.readAll(options);
+  }
+
   /** Events outside AUDIT_STREAM strictly after `after` and before `before` (usually none or a few). */
   private async eventsBetween(after: Position, before: Position): Promise<number> {
     let count = 0;
     let from: Position = after;
     for (;;) {
-      // Only positions and streams are needed: as stored where the store can, no events built (a page per checkpoint).
-      const options = { from, maxCount: EXTRA_PAGE };
-      const page: readonly WalkedEvent[] = this.log.readAllStored ? await this.log.readAllStored(options) : await this.log.readAll(options);
+      const page = await this.readPage(from, EXTRA_PAGE);
       for (const event of page) {
         if (comparePositions(event.position, before) >= 0) return count;
         if (event.streamId !== AUDIT_STREAM) count += 1;
