@@ -6,7 +6,7 @@ import { TokenMinter } from '@cards/security';
 import type { BenchContext, BenchGroup } from '../core/context';
 import { summariseProfile, type ProfileSummary } from '../core/profiler';
 import { row, type Row } from '../core/rows';
-import { msSince, now, perSecond, shuffled, sleep } from '../core/stats';
+import { msSince, now, perSecond, round1, shuffled, sleep } from '../core/stats';
 import type { LoadResult, PlannedRequest } from '../loadgen';
 import { ensureBuild, scriptOf, type Build } from '../service/build';
 import { assertAllOk, combine, runLoad } from '../service/load';
@@ -257,8 +257,6 @@ async function importAll(service: NodeProcess, projections: NodeProcess, token: 
     },
   };
 }
-
-const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /** Distinct blocks (first seven digits) from a seeded generator, each given a region. */
 function numberBlocks(count: number): { block: string; region: string }[] {

@@ -14,7 +14,7 @@ import type { BenchContext } from '../core/context';
 import { cardHistory, historyLength, HISTORY_KINDS, MEAN_EVENTS_PER_CARD } from '../core/histories';
 import { summariseProfile, type ProfileSummary } from '../core/profiler';
 import { row, type Row } from '../core/rows';
-import { msSince, now, percentile, perSecond, shuffled, sleep } from '../core/stats';
+import { msSince, now, percentile, perSecond, round1, shuffled, sleep } from '../core/stats';
 import type { LoadPlan, LoadResult, PlannedRequest } from '../loadgen';
 import { scriptOf, type Build } from '../service/build';
 import { assertAllOk, combine, runLoad } from '../service/load';
@@ -377,8 +377,6 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
     work.remove();
   }
 }
-
-const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** The error, with why the service or the bare app went away if one did, and the cause of a failed fetch. */
 function withExits(error: unknown, processes: readonly (NodeProcess | undefined)[]): Error {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { sleep } from '../core/stats';
+import { round1, sleep } from '../core/stats';
 
 /** A port nobody listens on right now. */
 export function freePort(): Promise<number> {
@@ -130,7 +130,7 @@ export function memoryBreakdownOf(pid: number): MemoryBreakdown | null {
   };
 }
 
-const mib = (kB: number) => Math.round((kB / 1024) * 10) / 10;
+const mib = (kB: number) => round1(kB / 1024);
 
 /**
  * `node` arguments and environment that let `takeHeapSnapshot` work on a process: Node's own handler writes a
@@ -204,7 +204,7 @@ export async function takeHeapSnapshot(
   } catch {
     // the preload was not loaded: the snapshot alone
   }
-  return { file: setup.keepAs, megabytes: Math.round(size / 1024 / 1024), seconds: Math.round(seconds * 10) / 10, v8 };
+  return { file: setup.keepAs, megabytes: Math.round(size / 1024 / 1024), seconds: round1(seconds), v8 };
 }
 
 function endsWith(file: string, text: string): boolean {
