@@ -20,6 +20,7 @@ export {
   verifyChain,
 } from './integrity/hash-chain';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
+export { WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointerStats } from './sqlite/wal-checkpointer';
 // The EventStoreDB adapter is loaded on demand (connectEventStoreDb): with the MongoDB driver, its gRPC client cost
 // card-api on SQLite some 10 MiB of live heap and 13 MiB of resident memory at rest for nothing (docs/performance.md,
 // row 9). Import the class itself from '@cards/event-store/eventstoredb/eventstoredb-event-store' (tests).

@@ -71,7 +71,7 @@ export function describeEventStore(config: AppConfig): string {
 // their drivers would cost some 10 MiB of live heap and 13 MiB of resident memory for nothing (docs/performance.md).
 function openEventStore(config: AppConfig): Promise<EventStore> | EventStore {
   if (config.eventStore.kind === 'eventstoredb') return connectEventStoreDb(config.eventStore.connectionString);
-  return SqliteEventStore.open(path.join(config.dataDir, 'events.db'));
+  return SqliteEventStore.open(path.join(config.dataDir, 'events.db'), { checkpointInBackground: true });
 }
 
 /** Describes where read models live, for logs and start-up messages. */
@@ -81,7 +81,7 @@ export function describeReadStore(config: AppConfig): string {
 
 function openReadStore(config: AppConfig): Promise<ReadStore> | ReadStore {
   if (config.readStore.kind === 'mongodb') return connectMongoReadStore(config.readStore.url);
-  return SqliteReadStore.open(path.join(config.dataDir, 'read-models.db'));
+  return SqliteReadStore.open(path.join(config.dataDir, 'read-models.db'), { checkpointInBackground: true });
 }
 
 /** The projections lease of this process (docs/read-side.md, "One process runs them: the lease"). */

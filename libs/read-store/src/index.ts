@@ -1,6 +1,6 @@
 export * from './read-store.port';
 export { NonNumericIncrementError } from './read-store-rules';
-export { SqliteReadStore } from './sqlite/sqlite-read-store';
+export { SqliteReadStore, type SqliteReadStoreOptions } from './sqlite/sqlite-read-store';
 // The MongoDB adapter is loaded on demand (connectMongoReadStore): with the EventStoreDB client, its driver cost
 // card-api on SQLite some 10 MiB of live heap and 13 MiB of resident memory at rest for nothing (docs/performance.md,
 // row 9). Import the class itself from '@cards/read-store/mongodb/mongodb-read-store' (tests).

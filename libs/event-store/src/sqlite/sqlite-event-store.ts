@@ -22,6 +22,7 @@ import { type CurrentRevision, expectationHolds, NO_STREAM_REVISION } from '../e
 import { chainEvents, GENESIS_HASH, prevHashAfter } from '../integrity/hash-chain';
 import { assertSqliteWritable, withSqliteFailuresMapped } from './sqlite-failures';
 import { applyPragmas, ensureSchema } from './sqlite-schema';
+import { WalCheckpointer } from './wal-checkpointer';
 import { SqliteAllSubscription } from './sqlite-subscription';
 
 export interface SqliteEventStoreOptions {
@@ -29,6 +30,12 @@ export interface SqliteEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Open the file read-only (a reporting replica, or tests of a store that cannot write). Default false. */
   readonly readonly?: boolean;
+  /**
+   * Copy the write-ahead log into the database from a worker thread (WalCheckpointer) instead of inside the commit that
+   * fills it, which stops the event loop for the copy and its fsyncs. The service turns it on; default false (a test's
+   * or a tool's short-lived store needs no thread). Ignored for ':memory:' and read-only stores.
+   */
+  readonly checkpointInBackground?: boolean;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 200;
@@ -122,13 +129,17 @@ export class SqliteEventStore implements EventStore {
       }
       return connection;
     });
-    return new SqliteEventStore(db, filePath, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
+    const checkpointer =
+      options.checkpointInBackground && !readonly && filePath !== ':memory:' ? WalCheckpointer.start(filePath, { synchronous: 'FULL' }) : null;
+    return new SqliteEventStore(db, filePath, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, checkpointer);
   }
 
   private constructor(
     private readonly db: Database.Database,
     private readonly filePath: string,
     pollIntervalMs: number,
+    /** The background checkpoints of this file, when asked for (`checkpointInBackground`). */
+    readonly checkpointer: WalCheckpointer | null = null,
   ) {
     this.pollIntervalMs = pollIntervalMs;
     this.appended.setMaxListeners(0);
@@ -287,6 +298,7 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.appended.removeAllListeners();
+    await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
   }
 

@@ -16,6 +16,10 @@ afterAll(() => {
 
 describeReadStoreContract('sqlite (temp file)', async () => SqliteReadStore.open(newFile()));
 describeReadStoreContract('sqlite (:memory:)', async () => SqliteReadStore.open(':memory:'));
+// As the service opens it: the WAL copied into the file by a worker thread while the contract writes and reads.
+describeReadStoreContract('sqlite (temp file, checkpoints in the background)', async () =>
+  SqliteReadStore.open(newFile(), { checkpointInBackground: true }),
+);
 
 describe('SqliteReadStore', () => {
   const opened: SqliteReadStore[] = [];
@@ -282,6 +286,26 @@ describe('SqliteReadStore', () => {
       await store.close();
       await expect(store.close()).resolves.toBeUndefined();
     });
+  });
+
+  it('copies its WAL into the file from a worker when asked to (checkpointInBackground), and stops it on close', async () => {
+    const file = newFile();
+    const store = SqliteReadStore.open(file, { checkpointInBackground: true });
+    opened.push(store);
+    expect(open(':memory:').checkpointer).toBeNull();
+    expect(open(newFile()).checkpointer).toBeNull();
+    const collection = newCollectionName();
+    const ops = Array.from({ length: 500 }, (_, i) => ({ kind: 'upsert' as const, collection, id: `doc-${i}`, set: { text: 'x'.repeat(1000) } }));
+    await store.commit(newProjectionName(), at(1), 1, ops);
+
+    const checkpointer = store.checkpointer!;
+    const deadline = Date.now() + 5000;
+    while (checkpointer.status.copying === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(checkpointer.status).toMatchObject({ lastError: null });
+    expect(checkpointer.status.copying).toBeGreaterThanOrEqual(1);
+    // What the worker copied is what the store reads: the documents, whole.
+    expect(await store.count(collection)).toBe(500);
+    expect(connectionOf(store).pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
   it('maps a write lock held by another process past the busy timeout to ReadStoreUnavailableError', async () => {

@@ -49,6 +49,8 @@ const PROJECTION_VERSIONS_TABLE = `
  * pages (40 MB) instead of SQLite's 1,000 (4 MB): index pages that every batch touches are then copied once for
  * many batches, not once per batch (inserting numbers with their five indexes ran at 39,000/s with the default and
  * 57,000/s with this, transactions of 20,000). journal_size_limit trims the file back after a checkpoint.
+ * The service copies the WAL from a worker thread long before that (`checkpointInBackground`, WalCheckpointer): this
+ * is then the bound that holds when the worker cannot keep up or has stopped.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
