@@ -66,6 +66,10 @@ describe('WalCheckpointer (a worker thread copying the WAL into the database)', 
 
     await until(() => checkpointer.status.copying >= 1, 'the worker to report the copy');
     expect(checkpointer.status.lastError).toBeNull();
+    // Nothing written since: the runs that follow copy nothing, and say so.
+    const { runs, copying } = checkpointer.status;
+    await until(() => checkpointer.status.runs >= runs + 3, 'three more runs');
+    expect(checkpointer.status.copying).toBe(copying);
     writer.close();
   });
 

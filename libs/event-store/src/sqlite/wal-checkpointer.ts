@@ -11,7 +11,7 @@ export interface WalCheckpointerOptions {
 }
 
 export interface WalCheckpointerStats {
-  /** Checkpoints run so far, and how many of them found frames to copy. */
+  /** Checkpoints run so far, and how many of them copied frames (found the WAL changed since the one before). */
   readonly runs: number;
   readonly copying: number;
   /** The last checkpoint's failure (the file gone, the disk full…), or the worker's; null when the last one worked. */
@@ -34,6 +34,7 @@ let db = null;
 let timer = null;
 let runs = 0;
 let copying = 0;
+let last = { log: 0, checkpointed: 0 };
 const report = (error) => parentPort.postMessage({ runs, copying, lastError: error === null ? null : String(error && error.message || error) });
 const pass = () => {
   timer = null;
@@ -44,7 +45,10 @@ const pass = () => {
     }
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
     runs += 1;
-    if (result.checkpointed > 0 && result.log > 0) copying += 1;
+    // The counts are of the WAL as it stands (frames in it, frames copied so far), not of this run: it copied
+    // something when there are copied frames and the WAL is not as the run before left it.
+    if (result.checkpointed > 0 && (result.log !== last.log || result.checkpointed !== last.checkpointed)) copying += 1;
+    last = result;
     report(null);
   } catch (error) {
     runs += 1;
