@@ -123,7 +123,7 @@ describeWithTmpfs('the disk under DATA_DIR fills up while the service runs, then
    * it succeeds (durably). The service's background checkpoints start its WALs over as soon as they are copied, so
    * without this the first commands after the disk filled would still find room. Emptied, every write needs room.
    */
-  function emptyWriteAheadLogs(): void {
+  async function emptyWriteAheadLogs(): Promise<void> {
     for (const file of ['events.db', 'read-models.db', 'keys.db']) {
       const db = new Database(path.join(mountDir, file));
       try {
@@ -132,7 +132,7 @@ describeWithTmpfs('the disk under DATA_DIR fills up while the service runs, then
           // Busy while the service's checkpoint worker copies at the same moment: again shortly.
           [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
           if (result.busy === 0) break;
-          spawnSync('sleep', ['0.05']);
+          await new Promise((r) => setTimeout(r, 50));
         }
         expect(result).toMatchObject({ busy: 0, log: 0 });
       } finally {
@@ -154,7 +154,7 @@ describeWithTmpfs('the disk under DATA_DIR fills up while the service runs, then
     await t.http().get('/health/ready').expect(200);
     await quiescent();
 
-    emptyWriteAheadLogs();
+    await emptyWriteAheadLogs();
     fillDisk(filler);
     const eventsBefore = await countEvents(eventStore);
     const headBefore = await eventStore.headPosition();
