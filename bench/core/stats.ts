@@ -15,10 +15,10 @@ export const now = (): bigint => process.hrtime.bigint();
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Operations per second over a run. */
 /** One decimal, for the figures results.json records (MiB, seconds, milliseconds). */
 export const round1 = (n: number): number => Math.round(n * 10) / 10;
 
+/** Operations per second over a run. */
 export const perSecond = (operations: number, ms: number): number => (ms > 0 ? (operations * 1000) / ms : 0);
 
 /** A shuffled copy (Fisher–Yates) with a small seeded generator, so runs pick the same order. */
