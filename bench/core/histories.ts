@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { EventToAppend, JsonObject } from '@cards/event-store';
+import { type EventToAppend, type JsonObject, newEventId } from '@cards/event-store';
 
 /**
  * Synthetic card histories, shaped like the events the service writes (libs/card-domain card.types.ts), with
@@ -95,7 +95,8 @@ export function cardHistory(cardId: string, index: number): EventToAppend[] {
 export function sampleEvent(): EventToAppend {
   const at = new Date().toISOString();
   return {
-    id: randomUUID(),
+    // As the service's commands make them (the aggregate runner): time-ordered.
+    id: newEventId(),
     type: 'CardSuspended',
     data: { reason: 'LOST_REPORTED', suspendedAt: at },
     metadata: metadata('teller-0042', at, false),

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_STORE, type EventStore } from '@cards/event-store';
+import { EVENT_STORE, type EventStore, newEventId } from '@cards/event-store';
 import { CLOCK, type Clock } from '../shared/clock';
 import type { CommandContext } from '../shared/command-context';
 
@@ -34,7 +33,7 @@ export class PersonalDataAccessLog {
     const at = this.clock.now().toISOString();
     await this.eventStore.appendToStream(accessLogStream(customerId), [
       {
-        id: randomUUID(),
+        id: newEventId(),
         type: READ,
         data: { customerId, by: ctx.actor.id, role: ctx.actor.role, reason: reason ?? null, at },
         metadata: { schemaVersion: 1, actor: { id: ctx.actor.id, role: ctx.actor.role }, correlationId: ctx.correlationId, causationId: ctx.causationId, occurredAt: at },

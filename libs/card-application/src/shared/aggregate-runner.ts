@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DomainError, fold, type Decider } from '@cards/domain';
 import {
   EVENT_STORE,
+  newEventId,
   StreamRevisionConflictError,
   type EventStore,
   type Position,
@@ -136,7 +136,7 @@ export class AggregateRunner {
       newEvents.map(async (event, index) => ({
         id:
           ctx.idempotencyKey === undefined
-            ? randomUUID()
+            ? newEventId()
             : deterministicUuid('event', ctx.idempotencyKey, streamId, String(expected), String(index)),
         type: event.type,
         data: await this.codec.encode(streamId, event),
