@@ -134,6 +134,28 @@ describe('chainEvents', () => {
     expect(verifyChain(recorded(STREAM, [stored])).ok).toBe(true);
   });
 
+  it('chains data and metadata not yet in stored form (a Date, undefined members, -0) as JSON would store them', () => {
+    const id = randomUUID();
+    const at = new Date('2026-11-24T01:00:00.000Z');
+    const given: EventToAppend = {
+      id,
+      type: 'A',
+      data: { at, skipped: undefined, zero: -0, list: [{ at }] } as unknown as JsonObject,
+      metadata: { actor: { id: 'a', role: 'r', since: at }, correlationId: undefined, occurredAt: at } as unknown as JsonObject,
+    };
+    const asStored: EventToAppend = JSON.parse(JSON.stringify(given)) as EventToAppend;
+
+    const [fromGiven] = chainEvents(STREAM, 3n, 'cd'.repeat(32), [given]);
+    const [fromStored] = chainEvents(STREAM, 3n, 'cd'.repeat(32), [asStored]);
+
+    expect(fromGiven.dataText).toBe(fromStored.dataText);
+    expect(fromGiven.metadataText).toBe(fromStored.metadataText);
+    expect(fromGiven.metadata.hash).toBe(fromStored.metadata.hash);
+    expect(fromGiven.data).toStrictEqual(JSON.parse(fromStored.dataText));
+    expect(fromGiven.metadata).toStrictEqual(fromStored.metadata);
+    expect(fromStored.dataText).toBe('{"at":"2026-11-24T01:00:00.000Z","list":[{"at":"2026-11-24T01:00:00.000Z"}],"zero":0}');
+  });
+
   it('gives the canonical text of data and metadata, hash included, to be stored as it is', () => {
     const names = { zeta: 1, Hash: 'upper case sorts first', has: 2, hasha: 3, actor: { role: 'r', id: 'a' }, correlationId: 'c' };
     const chained = chainEvents(STREAM, 0n, GENESIS_HASH, [

@@ -11,7 +11,7 @@
  */
 import { hash as digestOf } from 'node:crypto';
 import type { EventToAppend, JsonObject, RecordedEvent, StoredEvent } from '../event-store.port';
-import { canonicalize, canonicalMembers, compareMemberNames } from './jcs';
+import { type CanonicalMember, canonicalize, canonicalMembers, canonicalMembersOfStoredForm, canonicalTextOfStoredForm, compareMemberNames } from './jcs';
 
 /** The `prevHash` of a stream's first event: 64 hex zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -86,7 +86,8 @@ export interface ChainedEvent extends EventToAppend {
  * the store keeps (what JSON.parse makes of JSON.stringify's text), which is what is hashed, so the hash
  * recomputed from a stored event is the same; and with the canonical text of each (`dataText`, `metadataText`),
  * which a store that writes JSON text writes, so that its text can be hashed as it is (hashOfStoredText). The
- * input is not modified.
+ * input is not modified; data (and nested metadata values) already in that form are returned as they are, not
+ * copied, so the result shares them with the input.
  */
 export function chainEvents(
   streamId: string,
@@ -100,12 +101,12 @@ export function chainEvents(
   return events.map((event, index) => {
     const revision = firstRevision + BigInt(index);
     checkHashedRevision(streamId, revision);
-    const data = asStoredJson(event.data, `data of event ${event.id} in ${streamId}`);
-    const metadata = withoutHash(asStoredJson(event.metadata, `metadata of event ${event.id} in ${streamId}`));
-    delete metadata[PREV_HASH_FIELD];
-    metadata[PREV_HASH_FIELD] = previous;
-    const dataText = canonicalize(data);
-    const canonical = canonicalMembers(metadata);
+    // Data already in stored form is used as it is (its canonical text comes with the check); anything else goes
+    // through JSON first, as it will be stored.
+    const dataAsGiven = isJsonObject(event.data) ? canonicalTextOfStoredForm(event.data) : undefined;
+    const data = dataAsGiven === undefined ? asStoredJson(event.data, `data of event ${event.id} in ${streamId}`) : event.data;
+    const dataText = dataAsGiven ?? canonicalize(data);
+    const { metadata, canonical } = chainedMetadata(event, streamId, previous);
     const members = canonical.map((member) => member.text);
     const hash = sha256Hex(hashedText(streamIdText, revision, canonicalize(event.type), dataText, `{${members.join(',')}}`));
     metadata[HASH_FIELD] = hash;
@@ -115,6 +116,33 @@ export function chainEvents(
     previous = hash;
     return { id: event.id, type: event.type, data, metadata, dataText, metadataText: `{${members.join(',')}}` };
   });
+}
+
+/**
+ * The event's metadata as it will be stored, without `hash` and with `prevHash` set (its last member), and its
+ * canonical members. Members already in stored form are taken as they are (nested values shared with the caller's
+ * metadata, never modified); otherwise the metadata goes through JSON first.
+ */
+function chainedMetadata(event: EventToAppend, streamId: string, prevHash: string): { metadata: JsonObject; canonical: CanonicalMember[] } {
+  const given = event.metadata;
+  if (isJsonObject(given)) {
+    const metadata: JsonObject = {};
+    for (const name of Object.keys(given)) {
+      if (name !== HASH_FIELD && name !== PREV_HASH_FIELD) metadata[name] = given[name];
+    }
+    metadata[PREV_HASH_FIELD] = prevHash;
+    const canonical = canonicalMembersOfStoredForm(metadata);
+    if (canonical !== undefined) return { metadata, canonical };
+  }
+  const metadata = withoutHash(asStoredJson(given, `metadata of event ${event.id} in ${streamId}`));
+  delete metadata[PREV_HASH_FIELD];
+  metadata[PREV_HASH_FIELD] = prevHash;
+  return { metadata, canonical: canonicalMembers(metadata) };
+}
+
+/** A plain object that is not an array (what a stored event's data and metadata must be). */
+function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,4 +1,6 @@
-import { canonicalize } from './jcs';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { canonicalize, canonicalMembers, canonicalMembersOfStoredForm, canonicalTextOfStoredForm } from './jcs';
 
 /** The IEEE 754 double whose bits are `hex` (big-endian), as RFC 8785 Appendix B lists its test values. */
 function double(hex: string): number {
@@ -146,6 +148,100 @@ describe('canonicalize (RFC 8785 JSON Canonicalization Scheme)', () => {
     it('accepts objects without a prototype', () => {
       const bare = Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: 2 });
       expect(canonicalize(bare)).toBe('{"a":2,"b":1}');
+    });
+  });
+
+  describe('the fast path, for values already in the form JSON.parse gives', () => {
+    /** RFC 8785 written the plain way, for values JSON can hold: the oracle the fast path is held against. */
+    const reference = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      if (typeof value === 'object' && value !== null) {
+        const record = value as Record<string, unknown>;
+        const names = Object.keys(record).filter((name) => record[name] !== undefined).sort();
+        return `{${names.map((name) => `${JSON.stringify(name)}:${reference(record[name])}`).join(',')}}`;
+      }
+      return JSON.stringify(value);
+    };
+    /** JSON.parse gives it back as it is (no -0), and its text holds no surrogate nor a `\\ud` escape. */
+    const inStoredFormWithoutSurrogates = (value: unknown): boolean => {
+      const text = JSON.stringify(value);
+      return !/[\uD800-\uDFFF]|\\ud/.test(text) && isDeepStrictEqual(JSON.parse(text), value);
+    };
+    const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
+
+    it('given any JSON value, then canonicalize writes the reference text, and the fast path gives it or steps aside', () => {
+      fc.assert(
+        fc.property(fc.jsonValue(), (value) => {
+          expect(canonicalize(value)).toBe(reference(value));
+          const fast = canonicalTextOfStoredForm(value);
+          if (fast !== undefined) {
+            expect(fast).toBe(reference(value));
+            // Only values JSON.parse would give back as they are (toStrictEqual tells -0 from 0).
+            expect(JSON.parse(JSON.stringify(value))).toStrictEqual(value);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('given JSON values of any text, then the fast path takes those without surrogates', () => {
+      fc.assert(
+        fc.property(fc.jsonValue({ maxDepth: 3 }).filter(inStoredFormWithoutSurrogates), (value) => {
+          expect(canonicalTextOfStoredForm(value)).toBe(reference(value));
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('given strings with a lone surrogate anywhere, then the fast path steps aside and canonicalize refuses them', () => {
+      fc.assert(
+        fc.property(fc.string(), loneSurrogate, fc.string(), fc.boolean(), (before, lone, after, asName) => {
+          const text = `${before.replace(/[\uD800-\uDFFF]/g, '')}${lone}${after.replace(/[\uD800-\uDFFF]/g, '')}`;
+          const value = asName ? { [text]: 1 } : { a: [text] };
+          expect(canonicalTextOfStoredForm(value)).toBeUndefined();
+          expect(() => canonicalize(value)).toThrow(/lone surrogate/);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it.each([
+      ['minus zero', -0, '0'],
+      ['an undefined member', { a: 1, b: undefined }, '{"a":1}'],
+      ['a surrogate pair', { s: 'smile \u{1F600}' }, '{"s":"smile \u{1F600}"}'],
+      ['a member name with a surrogate pair, sorted by code units', { '\uffff': 1, '\u{1F600}': 2 }, '{"\u{1F600}":2,"\uffff":1}'],
+      ['a backslash followed by "ud800"', { s: '\\ud800' }, '{"s":"\\\\ud800"}'],
+      ['nesting 70 deep', JSON.parse(`${'['.repeat(70)}1${']'.repeat(70)}`) as unknown, `${'['.repeat(70)}1${']'.repeat(70)}`],
+    ])('given %s, then the fast path steps aside and the exact path writes it', (_what, value, expected) => {
+      expect(canonicalTextOfStoredForm(value)).toBeUndefined();
+      expect(canonicalize(value)).toBe(expected);
+    });
+
+    it.each([
+      ['undefined in an array', [1, undefined]],
+      ['a hole in an array', [1, , 3]],
+      ['NaN', { n: NaN }],
+      ['a Date', { at: new Date(0) }],
+      ['an object with toJSON', { v: { toJSON: () => 'x' } }],
+      ['a class instance', { v: new (class Point { x = 1; })() }],
+    ])('given %s, then the fast path steps aside and canonicalize refuses it as before', (_what, value) => {
+      expect(canonicalTextOfStoredForm(value)).toBeUndefined();
+      expect(() => canonicalize(value)).toThrow(TypeError);
+    });
+
+    it('given a structure that contains itself, then the fast path gives up at its depth and the exact path names the cycle', () => {
+      const loop: Record<string, unknown> = { a: 1 };
+      loop.self = loop;
+      expect(canonicalTextOfStoredForm(loop)).toBeUndefined();
+      expect(() => canonicalize(loop)).toThrow(/refers back to itself/);
+    });
+
+    it('given an object in stored form, then its members are the ones canonicalMembers writes; otherwise there are none', () => {
+      const record = { zeta: [1, { b: true, a: null }], Alpha: 'x\n', alpha: 2.5 };
+      expect(canonicalMembersOfStoredForm(record)).toEqual(canonicalMembers(record));
+      expect(canonicalMembersOfStoredForm({ a: 1, b: undefined })).toBeUndefined();
+      expect(canonicalMembersOfStoredForm({ a: 'smile \u{1F600}' })).toBeUndefined();
+      expect(canonicalMembersOfStoredForm({ a: -0 })).toBeUndefined();
     });
   });
 });

@@ -15,9 +15,42 @@
  * instance: JSON.stringify would turn them into something else, or into nothing).
  */
 export function canonicalize(value: unknown): string {
+  const text = canonicalTextOfStoredForm(value);
+  if (text !== undefined) return text;
   const parts: string[] = [];
   write(value, parts, new Set<object>(), ROOT);
   return parts.join('');
+}
+
+/**
+ * canonicalize(value) when the value is already in the form JSON.parse gives (JSON.parse(JSON.stringify(value)) is
+ * a deep copy of it), else undefined: plain objects and arrays, strings without surrogate code units, finite numbers
+ * other than -0, booleans and null; no `undefined`, no other kind of value, at most 64 levels deep. A caller that
+ * gets a text can use the value as stored without that round trip (chainEvents).
+ */
+export function canonicalTextOfStoredForm(value: unknown): string | undefined {
+  const text = storedFormText(value, 0);
+  return text === undefined || hasSurrogates(text) ? undefined : text;
+}
+
+/**
+ * canonicalMembers(record) when every member's value is in the form JSON.parse gives (canonicalTextOfStoredForm),
+ * else undefined.
+ */
+export function canonicalMembersOfStoredForm(record: Record<string, unknown>): CanonicalMember[] | undefined {
+  if (!isPlainObject(record)) return undefined;
+  // The default sort compares strings by UTF-16 code units: RFC 8785's order.
+  const names = Object.keys(record).sort();
+  const members: CanonicalMember[] = [];
+  let all = '';
+  for (const name of names) {
+    const text = storedFormText(record[name], 1);
+    if (text === undefined) return undefined;
+    const member = `${JSON.stringify(name)}:${text}`;
+    members.push({ name, text: member });
+    all += member;
+  }
+  return hasSurrogates(all) ? undefined : members;
 }
 
 /**
@@ -70,6 +103,62 @@ function pathText(path: Path): string {
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 /** A surrogate half that is not part of a pair. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Whether a text the fast path wrote holds a surrogate code unit (JSON.stringify leaves a pair as it is) or the
+ * escape JSON.stringify writes for a lone one (`\ud800`…; a string holding a backslash followed by `ud` gives a
+ * false alarm, which merely sends it the exact way). Strings are checked once, in the whole text, not one by one.
+ */
+function hasSurrogates(text: string): boolean {
+  return ANY_SURROGATE.test(text) || text.includes('\\ud');
+}
+
+/** Deeper than this, the fast path gives up and the exact one (which tells a cycle from depth) takes over. */
+const MAX_FAST_DEPTH = 64;
+
+/**
+ * The fast path of canonicalize, for values in the form JSON.parse gives (canonicalTextOfStoredForm): one string
+ * built as it goes, no path kept for error messages and no set of ancestors (the depth bounds a cycle). Anything
+ * else (a value canonicalize refuses, or accepts but JSON.parse would not give back as it is: `undefined` members,
+ * -0, surrogate pairs: the callers check the whole text once for those) returns undefined, and canonicalize takes the exact path, which writes or refuses it as before.
+ */
+function storedFormText(value: unknown, depth: number): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      // For a finite number JSON.stringify writes String(value); -0 would come back from JSON.parse as 0.
+      return Number.isFinite(value) && !Object.is(value, -0) ? String(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth >= MAX_FAST_DEPTH) return undefined;
+      if (Array.isArray(value)) {
+        let text = '[';
+        for (let index = 0; index < value.length; index++) {
+          const item = storedFormText(value[index], depth + 1);
+          if (item === undefined) return undefined;
+          text += index === 0 ? item : `,${item}`;
+        }
+        return `${text}]`;
+      }
+      if (!isPlainObject(value)) return undefined;
+      const record = value as Record<string, unknown>;
+      const names = Object.keys(record).sort();
+      let text = '{';
+      for (let index = 0; index < names.length; index++) {
+        const name = names[index];
+        const member = storedFormText(record[name], depth + 1);
+        if (member === undefined) return undefined;
+        text += `${index === 0 ? '' : ','}${JSON.stringify(name)}:${member}`;
+      }
+      return `${text}}`;
+    }
+    default:
+      return undefined;
+  }
+}
 
 function write(value: unknown, out: string[], ancestors: Set<object>, path: Path): void {
   switch (typeof value) {
