@@ -218,6 +218,22 @@ describe('SqliteEventStore', () => {
       expect(read[2].metadata.prevHash).toBe(read[1].metadata.hash);
     });
 
+    it('chains on the event another process appended since this store last appended to the stream', async () => {
+      const file = newFile();
+      const streamId = newStreamId();
+      const mine = open(file);
+      const theirs = open(file);
+      await mine.appendToStream(streamId, someEvents(2), { expectedRevision: 'no_stream' });
+      await theirs.appendToStream(streamId, someEvents(1), { expectedRevision: 1n });
+
+      await mine.appendToStream(streamId, someEvents(1), { expectedRevision: 2n });
+
+      const read = await open(file).readStream(streamId);
+      expect(verifyChain(read)).toMatchObject({ ok: true, eventsChecked: 4 });
+      expect(read[3].metadata.prevHash).toBe(read[2].metadata.hash);
+      expect(read[2].metadata.prevHash).toBe(read[1].metadata.hash);
+    });
+
     it('finds a change made to the file behind the store\'s back', async () => {
       const file = newFile();
       const store = open(file);
@@ -453,6 +469,15 @@ describe('SqliteEventStore', () => {
       expect([first.nextExpectedRevision, second.nextExpectedRevision]).toEqual([0n, 1n]);
       const chain = await store.readStream(streamId);
       expect(verifyChain(chain)).toMatchObject({ ok: true, eventsChecked: 2 });
+
+      // The store remembers revision 1's hash; the second append of the next commit chains on the first, not on it.
+      await Promise.all([
+        store.appendToStream(streamId, someEvents(1), { expectedRevision: 1n }),
+        store.appendToStream(streamId, someEvents(1), { expectedRevision: 2n }),
+      ]);
+      const longer = await store.readStream(streamId);
+      expect(verifyChain(longer)).toMatchObject({ ok: true, eventsChecked: 4 });
+      expect(longer[3].metadata.prevHash).toBe(longer[2].metadata.hash);
     });
 
     it('writes the appends still queued when the store is closed, and refuses new ones after', async () => {

@@ -19,7 +19,7 @@ import type {
 } from '../event-store.port';
 import { normaliseEventsToAppend } from '../event-validation';
 import { type CurrentRevision, expectationHolds, NO_STREAM_REVISION } from '../expected-revision';
-import { chainEvents, GENESIS_HASH, prevHashAfter } from '../integrity/hash-chain';
+import { chainEvents, GENESIS_HASH, HASH_FIELD, prevHashAfter } from '../integrity/hash-chain';
 import { assertSqliteWritable, withSqliteFailuresMapped } from './sqlite-failures';
 import { applyPragmas, ensureSchema } from './sqlite-schema';
 import { WalCheckpointer } from './wal-checkpointer';
@@ -43,6 +43,8 @@ const DEFAULT_READ_ALL_MAX_COUNT = 1000;
 const SUBSCRIPTION_PAGE_SIZE = 500;
 /** At most this many appends share one transaction (and one fsync); more wait for the next. */
 const MAX_APPENDS_PER_COMMIT = 512;
+/** Streams whose last revision and hash an append remembers (about 200 bytes each). */
+const REMEMBERED_STREAM_HEADS = 10_000;
 const APPENDED = 'appended';
 /** Position reported by an empty append to a stream that does not exist: nothing was written anywhere. */
 const NO_POSITION: Position = { commit: 0n, prepare: 0n };
@@ -65,7 +67,14 @@ interface QueuedAppend {
   readonly reject: (error: unknown) => void;
 }
 
-type AppendOutcome = { readonly result: AppendResult; readonly wrote: boolean } | { readonly error: unknown };
+type AppendOutcome = { readonly result: AppendResult; readonly head: StreamHead | null } | { readonly error: unknown };
+
+/** A stream's last event as an append left it: its revision and hash, for the next append to chain on. */
+interface StreamHead {
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly hash: string;
+}
 
 interface StoredPlace {
   stream_id: string;
@@ -108,6 +117,13 @@ export class SqliteEventStore implements EventStore {
   private readonly selectHeadPosition: Database.Statement<[], bigint | null>;
   private readonly appendBatchInTransaction: (batch: readonly QueuedAppend[]) => AppendOutcome[];
   private queue: QueuedAppend[] = [];
+  /**
+   * The last revision and hash of the streams this store appended to lately, set once the append's COMMIT returned.
+   * An append still reads the stream's revision from the file (another process may have appended since); when it is
+   * the one remembered, the event there is the one this store wrote (events are never changed), and its hash need
+   * not be read back. Oldest first, at most REMEMBERED_STREAM_HEADS.
+   */
+  private readonly streamHeads = new Map<string, StreamHead>();
   private flushScheduled = false;
 
   /**
@@ -222,7 +238,10 @@ export class SqliteEventStore implements EventStore {
         if ('error' in outcome) {
           batch[index].reject(mapAppendError(this.filePath, outcome.error));
         } else {
-          wrote ||= outcome.wrote;
+          if (outcome.head) {
+            wrote = true;
+            this.rememberHead(outcome.head);
+          }
           batch[index].resolve(outcome.result);
         }
       });
@@ -307,24 +326,39 @@ export class SqliteEventStore implements EventStore {
     return withSqliteFailuresMapped('read', this.filePath, () => this.selectEventsAfter.all(position, maxCount).map(toRecordedEvent));
   }
 
+  private rememberHead(head: StreamHead): void {
+    this.streamHeads.delete(head.streamId);
+    this.streamHeads.set(head.streamId, head);
+    if (this.streamHeads.size > REMEMBERED_STREAM_HEADS) {
+      this.streamHeads.delete(this.streamHeads.keys().next().value!);
+    }
+  }
+
+  /** The hash of the stream's event at `revision`, its last: remembered when this store wrote it, else read. */
+  private hashAt(streamId: string, revision: bigint): string {
+    const remembered = this.streamHeads.get(streamId);
+    if (remembered !== undefined && remembered.revision === revision) return remembered.hash;
+    return prevHashAfter(this.selectHashAtRevision.get(streamId, revision));
+  }
+
   private appendWithinTransaction(
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
-  ): { result: AppendResult; wrote: boolean } {
+  ): { result: AppendResult; head: StreamHead | null } {
     const current: CurrentRevision = this.selectStreamRevision.get(streamId) ?? undefined;
     const holds = expectationHolds(expected, current);
 
     if (events.length === 0) {
       if (!holds) throw new StreamRevisionConflictError(streamId, expected, current ?? 'no_stream');
-      return { result: this.currentState(streamId, current), wrote: false };
+      return { result: this.currentState(streamId, current), head: null };
     }
 
     if (!holds) {
       // A retry of an append that already went through expected the stream as it was *before* that append.
       const firstRevision = expected === 'no_stream' ? 0n : typeof expected === 'bigint' ? expected + 1n : undefined;
       const retried = firstRevision === undefined ? null : this.findEarlierAppend(streamId, events, firstRevision);
-      if (retried) return { result: retried, wrote: false };
+      if (retried) return { result: retried, head: null };
       throw new StreamRevisionConflictError(streamId, expected, current ?? 'no_stream');
     }
 
@@ -333,14 +367,14 @@ export class SqliteEventStore implements EventStore {
       // 'any' and 'stream_exists' still hold after the first attempt: recognise it as the block at the tail.
       if (current !== undefined && (expected === 'any' || expected === 'stream_exists')) {
         const retried = this.findEarlierAppend(streamId, events, current - BigInt(events.length) + 1n);
-        if (retried) return { result: retried, wrote: false };
+        if (retried) return { result: retried, head: null };
       }
       const [eventId, place] = alreadyStored;
       throw new DuplicateEventIdError(eventId, streamId, { streamId: place.stream_id, revision: place.revision });
     }
 
     // The store owns prevHash and hash: chained here, under the write lock, on the stream's last stored event.
-    const prevHash = current === undefined ? GENESIS_HASH : prevHashAfter(this.selectHashAtRevision.get(streamId, current));
+    const prevHash = current === undefined ? GENESIS_HASH : this.hashAt(streamId, current);
     const chained = chainEvents(streamId, (current ?? NO_STREAM_REVISION) + 1n, prevHash, events);
 
     const recordedAt = new Date().toISOString();
@@ -360,7 +394,8 @@ export class SqliteEventStore implements EventStore {
       );
       position = BigInt(inserted.lastInsertRowid);
     }
-    return { result: { nextExpectedRevision: revision, position: sqlitePosition(position) }, wrote: true };
+    const hash = chained[chained.length - 1].metadata[HASH_FIELD] as string;
+    return { result: { nextExpectedRevision: revision, position: sqlitePosition(position) }, head: { streamId, revision, hash } };
   }
 
   /** The result of an earlier append of exactly these ids at revisions firstRevision.., or null. */
