@@ -17,4 +17,4 @@ EXPOSE 3000
 # A heap limit sized for card-api (its live heap is some 50 MiB): V8 then collects before the old space grows to
 # four times what is alive, as it does under the limit it derives from the machine's memory (docs/performance.md,
 # row 9). The same flags as `npm start` (scripts/production-node-flags.spec.ts).
-CMD ["node", "--max-old-space-size=384", "dist/apps/card-api/src/main.js"]
+CMD ["node", "--max-old-space-size=384", "--max-semi-space-size=32", "dist/apps/card-api/src/main.js"]

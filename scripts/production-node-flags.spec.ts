@@ -6,10 +6,11 @@ const root = join(__dirname, '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
 
 describe('the Node.js flags card-api runs with in production', () => {
-  it('given npm start and the Dockerfile, then they start card-api with the same flags, a heap limit among them', () => {
+  it('given npm start and the Dockerfile, then they start card-api with the same flags, the heap limit and young generation among them', () => {
     const fromNpm = startScriptNodeFlags(read('package.json'));
     expect(dockerfileNodeFlags(read('Dockerfile'))).toEqual(fromNpm);
     expect(fromNpm).toContainEqual(expect.stringMatching(/^--max-old-space-size=\d+$/));
+    expect(fromNpm).toContainEqual(expect.stringMatching(/^--max-semi-space-size=\d+$/));
   });
 
   it('given a command line, then the flags are the words between node and the script', () => {
