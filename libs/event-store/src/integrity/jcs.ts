@@ -120,7 +120,8 @@ const MAX_FAST_DEPTH = 64;
  * The fast path of canonicalize, for values in the form JSON.parse gives (canonicalTextOfStoredForm): one string
  * built as it goes, no path kept for error messages and no set of ancestors (the depth bounds a cycle). Anything
  * else (a value canonicalize refuses, or accepts but JSON.parse would not give back as it is: `undefined` members,
- * -0, surrogate pairs: the callers check the whole text once for those) returns undefined, and canonicalize takes the exact path, which writes or refuses it as before.
+ * -0) returns undefined, and canonicalize takes the exact path, which writes or refuses it as before. Strings are
+ * written as they come: the callers look for surrogates once, in the whole text (hasSurrogates).
  */
 function storedFormText(value: unknown, depth: number): string | undefined {
   switch (typeof value) {
