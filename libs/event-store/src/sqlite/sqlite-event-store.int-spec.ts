@@ -459,6 +459,40 @@ describe('SqliteEventStore', () => {
       expect(all.map((e) => e.position.commit)).toEqual([1n, 2n, 3n, 4n]);
     });
 
+    it('undoes only the append whose INSERT fails: one event alone, or the first of two with the second', async () => {
+      const file = newFile();
+      const store = open(file);
+      await store.appendToStream(newStreamId(), someEvents(1), { expectedRevision: 'no_stream' });
+      // A trigger stands for any INSERT SQLite refuses after the store's own checks passed.
+      const other = new Database(file);
+      try {
+        other.exec("CREATE TRIGGER refuse_poison BEFORE INSERT ON events WHEN NEW.type = 'Poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END");
+      } finally {
+        other.close();
+      }
+      const [before, alone, pair, after] = [newStreamId(), newStreamId(), newStreamId(), newStreamId()];
+
+      const outcomes = await Promise.allSettled([
+        store.appendToStream(before, someEvents(2), { expectedRevision: 'no_stream' }),
+        store.appendToStream(alone, [anEvent('Poison')], { expectedRevision: 'no_stream' }),
+        store.appendToStream(pair, [anEvent('CardNoted'), anEvent('Poison')], { expectedRevision: 'no_stream' }),
+        store.appendToStream(after, someEvents(1), { expectedRevision: 'no_stream' }),
+      ]);
+
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+      expect(String((outcomes[1] as PromiseRejectedResult).reason)).toContain('poisoned');
+      expect(await store.readStream(alone)).toEqual([]);
+      expect(await store.readStream(pair)).toEqual([]);
+      expect(await store.readStream(before)).toHaveLength(2);
+      expect(await store.readStream(after)).toHaveLength(1);
+      // Nothing of the refused appends is in the log, and the stream can still be started.
+      const all = await store.readAll();
+      expect(all.map((e) => e.type)).not.toContain('Poison');
+      expect(all).toHaveLength(4);
+      await store.appendToStream(pair, someEvents(1), { expectedRevision: 'no_stream' });
+      expect(verifyChain(await store.readStream(pair))).toMatchObject({ ok: true, eventsChecked: 1 });
+    });
+
     it('applies appends to one stream in the order they were made, within one commit', async () => {
       const store = open(newFile());
       const streamId = newStreamId();

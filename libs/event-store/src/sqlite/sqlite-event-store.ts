@@ -183,9 +183,15 @@ export class SqliteEventStore implements EventStore {
     this.selectHeadPosition = db.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck();
 
     // Called inside the batch's transaction, a transaction function runs in a savepoint: rolled back alone on a throw.
-    const appendOne = db.transaction((streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
+    const appendInSavepoint = db.transaction((streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
       this.appendWithinTransaction(streamId, events, expected),
     );
+    // An append writes nothing but its INSERTs, one per event, after every check, and nothing after them can fail.
+    // One INSERT that fails is undone by SQLite on its own (the statement is rolled back, the transaction goes on),
+    // so an append of one event needs no savepoint (a savepoint and its release were some 10 % of an append's CPU);
+    // only the earlier INSERTs of an append of several need one, to be undone with it.
+    const appendOne = (streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
+      events.length > 1 ? appendInSavepoint(streamId, events, expected) : this.appendWithinTransaction(streamId, events, expected);
     const appendBatch = db.transaction((batch: readonly QueuedAppend[]): AppendOutcome[] =>
       batch.map((item) => {
         try {
