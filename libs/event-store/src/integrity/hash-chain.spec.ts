@@ -177,6 +177,11 @@ describe('chainEvents', () => {
     expect(() => chainEvents(STREAM, 0n, 'not-a-hash', [event(0)])).toThrow(TypeError);
     const withBigInt = { ...event(0), data: { amount: 1n } as unknown as JsonObject };
     expect(() => chainEvents(STREAM, 0n, GENESIS_HASH, [withBigInt])).toThrow(TypeError);
+    // A Date has no own members, but JSON stores it as a string, which is not an object.
+    const dateAsMetadata = { ...event(0), metadata: new Date(0) as unknown as JsonObject };
+    expect(() => chainEvents(STREAM, 0n, GENESIS_HASH, [dateAsMetadata])).toThrow(/metadata .* is not a JSON object/);
+    const dateAsData = { ...event(0), data: new Date(0) as unknown as JsonObject };
+    expect(() => chainEvents(STREAM, 0n, GENESIS_HASH, [dateAsData])).toThrow(/data .* is not a JSON object/);
   });
 
   it('prevHashAfter takes a stored hash, or the genesis value when there is none (a stream written before chaining)', () => {

@@ -11,7 +11,15 @@
  */
 import { hash as digestOf } from 'node:crypto';
 import type { EventToAppend, JsonObject, RecordedEvent, StoredEvent } from '../event-store.port';
-import { type CanonicalMember, canonicalize, canonicalMembers, canonicalMembersOfStoredForm, canonicalTextOfStoredForm, compareMemberNames } from './jcs';
+import {
+  type CanonicalMember,
+  canonicalize,
+  canonicalMembers,
+  canonicalMembersOfStoredForm,
+  canonicalTextOfStoredForm,
+  compareMemberNames,
+  isPlainObject,
+} from './jcs';
 
 /** The `prevHash` of a stream's first event: 64 hex zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -140,9 +148,12 @@ function chainedMetadata(event: EventToAppend, streamId: string, prevHash: strin
   return { metadata, canonical: canonicalMembers(metadata) };
 }
 
-/** A plain object that is not an array (what a stored event's data and metadata must be). */
+/**
+ * A plain object (an object literal or a JSON.parse result, not an array): what a stored event's data and metadata
+ * are. Anything else (a Date, whose toJSON gives a string; a class instance) goes through JSON first, as before.
+ */
 function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && isPlainObject(value);
 }
 
 /**
@@ -455,8 +466,6 @@ function asStoredJson(value: JsonObject, what: string): JsonObject {
   const text = JSON.stringify(value) as string | undefined;
   if (text === undefined) throw new TypeError(`chainEvents: the ${what} is not JSON`);
   const parsed = JSON.parse(text) as unknown;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new TypeError(`chainEvents: the ${what} is not a JSON object`);
-  }
-  return parsed as JsonObject;
+  if (!isJsonObject(parsed)) throw new TypeError(`chainEvents: the ${what} is not a JSON object`);
+  return parsed;
 }

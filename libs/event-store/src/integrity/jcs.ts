@@ -228,7 +228,7 @@ function serialiseString(value: string, path: Path, what: string): string {
  * An object literal or JSON.parse result (or Object.create(null)): its prototype is an Object.prototype, of
  * this realm or another (Jest runs tests in a vm context, Node's internals in the main one).
  */
-function isPlainObject(value: object): boolean {
+export function isPlainObject(value: object): boolean {
   const prototype = Object.getPrototypeOf(value) as object | null;
   return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
