@@ -1,4 +1,4 @@
-import { eventIdGenerator, newEventId } from './event-ids';
+import { eventIdGenerator, formatUuid, newEventId } from './event-ids';
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -65,5 +65,11 @@ describe('event ids (UUID version 7)', () => {
     const next = eventIdGenerator(() => 1_700_000_000_000);
     const tails = Array.from({ length: 1_000 }, () => next().slice(19));
     expect(new Set(tails).size).toBe(tails.length);
+  });
+
+  it('given 16 bytes or more, when formatted, then the first 16 are lower-case hex in groups of 8-4-4-4-12', () => {
+    const bytes = Buffer.from('00112233445566778899AABBCCDDEEFF', 'hex');
+    expect(formatUuid(bytes)).toBe('00112233-4455-6677-8899-aabbccddeeff');
+    expect(formatUuid(Buffer.concat([bytes, Buffer.from([1, 2])]))).toBe('00112233-4455-6677-8899-aabbccddeeff');
   });
 });

@@ -41,9 +41,14 @@ export function eventIdGenerator(nowMs: () => number): () => string {
     bytes[6] = 0x70 | (counter >> 8);
     bytes[7] = counter & 0xff;
     bytes[8] = 0x80 | (bytes[8] & 0x3f);
-    const hex = bytes.toString('hex');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    return formatUuid(bytes);
   };
+}
+
+/** The first 16 bytes written as a UUID: lower-case hex in groups of 8-4-4-4-12. */
+export function formatUuid(bytes: Buffer): string {
+  const hex = bytes.toString('hex', 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The largest value of the 12-bit counter; past it, an id takes the next millisecond. */

@@ -1,6 +1,6 @@
 export * from './event-store.port';
 export { DuplicateEventIdError, EventStoreUnavailableError, StreamRevisionConflictError } from './errors';
-export { eventIdGenerator, newEventId } from './event-ids';
+export { eventIdGenerator, formatUuid, newEventId } from './event-ids';
 export { comparePositions, formatPosition, parsePosition, positionsEqual } from './position';
 export { canonicalize } from './integrity/jcs';
 export {

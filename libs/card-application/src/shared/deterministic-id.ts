@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatUuid } from '@cards/event-store';
 
 /**
  * A UUID (version 8, RFC 9562) derived from the given parts. Used for event ids and aggregate ids when the
@@ -9,6 +10,5 @@ export function deterministicUuid(...parts: readonly string[]): string {
   const bytes = createHash('sha256').update(parts.join('\u0000')).digest().subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return formatUuid(bytes);
 }
