@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { type FindOptions, ReadStoreUnavailableError, SqliteReadStore } from '@cards/read-store';
+import { type FindOptions, NonNumericIncrementError, ReadStoreUnavailableError, SqliteReadStore } from '@cards/read-store';
 import { countQuery, findQuery } from './sqlite-query';
 import { at, describeReadStoreContract, newCollectionName, newProjectionName } from '@cards/read-store/testing/read-store.contract';
 
@@ -306,6 +306,126 @@ describe('SqliteReadStore', () => {
     // What the worker copied is what the store reads: the documents, whole.
     expect(await store.count(collection)).toBe(500);
     expect(connectionOf(store).pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  describe('group commit: the batches committed in one turn of the event loop', () => {
+    /** Commit frames in the file's write-ahead log: one per transaction written since the log last started over. */
+    const commitsInWal = (file: string): number => {
+      const wal = readFileSync(`${file}-wal`);
+      const pageSize = wal.readUInt32BE(8);
+      let commits = 0;
+      for (let frame = 32; frame + 24 <= wal.length; frame += 24 + pageSize) if (wal.readUInt32BE(frame + 4) !== 0) commits += 1;
+      return commits;
+    };
+
+    it('are written by one transaction, each answering for its own projection', async () => {
+      const file = newFile();
+      const store = open(file);
+      const collection = newCollectionName();
+      const [a, b, c] = [newProjectionName(), newProjectionName(), newProjectionName()];
+      await store.commit(b, at(10), 1, []); // b is already at 10
+      const before = commitsInWal(file);
+
+      const answers = await Promise.all([
+        store.commit(a, at(11), 1, [{ kind: 'upsert', collection, id: 'a', set: { by: 'a' } }]),
+        store.commit(b, at(10), 1, [{ kind: 'upsert', collection, id: 'b', set: { by: 'b' } }]),
+        store.commit(c, at(12), 2, [{ kind: 'upsert', collection, id: 'c', set: { by: 'c' } }]),
+      ]);
+
+      expect(answers).toEqual([true, false, true]);
+      expect(commitsInWal(file) - before).toBe(1);
+      expect(await store.find(collection, { limit: 10 })).toEqual([
+        { _id: 'a', by: 'a' },
+        { _id: 'c', by: 'c' },
+      ]);
+      expect(await store.checkpoint(a)).toMatchObject({ position: at(11), eventsApplied: 1 });
+      expect(await store.checkpoint(b)).toMatchObject({ position: at(10), eventsApplied: 1 });
+      expect(await store.checkpoint(c)).toMatchObject({ position: at(12), eventsApplied: 2 });
+      // Awaited one after the other, each is a transaction of its own.
+      await store.commit(a, at(13), 1, []);
+      await store.commit(c, at(14), 1, []);
+      expect(commitsInWal(file) - before).toBe(3);
+    });
+
+    it('roll a failing batch back alone: its documents and checkpoint stay, the others are written', async () => {
+      const store = open(newFile());
+      const collection = newCollectionName();
+      const [a, b, c, d] = [newProjectionName(), newProjectionName(), newProjectionName(), newProjectionName()];
+      await store.commit(b, at(1), 1, [{ kind: 'upsert', collection, id: 'text', set: { n: 'not a number' } }]);
+      // A failure while writing, after the batch's first document is written (an increment of text fails before).
+      connectionOf(store).exec(
+        `CREATE TRIGGER refuse_poison BEFORE INSERT ON documents WHEN NEW.id = 'poison' BEGIN SELECT RAISE(ABORT, 'poison refused'); END`,
+      );
+
+      const [first, failedEarly, failedWriting, last] = await Promise.allSettled([
+        store.commit(a, at(2), 1, [{ kind: 'upsert', collection, id: 'a', set: { n: 1 } }]),
+        store.commit(b, at(2), 2, [
+          { kind: 'upsert', collection, id: 'b', set: { n: 1 } },
+          { kind: 'increment', collection, id: 'text', by: { n: 1 } },
+        ]),
+        store.commit(d, at(2), 2, [
+          { kind: 'upsert', collection, id: 'd', set: { n: 1 } },
+          { kind: 'upsert', collection, id: 'poison', set: { n: 1 } },
+        ]),
+        store.commit(c, at(2), 1, [{ kind: 'upsert', collection, id: 'c', set: { n: 1 } }]),
+      ]);
+
+      expect(first).toEqual({ status: 'fulfilled', value: true });
+      expect(last).toEqual({ status: 'fulfilled', value: true });
+      expect(failedEarly).toMatchObject({ status: 'rejected', reason: expect.any(NonNumericIncrementError) });
+      expect(failedWriting).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: 'poison refused' }) });
+      expect(await store.get(collection, 'b')).toBeNull();
+      expect(await store.get(collection, 'd')).toBeNull();
+      expect(await store.get(collection, 'text')).toEqual({ _id: 'text', n: 'not a number' });
+      expect(await store.checkpoint(b)).toMatchObject({ position: at(1), eventsApplied: 1 });
+      expect(await store.checkpoint(d)).toBeNull();
+      expect(await store.get(collection, 'a')).toEqual({ _id: 'a', n: 1 });
+      expect(await store.get(collection, 'c')).toEqual({ _id: 'c', n: 1 });
+      // A failed projection commits again once its batch can be written.
+      expect(await store.commit(b, at(2), 1, [{ kind: 'upsert', collection, id: 'b', set: { n: 1 } }])).toBe(true);
+      expect(await store.commit(d, at(2), 1, [{ kind: 'upsert', collection, id: 'd', set: { n: 1 } }])).toBe(true);
+    });
+
+    it('fail together when the transaction cannot be written (the write lock held elsewhere), and nothing is written', async () => {
+      const file = newFile();
+      const store = open(file);
+      const collection = newCollectionName();
+      const [a, b] = [newProjectionName(), newProjectionName()];
+      connectionOf(store).pragma('busy_timeout = 50');
+      const other = new Database(file);
+      other.exec('BEGIN IMMEDIATE');
+      let outcomes: PromiseSettledResult<boolean>[];
+      try {
+        outcomes = await Promise.allSettled([
+          store.commit(a, at(1), 1, [{ kind: 'upsert', collection, id: 'a', set: { n: 1 } }]),
+          store.commit(b, at(1), 1, [{ kind: 'upsert', collection, id: 'b', set: { n: 1 } }]),
+        ]);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe('rejected');
+        expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(ReadStoreUnavailableError);
+      }
+      expect(await store.count(collection)).toBe(0);
+      expect(await store.checkpoint(a)).toBeNull();
+      expect(await store.checkpoint(b)).toBeNull();
+    });
+
+    it('are written before the store closes when close() is called first', async () => {
+      const file = newFile();
+      const store = SqliteReadStore.open(file);
+      const collection = newCollectionName();
+      const projection = newProjectionName();
+      const committed = store.commit(projection, at(3), 1, [{ kind: 'upsert', collection, id: 'kept', set: { n: 1 } }]);
+      await store.close();
+      await expect(committed).resolves.toBe(true);
+
+      const reopened = open(file);
+      expect(await reopened.get(collection, 'kept')).toEqual({ _id: 'kept', n: 1 });
+      expect(await reopened.checkpoint(projection)).toMatchObject({ position: at(3) });
+    });
   });
 
   it('maps a write lock held by another process past the busy timeout to ReadStoreUnavailableError', async () => {

@@ -35,6 +35,8 @@ import { collectionCondition, countQuery, createIndexStatement, findQuery, index
 import { applyPragmas, ensureSchema } from './sqlite-schema';
 
 const DEFAULT_SCAN_BATCH_SIZE = 500;
+/** Trips through the microtask queue without a new commit after which a group commit is written (flushWhenSettled). */
+const SETTLE_ROUNDS = 3;
 /**
  * The planner's statistics are set, not measured: one row saying that a collection is large (the primary key's
  * `collection = ?` selects a million documents, an id one). All collections share one table, each index covering one
@@ -92,6 +94,30 @@ interface TouchedDocument {
   body: Record<string, unknown> | null;
 }
 
+/** A projection's batch waiting for the next group commit (SqliteReadStore.commit). */
+interface QueuedCommit {
+  readonly projection: string;
+  readonly position: Position;
+  readonly eventsInBatch: number;
+  readonly ops: readonly WriteOp[];
+  readonly resolve: (applied: boolean) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** What one batch of a group commit came to: applied (false: the checkpoint was already there or past), or its error. */
+type CommitOutcome = { readonly applied: boolean } | { readonly error: unknown };
+
+/** One batch's own failure inside a group: "cannot write now" becomes ReadStoreUnavailableError, the rest as thrown. */
+function mapCommitError(file: string, error: unknown): unknown {
+  try {
+    return withSqliteFailuresMapped('commit', file, () => {
+      throw error;
+    });
+  } catch (mapped) {
+    return mapped;
+  }
+}
+
 function toDocument(row: DocumentRow): ReadDocument {
   // The parsed body is a fresh object nobody else holds: give it its id in place rather than copy it.
   const document = JSON.parse(row.body) as Record<string, unknown>;
@@ -120,6 +146,10 @@ export class SqliteReadStore implements ReadStore {
 
   private readonly statements = new Map<string, Database.Statement>();
   private readonly commitInTransaction: (projection: string, position: Position, eventsInBatch: number, ops: readonly WriteOp[], now: string) => boolean;
+  private readonly commitGroupInTransaction: (group: readonly QueuedCommit[], now: string) => CommitOutcome[];
+  /** Commits asked for in this turn of the event loop: written together by the next flushCommits (group commit). */
+  private pendingCommits: QueuedCommit[] = [];
+  private commitsScheduled = false;
   private readonly resetInTransaction: (projection: string, collections: readonly string[], version: number | undefined, now: string) => void;
   private readonly leases: SqliteLeases;
 
@@ -172,6 +202,21 @@ export class SqliteReadStore implements ReadStore {
     );
     // IMMEDIATE takes the write lock before the checkpoint is read, so two processes cannot both apply a batch.
     this.commitInTransaction = (...args) => commit.immediate(...args);
+    // Several projections' batches in one transaction, each in a savepoint of its own (the transaction function
+    // called inside another): one that fails is rolled back alone, the others are written by the one COMMIT.
+    const commitGroup = db.transaction((group: readonly QueuedCommit[], now: string): CommitOutcome[] =>
+      group.map((item) => {
+        try {
+          return { applied: commit(item.projection, item.position, item.eventsInBatch, item.ops, now) };
+        } catch (error) {
+          // SQLITE_FULL, SQLITE_IOERR and the like may roll back the whole transaction, not only this savepoint: the
+          // batches before it are then gone too. Fail the whole group, nothing of it is written.
+          if (!db.inTransaction) throw error;
+          return { error };
+        }
+      }),
+    );
+    this.commitGroupInTransaction = (group, now) => commitGroup.immediate(group, now);
 
     const reset = db.transaction((projection: string, collections: readonly string[], version: number | undefined, now: string) => {
       for (const collection of collections) this.statement('DELETE FROM documents WHERE collection = ?').run(collection);
@@ -247,15 +292,70 @@ export class SqliteReadStore implements ReadStore {
     }
   }
 
+  /**
+   * Applies a batch and moves the projection's checkpoint, atomically. The batches of every projection that commits
+   * in the same turn of the event loop (the projections of one process wake up together on the same events) are
+   * written by one transaction, each in a savepoint of its own: one COMMIT instead of one per projection, and the
+   * pages they share (the checkpoints, the upper levels of the documents' b-trees) written once. Each promise settles
+   * once that COMMIT has returned; a batch that fails is rolled back alone, and fails only its own promise.
+   */
   async commit(projection: string, position: Position, eventsInBatch: number, ops: readonly WriteOp[]): Promise<boolean> {
     assertProjectionName(projection);
     assertPosition(position);
     assertEventsInBatch(eventsInBatch);
     assertWriteOps(ops);
+    return new Promise<boolean>((resolve, reject) => {
+      this.pendingCommits.push({ projection, position, eventsInBatch, ops, resolve, reject });
+      if (!this.commitsScheduled) {
+        this.commitsScheduled = true;
+        this.flushWhenSettled(this.pendingCommits.length, 0);
+      }
+    });
+  }
+
+  /**
+   * Flushes once no commit has joined the group for SETTLE_ROUNDS trips through the microtask queue. The projections
+   * of a process are woken by the same events in the same task and reach their commits a few promise turns apart; a
+   * flush in a later task (setImmediate, a timer) would wait for the requests of a whole turn of the event loop in
+   * between, and the projections' lag with it. Grouping is only a saving: a projection that commits after the flush
+   * is written by the next one.
+   */
+  private flushWhenSettled(seen: number, quietRounds: number): void {
+    queueMicrotask(() => {
+      const now = this.pendingCommits.length;
+      if (now === seen && quietRounds + 1 >= SETTLE_ROUNDS) this.flushCommits();
+      else this.flushWhenSettled(now, now === seen ? quietRounds + 1 : 0);
+    });
+  }
+
+  /** Writes the commits asked for since the last flush: one alone as before, several in one transaction. */
+  private flushCommits(): void {
+    this.commitsScheduled = false;
+    const group = this.pendingCommits;
+    this.pendingCommits = [];
+    if (group.length === 0) return;
     const now = new Date().toISOString();
-    return withSqliteFailuresMapped('commit', this.filePath, () =>
-      this.commitInTransaction(projection, position, eventsInBatch, ops, now),
-    );
+    if (group.length === 1) {
+      const [item] = group;
+      try {
+        item.resolve(withSqliteFailuresMapped('commit', this.filePath, () => this.commitInTransaction(item.projection, item.position, item.eventsInBatch, item.ops, now)));
+      } catch (error) {
+        item.reject(error);
+      }
+      return;
+    }
+    let outcomes: CommitOutcome[];
+    try {
+      outcomes = withSqliteFailuresMapped('commit', this.filePath, () => this.commitGroupInTransaction(group, now));
+    } catch (error) {
+      // BEGIN or COMMIT failed, or the transaction was rolled back: nothing of the group was written.
+      for (const item of group) item.reject(error);
+      return;
+    }
+    outcomes.forEach((outcome, index) => {
+      if ('error' in outcome) group[index].reject(mapCommitError(this.filePath, outcome.error));
+      else group[index].resolve(outcome.applied);
+    });
   }
 
 
@@ -311,6 +411,8 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async close(): Promise<void> {
+    // Commits already asked for are written first (their callers were told nothing yet).
+    if (this.pendingCommits.length > 0) this.flushCommits();
     this.statements.clear();
     await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
