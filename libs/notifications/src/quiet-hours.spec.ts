@@ -1,4 +1,4 @@
-import { DEFAULT_QUIET_HOURS, parseQuietHours, quietHoursFromEnv, QuietHoursConfigError, sendTimeFor } from './quiet-hours';
+import { DEFAULT_QUIET_HOURS, isValidTimeZone, parseQuietHours, quietHoursFromEnv, QuietHoursConfigError, sendTimeFor } from './quiet-hours';
 
 const at = (iso: string) => new Date(iso);
 const TRANSACTIONAL = { kind: 'TRANSACTIONAL' } as const;
@@ -40,6 +40,20 @@ describe('sendTimeFor: quiet hours in the customer\'s time zone', () => {
 
   it('given an unknown time zone, falls back to Asia/Shanghai and says so', () => {
     expect(sendTimeFor(TRANSACTIONAL, at('2026-11-23T15:30:00Z'), { timeZone: 'Mars/Olympus' })).toMatchObject({ waits: true, timeZone: 'Asia/Shanghai' });
+  });
+
+  it('answers the same for a time zone asked about again, and past more names than it keeps formatters for', () => {
+    const sendsFrom = (timeZone: string) => sendTimeFor(TRANSACTIONAL, at('2026-11-23T15:30:00Z'), { timeZone });
+    for (let round = 0; round < 2; round++) {
+      expect(sendsFrom('Europe/London')).toMatchObject({ waits: false, timeZone: 'Europe/London' });
+      expect(sendsFrom('Mars/Olympus')).toMatchObject({ waits: true, timeZone: 'Asia/Shanghai', sendAt: at('2026-11-24T00:00:00Z') });
+    }
+    // More unknown names than the cache holds (1,000): each refused, and the known ones still answered right after.
+    for (let i = 0; i < 1_100; i++) expect(isValidTimeZone(`Nowhere/Place_${i}`)).toBe(false);
+    expect(isValidTimeZone('Europe/London')).toBe(true);
+    expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+    expect(sendsFrom('America/New_York')).toMatchObject({ waits: false, timeZone: 'America/New_York' });
+    expect(sendsFrom('Asia/Tokyo')).toMatchObject({ waits: true, timeZone: 'Asia/Tokyo', sendAt: at('2026-11-23T23:00:00Z') }); // 00:30 there
   });
 
   it('never holds back a SECURITY notice, nor an urgent one (the activation confirmation); always a MARKETING one', () => {

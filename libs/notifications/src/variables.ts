@@ -52,6 +52,28 @@ const OUTCOME_LABELS: Record<string, Record<NoticeLocale, string>> = {
 
 const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** One formatter per (valid) time zone, made once (see quiet-hours.ts: making one is the dear part); bounded likewise. */
+const instantFormatters = new Map<string, Intl.DateTimeFormat>();
+const MAX_CACHED_TIME_ZONES = 1000;
+
+function instantFormatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = instantFormatters.get(timeZone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    if (instantFormatters.size >= MAX_CACHED_TIME_ZONES) instantFormatters.clear();
+    instantFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 /**
  * An instant as the customer reads it, in their time zone: '2026年11月23日 17:05' or '23 Nov 2026 17:05'. Built from
  * numeric parts rather than a locale's full format, so that it is the same on every ICU version and stays within
@@ -59,15 +81,7 @@ const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep'
  */
 export function formatInstant(instant: Date, locale: NoticeLocale, timeZone: string = DEFAULT_TIME_ZONE): string {
   const zone = isValidTimeZone(timeZone) ? timeZone : DEFAULT_TIME_ZONE;
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(instant);
+  const parts = instantFormatterFor(zone).formatToParts(instant);
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const [year, month, day, hour, minute] = [part('year'), part('month'), part('day'), part('hour') % 24, part('minute')];
   const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
