@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { dataKeyId, deriveMasterKeyId, generateMasterKeyHex, isEncryptedField, MasterKeyRing, openField, sealField, type EncryptedField } from './envelope';
 import { DataKeyUnwrapError, MasterKeyConfigError, MasterKeyNotFoundError, PersonalDataDecryptionError } from './errors';
@@ -119,6 +119,17 @@ describe('wrapping data keys', () => {
 
 describe('encrypted fields', () => {
   const key = createSecretKey(randomBytes(32));
+
+  it("names each data key by the first 12 bytes of HMAC-SHA256(key, 'pii-data-key-id'), the same on every call", () => {
+    const secrets = [randomBytes(32), randomBytes(32)];
+    const kidOf = (secret: Buffer) => createHmac('sha256', secret).update('pii-data-key-id').digest().subarray(0, 12).toString('base64url');
+    const keys = secrets.map((secret) => createSecretKey(secret));
+    for (let call = 0; call < 3; call++) keys.forEach((k, i) => expect(dataKeyId(k)).toBe(kidOf(secrets[i])));
+    expect(dataKeyId(keys[0])).not.toBe(dataKeyId(keys[1]));
+    // Another KeyObject of the same secret has the same kid: a field sealed under one opens under the other.
+    expect(dataKeyId(createSecretKey(Buffer.from(secrets[1])))).toBe(dataKeyId(keys[1]));
+    expect(openField(createSecretKey(Buffer.from(secrets[0])), subject, 'name', sealField(keys[0], subject, 'name', 'Li'))).toBe('Li');
+  });
 
   it('round-trips text, with a fresh iv each time, in the documented shape', () => {
     const a = sealField(key, subject, 'name', '张三');
