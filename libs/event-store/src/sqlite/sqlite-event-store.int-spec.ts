@@ -360,6 +360,47 @@ describe('SqliteEventStore', () => {
     await expect(store.appendToStream(streamId, [{ ...event, id: 'not-a-uuid' }])).rejects.toThrow(TypeError);
   });
 
+  it('reads events that look like plain ones to every reader: keys, spread, JSON, structuredClone, equality, frozen', async () => {
+    const store = open(':memory:');
+    const streamId = newStreamId();
+    const appended = anEvent('CardIssued', { n: 1 });
+    await store.appendToStream(streamId, [appended]);
+    const [event] = await store.readStream(streamId);
+    const [sameEvent] = await store.readAll({ maxCount: 1 });
+    const fields = ['id', 'streamId', 'revision', 'position', 'type', 'data', 'metadata', 'recordedAt'];
+    const plain = {
+      id: event.id,
+      streamId,
+      revision: 0n,
+      position: event.position,
+      type: 'CardIssued',
+      data: { n: 1 },
+      // Stored canonical (RFC 8785): members in code-point order.
+      metadata: Object.fromEntries(Object.entries({ ...appended.metadata, prevHash: GENESIS_HASH, hash: event.metadata.hash }).sort(([a], [b]) => (a < b ? -1 : 1))),
+      recordedAt: event.recordedAt,
+    };
+
+    expect(Object.keys(event)).toEqual(fields);
+    expect(Reflect.ownKeys(event)).toEqual(fields);
+    expect(event).toEqual(plain);
+    expect(sameEvent).toEqual(plain);
+    expect({ ...event }).toEqual(plain);
+    expect(Object.getPrototypeOf({ ...event })).toBe(Object.prototype);
+    const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+    expect(json(event)).toBe(json(plain));
+    expect(structuredClone(event)).toEqual(plain);
+    expect(event.recordedAt).toBeInstanceOf(Date);
+    expect(event.metadata).toBe(event.metadata); // parsed once, the same object after
+    expect(event.recordedAt).toBe(event.recordedAt);
+
+    // Frozen before its lazy fields were ever read (as SharedLog hands events out), it still reads them.
+    const [frozen] = await store.readStream(streamId);
+    Object.freeze(frozen);
+    expect(frozen.metadata).toEqual(plain.metadata);
+    expect(frozen.recordedAt).toEqual(plain.recordedAt);
+    expect(Object.isFrozen(frozen)).toBe(true);
+  });
+
   it('reports an empty log with a null head', async () => {
     const store = open(newFile());
     expect(await store.headPosition()).toBeNull();

@@ -447,61 +447,81 @@ function sqlitePosition(sequence: bigint): Position {
 }
 
 /**
- * What a read event keeps of its row until `metadata` or `recordedAt` is first read. Held under a module-private,
- * non-enumerable symbol: Object.keys, spread, JSON.stringify, structuredClone and jest's equality never see it, and
- * it stays writable when the event itself is frozen (SharedLog freezes every event it hands out).
+ * A row as a RecordedEvent. `metadata` (the larger JSON column: hashes, correlation ids) and `recordedAt` are
+ * enumerable own getters that parse on first read and return the same value after: a reader of the log that never
+ * looks at them does not pay for them (docs/performance.md, "3. Reads"). Every other field is a plain data property.
+ * Object.keys, spread, JSON.stringify, structuredClone and jest's toEqual see the eight fields of a plain event.
+ *
+ * What is not parsed yet lives in a private field: invisible to all of those, and still writable when the event is
+ * frozen (SharedLog freezes every event it hands out). A class rather than an object literal given a non-enumerable
+ * symbol property: V8 gives the instances one shape from the start, and the read costs some 0.3 µs an event less
+ * (3.7 → 3.4 µs, of which the bare row is 2.35).
  */
-interface UnparsedFields {
-  metadataText: string | null;
-  metadata: JsonObject | undefined;
-  recordedAtText: string | null;
-  recordedAt: Date | undefined;
-}
+class SqliteRecordedEvent {
+  readonly id: string;
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly position: Position;
+  readonly type: string;
+  readonly data: JsonObject;
+  declare readonly metadata: JsonObject;
+  declare readonly recordedAt: Date;
+  #metadataText: string | null;
+  #metadata: JsonObject | undefined;
+  #recordedAtText: string | null;
+  #recordedAt: Date | undefined;
 
-const UNPARSED = Symbol('unparsed fields');
-
-function lazyMetadata(this: { readonly [UNPARSED]: UnparsedFields }): JsonObject {
-  const fields = this[UNPARSED];
-  if (fields.metadataText !== null) {
-    fields.metadata = JSON.parse(fields.metadataText) as JsonObject;
-    fields.metadataText = null;
+  constructor(row: EventRow) {
+    this.id = row[1];
+    this.streamId = row[2];
+    this.revision = row[3];
+    this.position = sqlitePosition(row[0]);
+    this.type = row[4];
+    this.data = JSON.parse(row[5]) as JsonObject;
+    this.#metadataText = row[6];
+    this.#metadata = undefined;
+    this.#recordedAtText = row[7];
+    this.#recordedAt = undefined;
+    Object.defineProperty(this, 'metadata', METADATA_PROPERTY);
+    Object.defineProperty(this, 'recordedAt', RECORDED_AT_PROPERTY);
   }
-  return fields.metadata!;
-}
 
-function lazyRecordedAt(this: { readonly [UNPARSED]: UnparsedFields }): Date {
-  const fields = this[UNPARSED];
-  if (fields.recordedAtText !== null) {
-    fields.recordedAt = new Date(fields.recordedAtText);
-    fields.recordedAtText = null;
+  static metadataOf(event: SqliteRecordedEvent): JsonObject {
+    if (event.#metadataText !== null) {
+      event.#metadata = JSON.parse(event.#metadataText) as JsonObject;
+      event.#metadataText = null;
+    }
+    return event.#metadata!;
   }
-  return fields.recordedAt!;
+
+  static recordedAtOf(event: SqliteRecordedEvent): Date {
+    if (event.#recordedAtText !== null) {
+      event.#recordedAt = new Date(event.#recordedAtText);
+      event.#recordedAtText = null;
+    }
+    return event.#recordedAt!;
+  }
 }
 
 // One getter function per field, shared by every event: V8 keeps the events on one hidden class (a getter created
 // per event, a closure, makes each event's shape its own and costs more than the parse it saves).
-const METADATA_PROPERTY: PropertyDescriptor = { enumerable: true, configurable: true, get: lazyMetadata };
-const RECORDED_AT_PROPERTY: PropertyDescriptor = { enumerable: true, configurable: true, get: lazyRecordedAt };
+const METADATA_PROPERTY: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: SqliteRecordedEvent) {
+    return SqliteRecordedEvent.metadataOf(this);
+  },
+};
+const RECORDED_AT_PROPERTY: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: SqliteRecordedEvent) {
+    return SqliteRecordedEvent.recordedAtOf(this);
+  },
+};
 
-/**
- * A row as a RecordedEvent. `metadata` (the larger JSON column: hashes, correlation ids) and `recordedAt` are
- * enumerable own getters that parse on first read and return the same value after: a reader of the log that never
- * looks at them does not pay for them (docs/performance.md, "3. Reads"). Every other field is a plain data property.
- */
 function toRecordedEvent(row: EventRow): RecordedEvent {
-  const event = {
-    id: row[1],
-    streamId: row[2],
-    revision: row[3],
-    position: sqlitePosition(row[0]),
-    type: row[4],
-    data: JSON.parse(row[5]) as JsonObject,
-  };
-  const unparsed: UnparsedFields = { metadataText: row[6], metadata: undefined, recordedAtText: row[7], recordedAt: undefined };
-  Object.defineProperty(event, UNPARSED, { value: unparsed });
-  Object.defineProperty(event, 'metadata', METADATA_PROPERTY);
-  Object.defineProperty(event, 'recordedAt', RECORDED_AT_PROPERTY);
-  return event as unknown as RecordedEvent;
+  return new SqliteRecordedEvent(row) as RecordedEvent;
 }
 
 function toStoredEvent(row: StoredRow): StoredEvent {
