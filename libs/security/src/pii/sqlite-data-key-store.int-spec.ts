@@ -129,6 +129,91 @@ describe('SqliteDataKeyStore', () => {
     });
   });
 
+  describe('group commit: the creates asked for in one turn of the event loop', () => {
+    /** Commit frames in the file's write-ahead log: one per transaction written since the log last started over. */
+    const commitsInWal = (file: string): number => {
+      const wal = readFileSync(`${file}-wal`);
+      const pageSize = wal.readUInt32BE(8);
+      let commits = 0;
+      for (let frame = 32; frame + 24 <= wal.length; frame += 24 + pageSize) if (wal.readUInt32BE(frame + 4) !== 0) commits += 1;
+      return commits;
+    };
+
+    it('are written by one transaction, each answering for its own subject', async () => {
+      const file = newFile();
+      const store = open(file);
+      const master = newMasterKeyId();
+      const [fresh, other, again, conflicting, erased] = [newSubjectId(), newSubjectId(), newSubjectId(), newSubjectId(), newSubjectId()];
+      const kept = randomWrappedKey(master);
+      await store.create(again, kept);
+      await store.create(conflicting, randomWrappedKey(master));
+      await store.destroy(erased, anErasure());
+      const before = commitsInWal(file);
+
+      const freshKey = randomWrappedKey(master);
+      const outcomes = await Promise.allSettled([
+        store.create(fresh, freshKey),
+        store.create(again, kept),
+        store.create(conflicting, randomWrappedKey(master)),
+        store.create(erased, randomWrappedKey(master)),
+        store.create(fresh, freshKey), // the same subject twice in one group: the second finds the first
+        store.create(other, randomWrappedKey(master)),
+      ]);
+
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).name))).toEqual([
+        'created',
+        'unchanged',
+        'DataKeyConflictError',
+        'PersonalDataErasedError',
+        'unchanged',
+        'created',
+      ]);
+      // Two keys written (a refusal or an unchanged key writes nothing), by one COMMIT.
+      expect(commitsInWal(file) - before).toBe(1);
+      expect(await store.get(fresh)).toEqual(freshKey);
+      expect(await store.get(erased)).toBe('erased');
+    });
+
+    it('keep the order of calls: a destroy right after a create destroys the key it created', async () => {
+      const store = open(newFile());
+      const subject = newSubjectId();
+      const created = store.create(subject, randomWrappedKey(newMasterKeyId()));
+      const destroyed = store.destroy(subject, anErasure());
+      await expect(created).resolves.toBe('created');
+      await expect(destroyed).resolves.toBe('destroyed');
+      expect(await store.get(subject)).toBe('erased');
+    });
+
+    it('are written before the store closes when close() is called first', async () => {
+      const file = newFile();
+      const store = SqliteDataKeyStore.open(file);
+      const subject = newSubjectId();
+      const wrapped = randomWrappedKey(newMasterKeyId());
+      const created = store.create(subject, wrapped);
+      await store.close();
+      await expect(created).resolves.toBe('created');
+      expect(await open(file).get(subject)).toEqual(wrapped);
+    });
+
+    it('fail together when the transaction cannot be written, and none is stored', async () => {
+      const file = newFile();
+      const store = open(file);
+      connectionOf(store).pragma('busy_timeout = 50');
+      const subjects = [newSubjectId(), newSubjectId()];
+      const writer = new Database(file);
+      writer.exec('BEGIN IMMEDIATE');
+      let outcomes: PromiseSettledResult<unknown>[];
+      try {
+        outcomes = await Promise.allSettled(subjects.map((subject) => store.create(subject, randomWrappedKey(newMasterKeyId()))));
+      } finally {
+        writer.exec('ROLLBACK');
+        writer.close();
+      }
+      for (const outcome of outcomes) expect(outcome).toMatchObject({ status: 'rejected', reason: expect.any(DataKeyStoreUnavailableError) });
+      for (const subject of subjects) expect(await store.get(subject)).toBeNull();
+    });
+  });
+
   it('maps a closed database to DataKeyStoreUnavailableError', async () => {
     const store = open(newFile());
     connectionOf(store).close();

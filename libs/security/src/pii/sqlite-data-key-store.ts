@@ -113,6 +113,10 @@ export class SqliteDataKeyStore implements DataKeyStore {
   private readonly selectUnder: Database.Statement<[string, string, number], ListedRow>;
   private readonly countUnder: Database.Statement<[string], { n: number }>;
   private readonly createInTransaction: (subjectId: string, wrapped: WrappedKey) => CreateDataKeyOutcome;
+  private readonly createGroupInTransaction: (group: readonly QueuedCreate[]) => CreateOutcome[];
+  /** Creates asked for since the last flush: written together at the next turn of the event loop (group commit). */
+  private pendingCreates: QueuedCreate[] = [];
+  private createsScheduled = false;
   private readonly destroyInTransaction: (subjectId: string, erasure: Erasure) => DestroyDataKeyOutcome;
   private readonly rewrapInTransaction: (subjectId: string, expected: string, wrapped: WrappedKey, at: string) => RewrapOutcome;
 
@@ -176,7 +180,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
     this.countUnder = db.prepare(`SELECT count(*) AS n FROM data_keys WHERE state = 'active' AND master_key_id = ?`);
 
     // IMMEDIATE takes the write lock before the read, so two processes cannot both see "no key" and both write.
-    const create = db.transaction((subjectId: string, wrapped: WrappedKey): CreateDataKeyOutcome => {
+    const createOne = (subjectId: string, wrapped: WrappedKey): CreateDataKeyOutcome => {
       const inserted = this.insertKey.run(
         subjectId,
         wrapped.masterKeyId,
@@ -190,8 +194,23 @@ export class SqliteDataKeyStore implements DataKeyStore {
       if (stored.state === 'erased') throw new PersonalDataErasedError(subjectId);
       if (sameWrappedKey(toWrappedKey(stored), wrapped)) return 'unchanged';
       throw new DataKeyConflictError(subjectId);
-    });
+    };
+    const create = db.transaction(createOne);
     this.createInTransaction = (subjectId, wrapped) => create.immediate(subjectId, wrapped);
+    // The creates of one turn in one transaction, one fsync. A create writes its one INSERT or nothing (a refusal is
+    // decided after an INSERT that changed nothing, and SQLite undoes a failed INSERT on its own): no savepoints.
+    const createGroup = db.transaction((group: readonly QueuedCreate[]): CreateOutcome[] =>
+      group.map((item) => {
+        try {
+          return { outcome: createOne(item.subjectId, item.wrapped) };
+        } catch (error) {
+          // SQLITE_FULL, SQLITE_IOERR and the like may roll back the whole transaction: fail the whole group then.
+          if (!db.inTransaction) throw error;
+          return { error };
+        }
+      }),
+    );
+    this.createGroupInTransaction = (group) => createGroup.immediate(group);
 
     const destroy = db.transaction((subjectId: string, erasure: Erasure): DestroyDataKeyOutcome => {
       const stored = this.selectRow.get(subjectId);
@@ -224,10 +243,51 @@ export class SqliteDataKeyStore implements DataKeyStore {
     this.rewrapInTransaction = (subjectId, expected, wrapped, at) => rewrap.immediate(subjectId, expected, wrapped, at);
   }
 
+  /**
+   * Stores a subject's new data key, durably. The creates asked for while the event loop is busy (customers
+   * registering at once) are written together at its next turn, one transaction and one fsync for them all, like the
+   * event store's appends; each promise settles once that COMMIT has returned, with its own outcome or refusal.
+   */
   async create(subjectId: string, wrapped: WrappedKey): Promise<CreateDataKeyOutcome> {
     assertSubjectId(subjectId);
     assertWrappedKey(wrapped);
-    return mapped('store a data key', this.filePath, () => this.createInTransaction(subjectId, pickWrappedKey(wrapped)));
+    const picked = pickWrappedKey(wrapped);
+    return new Promise<CreateDataKeyOutcome>((resolve, reject) => {
+      this.pendingCreates.push({ subjectId, wrapped: picked, resolve, reject });
+      if (!this.createsScheduled) {
+        this.createsScheduled = true;
+        setImmediate(() => this.flushCreates());
+      }
+    });
+  }
+
+  /** Writes the creates asked for since the last flush. Anything else that writes calls it first: calls keep their order. */
+  private flushCreates(): void {
+    this.createsScheduled = false;
+    const group = this.pendingCreates;
+    this.pendingCreates = [];
+    if (group.length === 0) return;
+    if (group.length === 1) {
+      const [item] = group;
+      try {
+        item.resolve(mapped('store a data key', this.filePath, () => this.createInTransaction(item.subjectId, item.wrapped)));
+      } catch (error) {
+        item.reject(error);
+      }
+      return;
+    }
+    let outcomes: CreateOutcome[];
+    try {
+      outcomes = mapped('store a data key', this.filePath, () => this.createGroupInTransaction(group));
+    } catch (error) {
+      // BEGIN or COMMIT failed, or the transaction was rolled back: none of the keys was stored.
+      for (const item of group) item.reject(error);
+      return;
+    }
+    outcomes.forEach((result, index) => {
+      if ('error' in result) group[index].reject(mappedError('store a data key', this.filePath, result.error));
+      else group[index].resolve(result.outcome);
+    });
   }
 
   async get(subjectId: string): Promise<WrappedKey | null | 'erased'> {
@@ -240,6 +300,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
   async destroy(subjectId: string, erasure: Erasure): Promise<DestroyDataKeyOutcome> {
     assertSubjectId(subjectId);
     assertErasure(erasure);
+    this.flushCreates();
     const outcome = mapped('destroy a data key', this.filePath, () => this.destroyInTransaction(subjectId, erasure));
     if (outcome === 'destroyed' || this.wipePending) this.wipeWal();
     return outcome;
@@ -269,6 +330,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
     assertMasterKeyId(expectedOldMasterKeyId);
     assertWrappedKey(newWrapped);
     const at = new Date().toISOString();
+    this.flushCreates();
     return mapped('rewrap a data key', this.filePath, () =>
       this.rewrapInTransaction(subjectId, expectedOldMasterKeyId, pickWrappedKey(newWrapped), at),
     );
@@ -280,6 +342,8 @@ export class SqliteDataKeyStore implements DataKeyStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Creates already asked for are written first (their callers were told nothing yet).
+    this.flushCreates();
     this.closed = true;
     if (!this.db.open) return;
     if (this.wipePending) this.wipeWal();
@@ -299,6 +363,27 @@ export class SqliteDataKeyStore implements DataKeyStore {
     } catch {
       this.wipePending = true;
     }
+  }
+}
+
+/** A data key waiting for the next group commit (SqliteDataKeyStore.create). */
+interface QueuedCreate {
+  readonly subjectId: string;
+  readonly wrapped: WrappedKey;
+  readonly resolve: (outcome: CreateDataKeyOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type CreateOutcome = { readonly outcome: CreateDataKeyOutcome } | { readonly error: unknown };
+
+/** An error thrown inside a group, mapped as `mapped` would have mapped it had the create run alone. */
+function mappedError(what: string, file: string, error: unknown): unknown {
+  try {
+    return mapped(what, file, () => {
+      throw error;
+    });
+  } catch (failure) {
+    return failure;
   }
 }
 
