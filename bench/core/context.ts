@@ -57,22 +57,35 @@ export class BenchContext {
     this.failures.push({ group: what, error: message });
   }
 
-  /** A fresh directory under the OS temp directory; removed by `cleanUp` (or by the caller through `remove`). */
+  /**
+   * A fresh directory under the OS temp directory; removed by `cleanUp` (or by the caller through `remove`), both of
+   * which keep it with BENCH_KEEP_DIRS=1 (`cleanUp` then says where it is).
+   */
   tempDir(name: string): { path: string; remove: () => void } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `card-bench-${name}-`));
     this.dirs.push(dir);
-    return { path: dir, remove: () => removeDir(dir) };
+    return {
+      path: dir,
+      remove: () => {
+        if (keepDirs()) return;
+        removeDir(dir);
+        const index = this.dirs.indexOf(dir);
+        if (index >= 0) this.dirs.splice(index, 1);
+      },
+    };
   }
 
   /** Removes the temporary directories, unless BENCH_KEEP_DIRS=1 (to look at a run's stores and logs). */
   cleanUp(): void {
-    if (process.env.BENCH_KEEP_DIRS === '1') {
+    if (keepDirs()) {
       for (const dir of this.dirs.splice(0)) this.options.progress(`kept ${dir} (BENCH_KEEP_DIRS=1)`);
       return;
     }
     for (const dir of this.dirs.splice(0)) removeDir(dir);
   }
 }
+
+const keepDirs = (): boolean => process.env.BENCH_KEEP_DIRS === '1';
 
 function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -60,7 +60,7 @@ export const serviceGroup: BenchGroup = {
 function runInChild(ctx: BenchContext, build: Build): Promise<Row[]> {
   const child = fork(scriptOf(build, 'bench/groups/service-child.ts'), [], {
     execArgv: [...build.nodeArgs],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...build.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.BENCH_KEEP_DIRS && { BENCH_KEEP_DIRS: process.env.BENCH_KEEP_DIRS }), ...build.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const request: ScenarioRequest = {
