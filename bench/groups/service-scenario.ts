@@ -111,6 +111,8 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
             events: history.events,
             seconds: Number((rebuild.ms / 1000).toFixed(1)),
             secondsUntilEachProjectionReachedTheHead: rebuild.finishedAfterSeconds,
+            // The rebuild's process at its peak (no heap limit given): what card-projector needs to rebuild from zero.
+            peakRssMB: rebuild.peakRssMB,
             ...(profiles['projections.rebuild'] && { profile: profiles['projections.rebuild'] }),
           },
         }),
@@ -485,6 +487,8 @@ interface RebuildResult {
   readonly projections: string[];
   readonly finishedAfterSeconds: Record<string, number>;
   readonly profile: ProfileSummary | null;
+  /** The rebuild process's peak resident memory (MiB), or null when it did not say. */
+  readonly peakRssMB: number | null;
 }
 
 /**
@@ -497,7 +501,7 @@ async function rebuildAll(ctx: BenchContext, build: Build, env: Record<string, s
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...build.env, ...env, ...(profileDir !== null && { BENCH_PROFILE_DIR: profileDir }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const messages: { kind: string; at?: number; projections?: string[]; profile?: ProfileSummary | null; error?: string }[] = [];
+  const messages: { kind: string; at?: number; projections?: string[]; profile?: ProfileSummary | null; peakRssMB?: number; error?: string }[] = [];
   let buffered = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
@@ -544,6 +548,7 @@ async function rebuildAll(ctx: BenchContext, build: Build, env: Record<string, s
       projections: names,
       finishedAfterSeconds: Object.fromEntries(finished.map(([name, at]) => [name, round1((at - startedAt) / 1000)])),
       profile: find('done')?.profile ?? null,
+      peakRssMB: find('done')?.peakRssMB ?? null,
     };
   } finally {
     await watcher.close();

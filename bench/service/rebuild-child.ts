@@ -1,7 +1,7 @@
 /**
  * Rebuilds every projection card-api runs from zero, in a process of its own (from the benchmark's build), and
  * says on stdout, one JSON object a line: `{"kind":"start","at":<ms>}` right before the runner starts, then
- * `{"kind":"done","profile":…}` once every checkpoint is at the head. The bench watches the checkpoints from its
+ * `{"kind":"done","profile":…,"peakRssMB":…}` once every checkpoint is at the head. The bench watches the checkpoints from its
  * own connection meanwhile: a catch-up keeps this process's event loop busy with microtasks, so a timer here would
  * only fire at the end. Environment: card-api's (DATA_DIR, …), and BENCH_PROFILE_DIR to profile the rebuild.
  */
@@ -44,7 +44,8 @@ async function main(): Promise<void> {
       }
     });
     await runner.stop();
-    say({ kind: 'done', profile: summary });
+    // The process's peak resident memory (kilobytes): what card-projector needs for a rebuild from zero.
+    say({ kind: 'done', profile: summary, peakRssMB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10 });
   } finally {
     await app.close();
   }
