@@ -147,7 +147,7 @@ export class SqliteReadStore implements ReadStore {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly commitInTransaction: (projection: string, position: Position, eventsInBatch: number, ops: readonly WriteOp[], now: string) => boolean;
   private readonly commitGroupInTransaction: (group: readonly QueuedCommit[], now: string) => CommitOutcome[];
-  /** Commits asked for in this turn of the event loop: written together by the next flushCommits (group commit). */
+  /** Commits asked for and not written yet: written together by the next flushCommits (group commit). */
   private pendingCommits: QueuedCommit[] = [];
   private commitsScheduled = false;
   private readonly resetInTransaction: (projection: string, collections: readonly string[], version: number | undefined, now: string) => void;
@@ -293,8 +293,8 @@ export class SqliteReadStore implements ReadStore {
   }
 
   /**
-   * Applies a batch and moves the projection's checkpoint, atomically. The batches of every projection that commits
-   * in the same turn of the event loop (the projections of one process wake up together on the same events) are
+   * Applies a batch and moves the projection's checkpoint, atomically. The batches of the projections that commit
+   * within one task (the projections of one process wake up together on the same events, see flushWhenSettled) are
    * written by one transaction, each in a savepoint of its own: one COMMIT instead of one per projection, and the
    * pages they share (the checkpoints, the upper levels of the documents' b-trees) written once. Each promise settles
    * once that COMMIT has returned; a batch that fails is rolled back alone, and fails only its own promise.
