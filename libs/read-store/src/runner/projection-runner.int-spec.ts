@@ -118,6 +118,52 @@ describe('ProjectionRunner on real SQLite stores', () => {
     }
   });
 
+  it('commits a batch whose events make many writes in parts, each after a whole event, to the same documents', async () => {
+    // Each Bulk event writes 3,000 documents and counts itself in a tally (what an import of numbers looks like).
+    const BULK = 'bulk';
+    const bulk: Projection = {
+      name: 'bulk',
+      collections: [{ name: BULK, indexes: [] }],
+      async project(event: RecordedEvent): Promise<WriteOp[]> {
+        if (event.type !== 'Bulk') return [];
+        const n = event.data.n as number;
+        return [
+          ...Array.from({ length: 3_000 }, (_, i): WriteOp => ({ kind: 'upsert', collection: BULK, id: `e${n}-d${i}`, set: { n } })),
+          { kind: 'increment', collection: BULK, id: 'tally', by: { events: 1 } },
+        ];
+      },
+    };
+    const commits: { events: number; ops: number }[] = [];
+    const recording: ReadStore = Object.create(readStore, {
+      commit: {
+        value: (projection: string, position: RecordedEvent['position'], eventsInBatch: number, ops: readonly WriteOp[]) => {
+          if (projection === 'bulk') commits.push({ events: eventsInBatch, ops: ops.length });
+          return readStore.commit(projection, position, eventsInBatch, ops);
+        },
+      },
+    }) as ReadStore;
+    const stream = `bulk-${randomUUID()}`;
+    await events.appendToStream(stream, Array.from({ length: 7 }, (_, n) => ({ id: randomUUID(), type: 'Bulk', data: { n }, metadata: {} })));
+
+    const runner = new ProjectionRunner(events, recording, [bulk], { maxOpsPerCommit: 5_000 });
+    await runner.start();
+    try {
+      await caughtUp(runner, events, readStore, ['bulk']);
+    } finally {
+      await runner.stop();
+    }
+    // 3,001 writes an event: a part closes once it holds 5,000 or more, i.e. after every second event.
+    expect(commits).toEqual([
+      { events: 2, ops: 6_002 },
+      { events: 2, ops: 6_002 },
+      { events: 2, ops: 6_002 },
+      { events: 1, ops: 3_001 },
+    ]);
+    expect(await readStore.count(BULK)).toBe(7 * 3_000 + 1);
+    expect(await readStore.get(BULK, 'tally')).toEqual({ _id: 'tally', events: 7 });
+    expect((await readStore.checkpoint('bulk'))?.eventsApplied).toBe(7);
+  });
+
   it('stopped part-way (a crash) and restarted, it ends with exactly what a single run gives', async () => {
     await writeCards(events, 400);
     // The first process dies in the middle of a batch, at its 700th event: that batch never commits.

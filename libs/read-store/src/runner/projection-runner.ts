@@ -52,6 +52,12 @@ export interface RunnerLogger {
 export interface ProjectionRunnerOptions {
   /** Most events committed in one transaction (default 500). */
   readonly batchSize?: number;
+  /**
+   * Most write ops gathered before a commit (default 10,000): a batch whose events make more is committed in parts,
+   * each ending after a whole event. Bounds a batch's memory when single events make many writes (an import of
+   * 1,000 numbers is one event and 1,000 documents: 500 of them held half a million documents at once).
+   */
+  readonly maxOpsPerCommit?: number;
   /** First wait after a failure; doubles up to maxBackoffMs (defaults 500 ms and 30 s). */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -91,6 +97,7 @@ export class ProjectionRunner {
     this.log = new SharedLog(eventStore);
     this.options = {
       batchSize: options.batchSize ?? 500,
+      maxOpsPerCommit: options.maxOpsPerCommit ?? 10_000,
       backoffMs: options.backoffMs ?? 500,
       maxBackoffMs: options.maxBackoffMs ?? 30_000,
       lagCap: options.lagCap ?? 10_000,
@@ -364,20 +371,37 @@ class ProjectionLoop {
     }
   }
 
+  /**
+   * Projects a batch and commits its writes with the checkpoint of its last event; in several commits when its events
+   * make more than maxOpsPerCommit writes, each ending after a whole event (a crash between them resumes after the
+   * last one committed, as between batches).
+   */
   private async applyBatch(batch: readonly RecordedEvent[]): Promise<void> {
-    const view = new BatchView(this.readStore);
-    const ops: WriteOp[] = [];
-    for (const event of batch) {
+    let view = new BatchView(this.readStore);
+    let ops: WriteOp[] = [];
+    let eventsInPart = 0;
+    for (const [index, event] of batch.entries()) {
       const eventOps = await this.projection.project(event, view);
       view.apply(eventOps);
-      ops.push(...eventOps);
+      for (const op of eventOps) ops.push(op);
+      eventsInPart += 1;
+      if (ops.length >= this.options.maxOpsPerCommit && index < batch.length - 1) {
+        await this.commitPart(event, eventsInPart, ops);
+        // What this part wrote is in the store now: the next part's view reads it from there.
+        view = new BatchView(this.readStore);
+        ops = [];
+        eventsInPart = 0;
+      }
     }
-    const last = batch[batch.length - 1];
+    await this.commitPart(batch[batch.length - 1], eventsInPart, ops);
+  }
+
+  private async commitPart(last: RecordedEvent, events: number, ops: readonly WriteOp[]): Promise<void> {
     if (!this.options.mayCommit()) {
       throw new Error('This process no longer holds the projections lease: the batch is left to the holder');
     }
-    await this.readStore.commit(this.projection.name, last.position, batch.length, ops);
-    this.recent.push({ at: Date.now(), count: batch.length });
+    await this.readStore.commit(this.projection.name, last.position, events, ops);
+    this.recent.push({ at: Date.now(), count: events });
     if (this.recent.length > 200) this.recent.splice(0, this.recent.length - 200);
   }
 
