@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dockerfileNodeFlags, nodeFlagsOf, startScriptNodeFlags } from './production-node-flags';
+import { composeServiceNodeFlags, dockerfileNodeFlags, nodeFlagsOf, projectorStartScriptNodeFlags, startScriptNodeFlags } from './production-node-flags';
 
 const root = join(__dirname, '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -11,6 +11,21 @@ describe('the Node.js flags card-api runs with in production', () => {
     expect(dockerfileNodeFlags(read('Dockerfile'))).toEqual(fromNpm);
     expect(fromNpm).toContainEqual(expect.stringMatching(/^--max-old-space-size=\d+$/));
     expect(fromNpm).toContainEqual(expect.stringMatching(/^--max-semi-space-size=\d+$/));
+  });
+
+  it('given npm run start:projector and docker-compose.yml, then they start card-projector with the same flags', () => {
+    // No heap limit (yet): with 384 MiB card-projector ran out of memory projecting an import of 1,000,000 numbers,
+    // its queue of events parsed ahead holding up to 1,000 numbers each (docs/performance.md, row 6).
+    expect(composeServiceNodeFlags(read('docker-compose.yml'), 'card-projector')).toEqual(projectorStartScriptNodeFlags(read('package.json')));
+  });
+
+  it('given a compose file, then a service\'s flags come from its own command, and a missing one is an error', () => {
+    const compose = ['services:', '  a:', '    command: ["node", "--x", "a.js"]', '  b:', '    image: b', '  c:', '    command: ["node", "c.js"]', ''].join('\n');
+    expect(composeServiceNodeFlags(compose, 'a')).toEqual(['--x']);
+    expect(composeServiceNodeFlags(compose, 'c')).toEqual([]);
+    expect(() => composeServiceNodeFlags(compose, 'b')).toThrow('service b has no command');
+    expect(() => composeServiceNodeFlags(compose, 'd')).toThrow('no service d');
+    expect(projectorStartScriptNodeFlags(JSON.stringify({ scripts: { 'start:projector': 'npm run build; node --y p.js' } }))).toEqual(['--y']);
   });
 
   it('given a command line, then the flags are the words between node and the script', () => {

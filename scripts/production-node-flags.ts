@@ -1,7 +1,8 @@
 /**
  * The Node.js flags card-api runs with in production, read from where they are set: `npm start` (package.json) and
  * the Dockerfile's CMD, which must agree (scripts/production-node-flags.spec.ts). The benchmark starts card-api with
- * them, so that it measures the service as it runs.
+ * them, so that it measures the service as it runs. card-projector's, likewise: `npm run start:projector` and its
+ * `command` in docker-compose.yml.
  */
 
 /** The `--…` words between `node` and the script in a command line, e.g. `node --max-old-space-size=384 main.js`. */
@@ -29,4 +30,29 @@ export function dockerfileNodeFlags(dockerfile: string): string[] {
   const words = JSON.parse(commands[commands.length - 1].replace(/^CMD\s+/, '')) as unknown;
   if (!Array.isArray(words) || !words.every((word) => typeof word === 'string')) throw new Error('the Dockerfile CMD is not in its JSON (exec) form');
   return nodeFlagsOf(words, 'Dockerfile CMD');
+}
+
+/** The flags of package.json's `start:projector` script (its last command: the one that runs node). */
+export function projectorStartScriptNodeFlags(packageJson: string): string[] {
+  const start = (JSON.parse(packageJson) as { scripts?: Record<string, string> }).scripts?.['start:projector'];
+  if (typeof start !== 'string') throw new Error('package.json has no start:projector script');
+  const last = start.split(/;|&&|\|\|/).pop()!.trim();
+  return nodeFlagsOf(last.split(/\s+/), 'package.json scripts.start:projector');
+}
+
+/** The flags of a service's `command` in docker-compose.yml, written in its JSON (exec) form on one line. */
+export function composeServiceNodeFlags(compose: string, service: string): string[] {
+  const lines = compose.split('\n');
+  const start = lines.findIndex((line) => line === `  ${service}:`);
+  if (start < 0) throw new Error(`docker-compose.yml has no service ${service}`);
+  for (const line of lines.slice(start + 1)) {
+    if (/^  \S/.test(line)) break; // the next service
+    const command = /^\s+command:\s*(\[.*\])\s*$/.exec(line);
+    if (command) {
+      const words = JSON.parse(command[1]) as unknown;
+      if (!Array.isArray(words) || !words.every((word) => typeof word === 'string')) throw new Error(`${service}: command is not a list of strings`);
+      return nodeFlagsOf(words, `docker-compose.yml ${service} command`);
+    }
+  }
+  throw new Error(`docker-compose.yml: service ${service} has no command in its JSON (exec) form`);
 }

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { TokenMinter } from '@cards/security';
-import type { BenchContext, BenchGroup } from '../core/context';
+import { projectorStartScriptNodeFlags, startScriptNodeFlags } from '../../scripts/production-node-flags';
+import { ROOT, type BenchContext, type BenchGroup } from '../core/context';
 import { summariseProfile, type ProfileSummary } from '../core/profiler';
 import { row, type Row } from '../core/rows';
 import { msSince, now, perSecond, round1, shuffled, sleep } from '../core/stats';
@@ -65,10 +66,13 @@ export const numbersGroup: BenchGroup = {
       LOG_LEVEL: 'warn',
       ...extra,
     });
+    // Each app with the Node.js flags of its production start (npm start, npm run start:projector).
+    const packageJson = fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8');
+    const productionFlags = { 'card-api': startScriptNodeFlags(packageJson), 'card-projector': projectorStartScriptNodeFlags(packageJson) };
     const start = async (name: string, app: 'card-api' | 'card-projector', env: Record<string, string>, profilePrefix?: string) =>
       startNodeProcess({
         name,
-        nodeArgs: [...build.nodeArgs, ...(profileDir !== null && profilePrefix ? ['-r', scriptOf(build, 'bench/service/profiler-preload.ts')] : [])],
+        nodeArgs: [...productionFlags[app], ...build.nodeArgs, ...(profileDir !== null && profilePrefix ? ['-r', scriptOf(build, 'bench/service/profiler-preload.ts')] : [])],
         script: scriptOf(build, `apps/${app}/src/main.ts`),
         env: { ...env, ...(profileDir !== null && profilePrefix && { BENCH_PROFILE_DIR: profileDir, BENCH_PROFILE_PREFIX: profilePrefix }) },
         port: await freePort(),
