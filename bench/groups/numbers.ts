@@ -11,7 +11,7 @@ import { msSince, now, perSecond, round1, shuffled, sleep } from '../core/stats'
 import type { LoadResult, PlannedRequest } from '../loadgen';
 import { ensureBuild, scriptOf, type Build } from '../service/build';
 import { assertAllOk, combine, runLoad } from '../service/load';
-import { freePort, startNodeProcess, stopProcess, waitUntilIdle, type NodeProcess } from '../service/processes';
+import { freePort, memoryOf, startNodeProcess, stopProcess, waitUntilIdle, type NodeProcess } from '../service/processes';
 
 /**
  * Issue 10's rows: an inventory of 1,000,000 SIM numbers imported through `POST /v1/numbers/imports` into card-api
@@ -133,6 +133,8 @@ export const numbersGroup: BenchGroup = {
           details: {
             method: `${total.toLocaleString('en-US')} numbers (${blocks.length} blocks of 10,000, ten regions, tiers from the default rules) sent as CSV in sequential requests of ${sizes.chunkLines.toLocaleString('en-US')} lines to card-api with PROJECTIONS_IN_PROCESS=false while card-projector runs the projections on the same store (docs/scaling.md's layout); figure = numbers / time until the last answer (every number durably recorded)`,
             ...run.details,
+            // Peak resident memory once every number is searchable (card-projector has no heap limit: README).
+            peakRssMB: { cardApi: round1(memoryOf(service.pid).peakRssMB), cardProjector: round1(memoryOf(projector.pid).peakRssMB) },
             ...(profile && { profile }),
           },
         }),
