@@ -28,5 +28,5 @@ export { WalCheckpointer, type WalCheckpointerOptions, type WalCheckpointerStats
 export type { EventStoreDbEventStore, EventStoreDbEventStoreOptions } from './eventstoredb/eventstoredb-event-store';
 export { connectEventStoreDb } from './eventstoredb/connect';
 // The contract suite is test-only: import it from '@cards/event-store/testing/event-store.contract'.
-export { assertSqliteWritable, isSqliteUnavailable, mapSqliteFailures, MIN_FREE_BYTES, sqliteWriteBlocker } from './sqlite/sqlite-failures';
+export { assertSqliteWritable, errorAsMapped, isSqliteUnavailable, mapSqliteFailures, MIN_FREE_BYTES, sqliteWriteBlocker } from './sqlite/sqlite-failures';
 export * from './integrity/checkpoint';

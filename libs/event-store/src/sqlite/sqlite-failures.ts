@@ -52,6 +52,21 @@ export function mapSqliteFailures<T>(describe: string, unavailable: (message: st
   }
 }
 
+/**
+ * What `mapping` (a store's mapSqliteFailures wrapper) makes of `error` when it is thrown inside it: for the items of a
+ * group commit, whose own failures are caught inside the transaction and each rejected on its own afterwards.
+ */
+export function errorAsMapped(mapping: (work: () => never) => unknown, error: unknown): unknown {
+  try {
+    mapping(() => {
+      throw error;
+    });
+  } catch (mapped) {
+    return mapped;
+  }
+  return error;
+}
+
 /** The event store's use: "cannot read/write now" becomes EventStoreUnavailableError (HTTP 503). */
 export function withSqliteFailuresMapped<T>(what: string, file: string, work: () => T): T {
   return mapSqliteFailures(`SQLite event store (${file}) cannot ${what}`, (message, cause) => new EventStoreUnavailableError(message, cause), work);

@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type FindOptions, NonNumericIncrementError, ReadStoreUnavailableError, SqliteReadStore } from '@cards/read-store';
 import { countQuery, findQuery } from './sqlite-query';
 import { at, describeReadStoreContract, newCollectionName, newProjectionName } from '@cards/read-store/testing/read-store.contract';
+import { commitsInWal } from '@cards/event-store/testing/wal-commits';
 
 const directory = mkdtempSync(join(tmpdir(), 'read-store-sqlite-'));
 let files = 0;
@@ -309,15 +310,6 @@ describe('SqliteReadStore', () => {
   });
 
   describe('group commit: the batches committed in one turn of the event loop', () => {
-    /** Commit frames in the file's write-ahead log: one per transaction written since the log last started over. */
-    const commitsInWal = (file: string): number => {
-      const wal = readFileSync(`${file}-wal`);
-      const pageSize = wal.readUInt32BE(8);
-      let commits = 0;
-      for (let frame = 32; frame + 24 <= wal.length; frame += 24 + pageSize) if (wal.readUInt32BE(frame + 4) !== 0) commits += 1;
-      return commits;
-    };
-
     it('are written by one transaction, each answering for its own projection', async () => {
       const file = newFile();
       const store = open(file);

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { assertSqliteWritable, comparePositions, WalCheckpointer } from '@cards/event-store';
+import { assertSqliteWritable, comparePositions, errorAsMapped, WalCheckpointer } from '@cards/event-store';
 import {
   assertBatchSize,
   assertCollectionName,
@@ -106,17 +106,6 @@ interface QueuedCommit {
 
 /** What one batch of a group commit came to: applied (false: the checkpoint was already there or past), or its error. */
 type CommitOutcome = { readonly applied: boolean } | { readonly error: unknown };
-
-/** One batch's own failure inside a group: "cannot write now" becomes ReadStoreUnavailableError, the rest as thrown. */
-function mapCommitError(file: string, error: unknown): unknown {
-  try {
-    return withSqliteFailuresMapped('commit', file, () => {
-      throw error;
-    });
-  } catch (mapped) {
-    return mapped;
-  }
-}
 
 function toDocument(row: DocumentRow): ReadDocument {
   // The parsed body is a fresh object nobody else holds: give it its id in place rather than copy it.
@@ -353,7 +342,8 @@ export class SqliteReadStore implements ReadStore {
       return;
     }
     outcomes.forEach((outcome, index) => {
-      if ('error' in outcome) group[index].reject(mapCommitError(this.filePath, outcome.error));
+      // One batch's own failure: "cannot write now" becomes ReadStoreUnavailableError, the rest as thrown.
+      if ('error' in outcome) group[index].reject(errorAsMapped((work) => withSqliteFailuresMapped('commit', this.filePath, work), outcome.error));
       else group[index].resolve(outcome.applied);
     });
   }

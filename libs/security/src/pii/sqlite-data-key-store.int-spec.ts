@@ -6,6 +6,7 @@ import { DataKeyStoreUnavailableError } from './errors';
 import type { WrappedKey } from './key-store.port';
 import { SqliteDataKeyStore } from './sqlite-data-key-store';
 import { anErasure, describeDataKeyStoreContract, newMasterKeyId, newSubjectId, randomWrappedKey } from './testing/data-key-store.contract';
+import { commitsInWal } from '@cards/event-store/testing/wal-commits';
 
 const directory = mkdtempSync(join(tmpdir(), 'pii-keys-sqlite-'));
 let files = 0;
@@ -130,15 +131,6 @@ describe('SqliteDataKeyStore', () => {
   });
 
   describe('group commit: the creates asked for in one turn of the event loop', () => {
-    /** Commit frames in the file's write-ahead log: one per transaction written since the log last started over. */
-    const commitsInWal = (file: string): number => {
-      const wal = readFileSync(`${file}-wal`);
-      const pageSize = wal.readUInt32BE(8);
-      let commits = 0;
-      for (let frame = 32; frame + 24 <= wal.length; frame += 24 + pageSize) if (wal.readUInt32BE(frame + 4) !== 0) commits += 1;
-      return commits;
-    };
-
     it('are written by one transaction, each answering for its own subject', async () => {
       const file = newFile();
       const store = open(file);

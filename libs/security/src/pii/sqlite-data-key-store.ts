@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { mapSqliteFailures } from '@cards/event-store';
+import { errorAsMapped, mapSqliteFailures } from '@cards/event-store';
 import {
   assertErasure,
   assertListArguments,
@@ -285,7 +285,8 @@ export class SqliteDataKeyStore implements DataKeyStore {
       return;
     }
     outcomes.forEach((result, index) => {
-      if ('error' in result) group[index].reject(mappedError('store a data key', this.filePath, result.error));
+      // Mapped as it would have been had the create run alone.
+      if ('error' in result) group[index].reject(errorAsMapped((work) => mapped('store a data key', this.filePath, work), result.error));
       else group[index].resolve(result.outcome);
     });
   }
@@ -375,17 +376,6 @@ interface QueuedCreate {
 }
 
 type CreateOutcome = { readonly outcome: CreateDataKeyOutcome } | { readonly error: unknown };
-
-/** An error thrown inside a group, mapped as `mapped` would have mapped it had the create run alone. */
-function mappedError(what: string, file: string, error: unknown): unknown {
-  try {
-    return mapped(what, file, () => {
-      throw error;
-    });
-  } catch (failure) {
-    return failure;
-  }
-}
 
 function mapped<T>(what: string, file: string, work: () => T): T {
   return mapSqliteFailures(
