@@ -29,4 +29,5 @@ export type { EventStoreDbEventStore, EventStoreDbEventStoreOptions } from './ev
 export { connectEventStoreDb } from './eventstoredb/connect';
 // The contract suite is test-only: import it from '@cards/event-store/testing/event-store.contract'.
 export { assertSqliteWritable, errorAsMapped, isSqliteUnavailable, mapSqliteFailures, MIN_FREE_BYTES, sqliteWriteBlocker } from './sqlite/sqlite-failures';
+export { settleGroupCommit, writeEachOf, type GroupCommitItem, type GroupCommitOutcome } from './sqlite/group-commit';
 export * from './integrity/checkpoint';

@@ -21,6 +21,7 @@ import { normaliseEventsToAppend } from '../event-validation';
 import { type CurrentRevision, expectationHolds, NO_STREAM_REVISION } from '../expected-revision';
 import { chainEvents, GENESIS_HASH, HASH_FIELD, prevHashAfter } from '../integrity/hash-chain';
 import { assertSqliteWritable, errorAsMapped, withSqliteFailuresMapped } from './sqlite-failures';
+import { writeEachOf, type GroupCommitItem, type GroupCommitOutcome } from './group-commit';
 import { applyPragmas, ensureSchema } from './sqlite-schema';
 import { WalCheckpointer } from './wal-checkpointer';
 import { SqliteAllSubscription } from './sqlite-subscription';
@@ -59,15 +60,17 @@ type EventRow = [position: bigint, eventId: string, streamId: string, revision: 
 type StoredRow = [position: bigint, streamId: string, revision: bigint, type: string, data: string, metadata: string];
 
 /** An append waiting for the next group commit. */
-interface QueuedAppend {
+interface QueuedAppend extends GroupCommitItem<AppendResult> {
   readonly streamId: string;
   readonly events: readonly EventToAppend[];
   readonly expected: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
 }
 
-type AppendOutcome = { readonly result: AppendResult; readonly head: StreamHead | null } | { readonly error: unknown };
+/** What an append wrote: its result, and the stream's new head (null when it wrote nothing: a retry, an empty append). */
+interface AppendWritten {
+  readonly result: AppendResult;
+  readonly head: StreamHead | null;
+}
 
 /** A stream's last event as an append left it: its revision and hash, for the next append to chain on. */
 interface StreamHead {
@@ -115,7 +118,7 @@ export class SqliteEventStore implements EventStore {
   private readonly selectEventsAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectStoredAfter: Database.Statement<[bigint, number], StoredRow>;
   private readonly selectHeadPosition: Database.Statement<[], bigint | null>;
-  private readonly appendBatchInTransaction: (batch: readonly QueuedAppend[]) => AppendOutcome[];
+  private readonly appendBatchInTransaction: (batch: readonly QueuedAppend[]) => GroupCommitOutcome<AppendWritten>[];
   private queue: QueuedAppend[] = [];
   /**
    * The last revision and hash of the streams this store appended to lately, set once the append's COMMIT returned.
@@ -192,18 +195,9 @@ export class SqliteEventStore implements EventStore {
     // only the earlier INSERTs of an append of several need one, to be undone with it.
     const appendOne = (streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
       events.length > 1 ? appendInSavepoint(streamId, events, expected) : this.appendWithinTransaction(streamId, events, expected);
-    const appendBatch = db.transaction((batch: readonly QueuedAppend[]): AppendOutcome[] =>
-      batch.map((item) => {
-        try {
-          return appendOne(item.streamId, item.events, item.expected);
-        } catch (error) {
-          // SQLITE_FULL, SQLITE_IOERR and the like may roll back the whole transaction, not only this append's
-          // savepoint: then the appends before it are gone too, and the ones after it must not run outside the
-          // batch (each would commit on its own). Fail the whole batch: nothing of it is written.
-          if (!db.inTransaction) throw error;
-          return { error };
-        }
-      }),
+    // An append's own failure is its outcome; one that rolled the whole transaction back fails the batch (writeEachOf).
+    const appendBatch = db.transaction((batch: readonly QueuedAppend[]) =>
+      writeEachOf(db, batch, (item) => appendOne(item.streamId, item.events, item.expected)),
     );
     // IMMEDIATE takes the write lock before reading the stream's revision, so two processes cannot both pass the check.
     this.appendBatchInTransaction = (batch) => appendBatch.immediate(batch);
@@ -231,7 +225,7 @@ export class SqliteEventStore implements EventStore {
     this.flushScheduled = false;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_APPENDS_PER_COMMIT);
-      let outcomes: AppendOutcome[];
+      let outcomes: GroupCommitOutcome<AppendWritten>[];
       try {
         outcomes = withSqliteFailuresMapped('append', this.filePath, () => this.appendBatchInTransaction(batch));
       } catch (error) {
@@ -244,11 +238,12 @@ export class SqliteEventStore implements EventStore {
         if ('error' in outcome) {
           batch[index].reject(mapAppendError(this.filePath, outcome.error));
         } else {
-          if (outcome.head) {
+          const { result, head } = outcome.value;
+          if (head) {
             wrote = true;
-            this.rememberHead(outcome.head);
+            this.rememberHead(head);
           }
-          batch[index].resolve(outcome.result);
+          batch[index].resolve(result);
         }
       });
       if (wrote) this.appended.emit(APPENDED);
@@ -351,7 +346,7 @@ export class SqliteEventStore implements EventStore {
     streamId: string,
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
-  ): { result: AppendResult; head: StreamHead | null } {
+  ): AppendWritten {
     const current: CurrentRevision = this.selectStreamRevision.get(streamId) ?? undefined;
     const holds = expectationHolds(expected, current);
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { assertSqliteWritable, comparePositions, errorAsMapped, WalCheckpointer } from '@cards/event-store';
+import { assertSqliteWritable, comparePositions, settleGroupCommit, WalCheckpointer, writeEachOf, type GroupCommitItem, type GroupCommitOutcome } from '@cards/event-store';
 import {
   assertBatchSize,
   assertCollectionName,
@@ -94,18 +94,13 @@ interface TouchedDocument {
   body: Record<string, unknown> | null;
 }
 
-/** A projection's batch waiting for the next group commit (SqliteReadStore.commit). */
-interface QueuedCommit {
+/** A projection's batch waiting for the next group commit (SqliteReadStore.commit); settled with "applied". */
+interface QueuedCommit extends GroupCommitItem<boolean> {
   readonly projection: string;
   readonly position: Position;
   readonly eventsInBatch: number;
   readonly ops: readonly WriteOp[];
-  readonly resolve: (applied: boolean) => void;
-  readonly reject: (error: unknown) => void;
 }
-
-/** What one batch of a group commit came to: applied (false: the checkpoint was already there or past), or its error. */
-type CommitOutcome = { readonly applied: boolean } | { readonly error: unknown };
 
 function toDocument(row: DocumentRow): ReadDocument {
   // The parsed body is a fresh object nobody else holds: give it its id in place rather than copy it.
@@ -135,7 +130,7 @@ export class SqliteReadStore implements ReadStore {
 
   private readonly statements = new Map<string, Database.Statement>();
   private readonly commitInTransaction: (projection: string, position: Position, eventsInBatch: number, ops: readonly WriteOp[], now: string) => boolean;
-  private readonly commitGroupInTransaction: (group: readonly QueuedCommit[], now: string) => CommitOutcome[];
+  private readonly commitGroupInTransaction: (group: readonly QueuedCommit[], now: string) => GroupCommitOutcome<boolean>[];
   /** Commits asked for and not written yet: written together by the next flushCommits (group commit). */
   private pendingCommits: QueuedCommit[] = [];
   private commitsScheduled = false;
@@ -193,17 +188,8 @@ export class SqliteReadStore implements ReadStore {
     this.commitInTransaction = (...args) => commit.immediate(...args);
     // Several projections' batches in one transaction, each in a savepoint of its own (the transaction function
     // called inside another): one that fails is rolled back alone, the others are written by the one COMMIT.
-    const commitGroup = db.transaction((group: readonly QueuedCommit[], now: string): CommitOutcome[] =>
-      group.map((item) => {
-        try {
-          return { applied: commit(item.projection, item.position, item.eventsInBatch, item.ops, now) };
-        } catch (error) {
-          // SQLITE_FULL, SQLITE_IOERR and the like may roll back the whole transaction, not only this savepoint: the
-          // batches before it are then gone too. Fail the whole group, nothing of it is written.
-          if (!db.inTransaction) throw error;
-          return { error };
-        }
-      }),
+    const commitGroup = db.transaction((group: readonly QueuedCommit[], now: string) =>
+      writeEachOf(db, group, (item) => commit(item.projection, item.position, item.eventsInBatch, item.ops, now)),
     );
     this.commitGroupInTransaction = (group, now) => commitGroup.immediate(group, now);
 
@@ -324,30 +310,13 @@ export class SqliteReadStore implements ReadStore {
     this.pendingCommits = [];
     if (group.length === 0) return;
     const now = new Date().toISOString();
-    if (group.length === 1) {
-      const [item] = group;
-      try {
-        item.resolve(withSqliteFailuresMapped('commit', this.filePath, () => this.commitInTransaction(item.projection, item.position, item.eventsInBatch, item.ops, now)));
-      } catch (error) {
-        item.reject(error);
-      }
-      return;
-    }
-    let outcomes: CommitOutcome[];
-    try {
-      outcomes = withSqliteFailuresMapped('commit', this.filePath, () => this.commitGroupInTransaction(group, now));
-    } catch (error) {
-      // BEGIN or COMMIT failed, or the transaction was rolled back: nothing of the group was written.
-      for (const item of group) item.reject(error);
-      return;
-    }
-    outcomes.forEach((outcome, index) => {
-      // One batch's own failure: "cannot write now" becomes ReadStoreUnavailableError, the rest as thrown.
-      if ('error' in outcome) group[index].reject(errorAsMapped((work) => withSqliteFailuresMapped('commit', this.filePath, work), outcome.error));
-      else group[index].resolve(outcome.applied);
-    });
+    settleGroupCommit<QueuedCommit, boolean>(
+      group,
+      (work) => withSqliteFailuresMapped('commit', this.filePath, work),
+      (item) => this.commitInTransaction(item.projection, item.position, item.eventsInBatch, item.ops, now),
+      (items) => this.commitGroupInTransaction(items, now),
+    );
   }
-
 
   async checkpoint(projection: string): Promise<Checkpoint | null> {
     assertProjectionName(projection);

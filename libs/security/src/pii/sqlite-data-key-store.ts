@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { errorAsMapped, mapSqliteFailures } from '@cards/event-store';
+import { mapSqliteFailures, settleGroupCommit, writeEachOf, type GroupCommitItem, type GroupCommitOutcome } from '@cards/event-store';
 import {
   assertErasure,
   assertListArguments,
@@ -113,7 +113,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
   private readonly selectUnder: Database.Statement<[string, string, number], ListedRow>;
   private readonly countUnder: Database.Statement<[string], { n: number }>;
   private readonly createInTransaction: (subjectId: string, wrapped: WrappedKey) => CreateDataKeyOutcome;
-  private readonly createGroupInTransaction: (group: readonly QueuedCreate[]) => CreateOutcome[];
+  private readonly createGroupInTransaction: (group: readonly QueuedCreate[]) => GroupCommitOutcome<CreateDataKeyOutcome>[];
   /** Creates asked for since the last flush: written together at the next turn of the event loop (group commit). */
   private pendingCreates: QueuedCreate[] = [];
   private createsScheduled = false;
@@ -199,17 +199,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
     this.createInTransaction = (subjectId, wrapped) => create.immediate(subjectId, wrapped);
     // The creates of one turn in one transaction, one fsync. A create writes its one INSERT or nothing (a refusal is
     // decided after an INSERT that changed nothing, and SQLite undoes a failed INSERT on its own): no savepoints.
-    const createGroup = db.transaction((group: readonly QueuedCreate[]): CreateOutcome[] =>
-      group.map((item) => {
-        try {
-          return { outcome: createOne(item.subjectId, item.wrapped) };
-        } catch (error) {
-          // SQLITE_FULL, SQLITE_IOERR and the like may roll back the whole transaction: fail the whole group then.
-          if (!db.inTransaction) throw error;
-          return { error };
-        }
-      }),
-    );
+    const createGroup = db.transaction((group: readonly QueuedCreate[]) => writeEachOf(db, group, (item) => createOne(item.subjectId, item.wrapped)));
     this.createGroupInTransaction = (group) => createGroup.immediate(group);
 
     const destroy = db.transaction((subjectId: string, erasure: Erasure): DestroyDataKeyOutcome => {
@@ -266,29 +256,12 @@ export class SqliteDataKeyStore implements DataKeyStore {
     this.createsScheduled = false;
     const group = this.pendingCreates;
     this.pendingCreates = [];
-    if (group.length === 0) return;
-    if (group.length === 1) {
-      const [item] = group;
-      try {
-        item.resolve(mapped('store a data key', this.filePath, () => this.createInTransaction(item.subjectId, item.wrapped)));
-      } catch (error) {
-        item.reject(error);
-      }
-      return;
-    }
-    let outcomes: CreateOutcome[];
-    try {
-      outcomes = mapped('store a data key', this.filePath, () => this.createGroupInTransaction(group));
-    } catch (error) {
-      // BEGIN or COMMIT failed, or the transaction was rolled back: none of the keys was stored.
-      for (const item of group) item.reject(error);
-      return;
-    }
-    outcomes.forEach((result, index) => {
-      // Mapped as it would have been had the create run alone.
-      if ('error' in result) group[index].reject(errorAsMapped((work) => mapped('store a data key', this.filePath, work), result.error));
-      else group[index].resolve(result.outcome);
-    });
+    settleGroupCommit<QueuedCreate, CreateDataKeyOutcome>(
+      group,
+      (work) => mapped('store a data key', this.filePath, work),
+      (item) => this.createInTransaction(item.subjectId, item.wrapped),
+      (items) => this.createGroupInTransaction(items),
+    );
   }
 
   async get(subjectId: string): Promise<WrappedKey | null | 'erased'> {
@@ -368,14 +341,10 @@ export class SqliteDataKeyStore implements DataKeyStore {
 }
 
 /** A data key waiting for the next group commit (SqliteDataKeyStore.create). */
-interface QueuedCreate {
+interface QueuedCreate extends GroupCommitItem<CreateDataKeyOutcome> {
   readonly subjectId: string;
   readonly wrapped: WrappedKey;
-  readonly resolve: (outcome: CreateDataKeyOutcome) => void;
-  readonly reject: (error: unknown) => void;
 }
-
-type CreateOutcome = { readonly outcome: CreateDataKeyOutcome } | { readonly error: unknown };
 
 function mapped<T>(what: string, file: string, work: () => T): T {
   return mapSqliteFailures(
