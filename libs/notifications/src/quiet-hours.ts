@@ -45,27 +45,30 @@ export function formatQuietHours(hours: QuietHours): string {
 }
 
 /**
- * One formatter per time zone name, made once: building an Intl.DateTimeFormat loads the zone's rules from ICU and
- * cost the notification reactor more than the rest of planning a notice (two per notice, every notice). null for a
- * name that is not a time zone. Names come from customers' data, so the map is emptied when it reaches
- * MAX_CACHED_TIME_ZONES (there are some 600 IANA names).
+ * Formatters with these options, one per time zone name, each made once: building an Intl.DateTimeFormat loads the
+ * zone's rules from ICU and cost the notification reactor more than the rest of planning a notice (it was made two
+ * or three times per notice). The function answers null for a name that is not a time zone. Names come from
+ * customers' data, so each cache is emptied when it reaches MAX_CACHED_TIME_ZONES (there are some 600 IANA names).
  */
-const formatters = new Map<string, Intl.DateTimeFormat | null>();
-const MAX_CACHED_TIME_ZONES = 1000;
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat | null {
-  let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
-    try {
-      formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' });
-    } catch {
-      formatter = null;
+export function timeZoneFormatters(options: Omit<Intl.DateTimeFormatOptions, 'timeZone'>): (timeZone: string) => Intl.DateTimeFormat | null {
+  const formatters = new Map<string, Intl.DateTimeFormat | null>();
+  return (timeZone) => {
+    let formatter = formatters.get(timeZone);
+    if (formatter === undefined) {
+      try {
+        formatter = new Intl.DateTimeFormat('en-US', { ...options, timeZone });
+      } catch {
+        formatter = null;
+      }
+      if (formatters.size >= MAX_CACHED_TIME_ZONES) formatters.clear();
+      formatters.set(timeZone, formatter);
     }
-    if (formatters.size >= MAX_CACHED_TIME_ZONES) formatters.clear();
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
+    return formatter;
+  };
 }
+
+const MAX_CACHED_TIME_ZONES = 1000;
+const formatterFor = timeZoneFormatters({ hourCycle: 'h23', hour: '2-digit', minute: '2-digit' });
 
 export function isValidTimeZone(timeZone: string): boolean {
   return formatterFor(timeZone) !== null;

@@ -1,6 +1,6 @@
 import { maskName } from '@cards/security';
 import type { NoticeLocale } from './catalog';
-import { DEFAULT_TIME_ZONE, isValidTimeZone } from './quiet-hours';
+import { DEFAULT_TIME_ZONE, isValidTimeZone, timeZoneFormatters } from './quiet-hours';
 
 /**
  * The fixed set of placeholders a template may use. A template using any other name is refused at start-up.
@@ -52,27 +52,8 @@ const OUTCOME_LABELS: Record<string, Record<NoticeLocale, string>> = {
 
 const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** One formatter per (valid) time zone, made once (see quiet-hours.ts: making one is the dear part); bounded likewise. */
-const instantFormatters = new Map<string, Intl.DateTimeFormat>();
-const MAX_CACHED_TIME_ZONES = 1000;
-
-function instantFormatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = instantFormatters.get(timeZone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    if (instantFormatters.size >= MAX_CACHED_TIME_ZONES) instantFormatters.clear();
-    instantFormatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
+/** Built from numeric parts (formatInstant); one formatter per time zone, made once (quiet-hours.ts). */
+const instantFormatterFor = timeZoneFormatters({ hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 
 /**
  * An instant as the customer reads it, in their time zone: '2026年11月23日 17:05' or '23 Nov 2026 17:05'. Built from
@@ -81,7 +62,7 @@ function instantFormatterFor(timeZone: string): Intl.DateTimeFormat {
  */
 export function formatInstant(instant: Date, locale: NoticeLocale, timeZone: string = DEFAULT_TIME_ZONE): string {
   const zone = isValidTimeZone(timeZone) ? timeZone : DEFAULT_TIME_ZONE;
-  const parts = instantFormatterFor(zone).formatToParts(instant);
+  const parts = instantFormatterFor(zone)!.formatToParts(instant);
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const [year, month, day, hour, minute] = [part('year'), part('month'), part('day'), part('hour') % 24, part('minute')];
   const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;

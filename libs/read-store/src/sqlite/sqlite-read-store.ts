@@ -293,7 +293,8 @@ export class SqliteReadStore implements ReadStore {
    * of a process are woken by the same events in the same task and reach their commits a few promise turns apart; a
    * flush in a later task (setImmediate, a timer) would wait for the requests of a whole turn of the event loop in
    * between, and the projections' lag with it. Grouping is only a saving: a projection that commits after the flush
-   * is written by the next one.
+   * is written by the next one. The flush always comes: a projection waits for its commit before it commits again,
+   * so at most one commit per projection can join a group.
    */
   private flushWhenSettled(seen: number, quietRounds: number): void {
     queueMicrotask(() => {
@@ -371,7 +372,7 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     // Commits already asked for are written first (their callers were told nothing yet).
-    if (this.pendingCommits.length > 0) this.flushCommits();
+    this.flushCommits();
     this.statements.clear();
     await this.checkpointer?.stop();
     if (this.db.open) this.db.close();
