@@ -164,6 +164,50 @@ describe('ProjectionRunner on real SQLite stores', () => {
     expect((await readStore.checkpoint('bulk'))?.eventsApplied).toBe(7);
   });
 
+  it('lets the event loop turn between the parts of a batch, so the timers of the process (the lease renewal) run', async () => {
+    const BULK = 'bulk';
+    const bulk: Projection = {
+      name: 'bulk',
+      collections: [{ name: BULK, indexes: [] }],
+      async project(event: RecordedEvent): Promise<WriteOp[]> {
+        if (event.type !== 'Bulk') return [];
+        const n = event.data.n as number;
+        return Array.from({ length: 3_000 }, (_, i): WriteOp => ({ kind: 'upsert', collection: BULK, id: `e${n}-d${i}`, set: { n } }));
+      },
+    };
+    // Counts the turns of the event loop: a callback that schedules itself for the next one.
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      turns += 1;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const turnAtCommit: number[] = [];
+    const recording: ReadStore = Object.create(readStore, {
+      commit: {
+        value: (projection: string, position: RecordedEvent['position'], eventsInBatch: number, ops: readonly WriteOp[]) => {
+          if (projection === 'bulk') turnAtCommit.push(turns);
+          return readStore.commit(projection, position, eventsInBatch, ops);
+        },
+      },
+    }) as ReadStore;
+    await events.appendToStream(`bulk-${randomUUID()}`, Array.from({ length: 7 }, (_, n) => ({ id: randomUUID(), type: 'Bulk', data: { n }, metadata: {} })));
+
+    const runner = new ProjectionRunner(events, recording, [bulk], { maxOpsPerCommit: 5_000 });
+    await runner.start();
+    try {
+      await caughtUp(runner, events, readStore, ['bulk']);
+    } finally {
+      counting = false;
+      await runner.stop();
+    }
+    // One batch of seven events in four parts, each committed in a later turn than the one before.
+    expect(turnAtCommit).toHaveLength(4);
+    for (let i = 1; i < turnAtCommit.length; i++) expect(turnAtCommit[i]).toBeGreaterThan(turnAtCommit[i - 1]);
+    expect(await readStore.count(BULK)).toBe(7 * 3_000);
+  });
+
   it('stopped part-way (a crash) and restarted, it ends with exactly what a single run gives', async () => {
     await writeCards(events, 400);
     // The first process dies in the middle of a batch, at its 700th event: that batch never commits.

@@ -391,6 +391,11 @@ class ProjectionLoop {
         view = new BatchView(this.readStore);
         ops = [];
         eventsInPart = 0;
+        // Projecting and committing take only microtasks (SQLite answers synchronously): without a turn of the event
+        // loop between parts, a batch of heavy events (500 imports of 1,000 numbers: 50 parts) held every timer of
+        // the process for seconds, the lease renewal's included, and the runner then found the lease lapsed and
+        // dropped the batch, again and again.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
     await this.commitPart(batch[batch.length - 1], eventsInPart, ops);
