@@ -133,7 +133,7 @@ export const numbersGroup: BenchGroup = {
           details: {
             method: `${total.toLocaleString('en-US')} numbers (${blocks.length} blocks of 10,000, ten regions, tiers from the default rules) sent as CSV in sequential requests of ${sizes.chunkLines.toLocaleString('en-US')} lines to card-api with PROJECTIONS_IN_PROCESS=false while card-projector runs the projections on the same store (docs/scaling.md's layout); figure = numbers / time until the last answer (every number durably recorded)`,
             ...run.details,
-            // Peak resident memory once every number is searchable (card-projector has no heap limit: README).
+            // Peak resident memory once every number is searchable (both with their production heap limits: README).
             peakRssMB: { cardApi: round1(memoryOf(service.pid).peakRssMB), cardProjector: round1(memoryOf(projector.pid).peakRssMB) },
             ...(profile && { profile }),
           },
