@@ -14,7 +14,7 @@ process.once('message', (request: ScenarioRequest) => {
     startedAt: request.startedAt,
     progress: (line) => void send({ kind: 'progress', line }),
   });
-  runServiceScenario(ctx, buildFrom(request.buildDir, request.compiled), { heapSnapshotDir: request.heapSnapshotDir, serviceNodeFlags: request.serviceNodeFlags })
+  runServiceScenario(ctx, buildFrom(request.buildDir, request.compiled), { heapSnapshotDir: request.heapSnapshotDir, serviceNodeFlags: request.serviceNodeFlags, projectorNodeFlags: request.projectorNodeFlags })
     .then(
       (rows) => send({ kind: 'rows', rows, failures: ctx.failures }),
       (error: Error) => send({ kind: 'error', error: error.stack ?? error.message }),

@@ -69,6 +69,8 @@ export interface ScenarioOptions {
   readonly heapSnapshotDir: string | null;
   /** The Node.js flags of card-api's production start (package.json `start`, the Dockerfile's CMD). */
   readonly serviceNodeFlags: readonly string[];
+  /** card-projector's (`npm run start:projector`, docker-compose.yml): the rebuild's process runs with them. */
+  readonly projectorNodeFlags: readonly string[];
 }
 
 export async function runServiceScenario(ctx: BenchContext, build: Build, options: ScenarioOptions): Promise<Row[]> {
@@ -97,7 +99,7 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
       }
     };
     if (ctx.wants('projections.rebuild')) await step('projection rebuild', async () => {
-      const rebuild = await rebuildAll(ctx, build, serviceEnv, dataDir, profileDir);
+      const rebuild = await rebuildAll(ctx, build, serviceEnv, dataDir, profileDir, options.projectorNodeFlags);
       if (rebuild.profile) profiles['projections.rebuild'] = rebuild.profile;
       rows.push(
         row({
@@ -107,11 +109,11 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
           reference: { value: logRead.eventsPerSecond, unit: 'events/s', label: `bare read of the same log: readAll pages of ${READ_PAGE}, one pass` },
           target: { kind: 'at-least', value: 50_000 },
           details: {
-            method: `ProjectionRunner (batches of 500) with card-api's projection list (InfrastructureModule's PROJECTIONS: ${rebuild.projections.join(', ')}) over an empty read-models.db, in a process of its own, from the runner's start to the last checkpoint's commit at the head`,
+            method: `ProjectionRunner (batches of 500) with card-api's projection list (InfrastructureModule's PROJECTIONS: ${rebuild.projections.join(', ')}) over an empty read-models.db, in a process of its own started with card-projector's Node.js flags, from the runner's start to the last checkpoint's commit at the head`,
             events: history.events,
             seconds: Number((rebuild.ms / 1000).toFixed(1)),
             secondsUntilEachProjectionReachedTheHead: rebuild.finishedAfterSeconds,
-            // The rebuild's process at its peak (no heap limit given): what card-projector needs to rebuild from zero.
+            // The rebuild's process at its peak, with card-projector's flags: what card-projector needs to rebuild from zero.
             peakRssMB: rebuild.peakRssMB,
             ...(profiles['projections.rebuild'] && { profile: profiles['projections.rebuild'] }),
           },
@@ -496,8 +498,15 @@ interface RebuildResult {
  * (service/rebuild-child.ts), until each checkpoint is at the head. This process watches the checkpoints from its
  * own connection; the end is the time of the last checkpoint's commit (its updated_at).
  */
-async function rebuildAll(ctx: BenchContext, build: Build, env: Record<string, string>, dataDir: string, profileDir: string | null): Promise<RebuildResult> {
-  const child = spawn(process.execPath, [...build.nodeArgs, scriptOf(build, 'bench/service/rebuild-child.ts')], {
+async function rebuildAll(
+  ctx: BenchContext,
+  build: Build,
+  env: Record<string, string>,
+  dataDir: string,
+  profileDir: string | null,
+  nodeFlags: readonly string[],
+): Promise<RebuildResult> {
+  const child = spawn(process.execPath, [...nodeFlags, ...build.nodeArgs, scriptOf(build, 'bench/service/rebuild-child.ts')], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...build.env, ...env, ...(profileDir !== null && { BENCH_PROFILE_DIR: profileDir }) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startScriptNodeFlags } from '../../scripts/production-node-flags';
+import { projectorStartScriptNodeFlags, startScriptNodeFlags } from '../../scripts/production-node-flags';
 import { ROOT, type BenchContext, type BenchGroup } from '../core/context';
 import type { Row } from '../core/rows';
 import { ensureBuild, scriptOf, type Build } from '../service/build';
@@ -35,6 +35,8 @@ export interface ScenarioRequest {
   readonly heapSnapshotDir: string | null;
   /** The Node.js flags card-api runs with in production (`npm start`): read here, where package.json is. */
   readonly serviceNodeFlags: readonly string[];
+  /** card-projector's (`npm run start:projector`): the rebuild's process runs with them. */
+  readonly projectorNodeFlags: readonly string[];
 }
 
 /** What it sends back: progress lines, then its rows or its error. */
@@ -63,6 +65,7 @@ function runInChild(ctx: BenchContext, build: Build): Promise<Row[]> {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.BENCH_KEEP_DIRS && { BENCH_KEEP_DIRS: process.env.BENCH_KEEP_DIRS }), ...build.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const packageJson = fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8');
   const request: ScenarioRequest = {
     quick: ctx.quick,
     only: ctx.options.only,
@@ -71,7 +74,8 @@ function runInChild(ctx: BenchContext, build: Build): Promise<Row[]> {
     buildDir: build.dir,
     compiled: build.compiled,
     heapSnapshotDir: process.env.BENCH_HEAP_SNAPSHOT === '1' ? path.join(ROOT, 'bench', 'heap-snapshots') : null,
-    serviceNodeFlags: startScriptNodeFlags(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')),
+    serviceNodeFlags: startScriptNodeFlags(packageJson),
+    projectorNodeFlags: projectorStartScriptNodeFlags(packageJson),
   };
   return new Promise((resolve, reject) => {
     let settled = false;
