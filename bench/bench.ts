@@ -35,7 +35,13 @@ export async function runBench(options: BenchOptions, groups: readonly BenchGrou
   }
   failures.push(...ctx.failures);
   const finishedAt = new Date();
-  const profiles = Object.fromEntries(rows.filter((r) => r.details.profile !== undefined).map((r) => [r.id, r.details.profile]));
+  // A row's profile under its id; a row that profiled another process too has it under `${id} (${process})`.
+  const profiles = Object.fromEntries(
+    rows.flatMap((r) => [
+      ...(r.details.profile !== undefined ? [[r.id, r.details.profile]] : []),
+      ...Object.entries((r.details.otherProfiles ?? {}) as Record<string, unknown>).map(([process, profile]) => [`${r.id} (${process})`, profile]),
+    ]),
+  );
   return {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),

@@ -113,15 +113,17 @@ export const numbersGroup: BenchGroup = {
       const dataDir = path.join(work.path, 'data');
       const service = await start('card-api', 'card-api', envFor(dataDir, { PROJECTIONS_IN_PROCESS: 'false' }), 'numbers');
       processes.push(service);
-      const projector = await start('card-projector', 'card-projector', envFor(dataDir));
+      const projector = await start('card-projector', 'card-projector', envFor(dataDir), 'projector');
       processes.push(projector);
       await waitUntilIdle(service.pid, 120_000);
       await waitUntilIdle(projector.pid, 120_000);
 
       ctx.progress(`numbers: importing ${total.toLocaleString('en-US')} numbers in requests of ${sizes.chunkLines.toLocaleString('en-US')} lines (card-api + card-projector)`);
-      if (profileDir !== null) process.kill(service.pid, 'SIGWINCH');
+      if (profileDir !== null) for (const pid of [service.pid, projector.pid]) process.kill(pid, 'SIGWINCH');
       const run = await importAll(service, projector, token, blocks, sizes.chunkLines);
-      const profile = profileDir !== null ? await stopProfile(service.pid, profileDir, ++profilesTaken, 'import') : null;
+      // Both until every number is searchable: card-projector's is where that time goes.
+      const profile = profileDir !== null ? await stopProfile(service.pid, profileDir, 'numbers', ++profilesTaken, 'import') : null;
+      const projectorProfile = profileDir !== null ? await stopProfile(projector.pid, profileDir, 'projector', 1, 'import') : null;
       ctx.progress(`numbers: recorded at ${Math.round(run.perSecond).toLocaleString('en-US')}/s, searchable after ${run.details.searchableAfterSeconds} s`);
       rows.push(
         row({
@@ -136,6 +138,7 @@ export const numbersGroup: BenchGroup = {
             // Peak resident memory once every number is searchable (both with their production heap limits: README).
             peakRssMB: { cardApi: round1(memoryOf(service.pid).peakRssMB), cardProjector: round1(memoryOf(projector.pid).peakRssMB) },
             ...(profile && { profile }),
+            ...(projectorProfile && { otherProfiles: { 'card-projector': projectorProfile } }),
           },
         }),
       );
@@ -167,7 +170,7 @@ export const numbersGroup: BenchGroup = {
         if (sizes.warmupSeconds > 0) await load(service, requests, sizes.warmupSeconds, CONNECTIONS);
         if (profileDir !== null && profileKey) process.kill(service.pid, 'SIGWINCH');
         const result = await load(service, requests, sizes.loadSeconds, CONNECTIONS);
-        const profiled = profileDir !== null && profileKey ? await stopProfile(service.pid, profileDir, ++profilesTaken, profileKey) : null;
+        const profiled = profileDir !== null && profileKey ? await stopProfile(service.pid, profileDir, 'numbers', ++profilesTaken, profileKey) : null;
         assertAllOk(what, result);
         const high = await load(service, requests, sizes.loadSeconds, CONNECTIONS_HIGH);
         assertAllOk(what, high);
@@ -335,13 +338,16 @@ function bareInserts(file: string, blocks: readonly { block: string; region: str
   }
 }
 
-/** Stops the CPU profile started with SIGWINCH (the preload writes numbers-<n>), names it after its step, sums it up. */
-async function stopProfile(pid: number, dir: string, n: number, step: string): Promise<ProfileSummary | null> {
+/**
+ * Stops the CPU profile started with SIGWINCH (the preload writes <prefix>-<n>, n counting the process's profiles),
+ * names it after its step, sums it up.
+ */
+async function stopProfile(pid: number, dir: string, prefix: string, n: number, step: string): Promise<ProfileSummary | null> {
   process.kill(pid, 'SIGWINCH');
-  const written = path.join(dir, `numbers-${n}.cpuprofile`);
+  const written = path.join(dir, `${prefix}-${n}.cpuprofile`);
   for (let i = 0; i < 600 && !fs.existsSync(written); i++) await sleep(100);
   if (!fs.existsSync(written)) return null;
-  const named = path.join(dir, `numbers-${step}.cpuprofile`);
+  const named = path.join(dir, `${prefix}-${step}.cpuprofile`);
   fs.renameSync(written, named);
   return summariseProfile(named);
 }

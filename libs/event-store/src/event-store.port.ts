@@ -88,6 +88,14 @@ export interface StoredEvent {
   readonly metadataText: string;
 }
 
+/** What `readAll({ from, maxCount })` would return, counted rather than read (EventStore.countAll). */
+export interface LogCount {
+  /** How many events; at most `maxCount`. */
+  readonly count: number;
+  /** When the first of them was recorded; null when there is none. */
+  readonly firstRecordedAt: Date | null;
+}
+
 export interface SubscribeToAllOptions {
   readonly from?: ReadAllFrom;
   /** Called once when the subscription has delivered every event that existed when it caught up. */
@@ -131,6 +139,14 @@ export interface EventStore {
    * over parsed JSON): readers fall back to readAll.
    */
   readAllStored?(options?: ReadAllOptions): Promise<StoredEvent[]>;
+
+  /**
+   * Optional. How many events `readAll(options)` would return and when the first was recorded, without reading them:
+   * a projection's lag (ProjectionRunner.status), which otherwise reads and parses up to `lagCap` events of each
+   * projection on every GET /v1/projections. SQLite counts positions in its index; EventStoreDB has no count of a
+   * range of $all, and readers fall back to readAll.
+   */
+  countAll?(options?: ReadAllOptions): Promise<LogCount>;
 
   /** The position of the newest event in the log, or null when the log is empty. */
   headPosition(): Promise<Position | null>;

@@ -312,6 +312,31 @@ describe('SqliteEventStore', () => {
       expect(stored.map((event) => verifier.checkStored(event))).toEqual(stored.map(() => undefined));
     });
 
+    it('counts what readAll would return without reading it (countAll): how many, capped at maxCount, and when the first was recorded', async () => {
+      const store = open(newFile());
+      expect(await store.countAll()).toEqual({ count: 0, firstRecordedAt: null });
+      await store.appendToStream(newStreamId(), someEvents(3), { expectedRevision: 'no_stream' });
+      await store.appendToStream(newStreamId(), someEvents(4), { expectedRevision: 'no_stream' });
+      const all = await store.readAll();
+      expect(all).toHaveLength(7);
+
+      for (const [from, maxCount] of [
+        [undefined, undefined],
+        [undefined, 5],
+        [all[1].position, undefined],
+        [all[1].position, 3],
+        [all[5].position, 10],
+        [all[6].position, 10],
+        [all[2].position, 0],
+      ] as const) {
+        const options = { ...(from && { from }), ...(maxCount !== undefined && { maxCount }) };
+        const read = await store.readAll(options);
+        expect(await store.countAll(options)).toEqual({ count: read.length, firstRecordedAt: read[0]?.recordedAt ?? null });
+      }
+      expect((await store.countAll({ from: all[1].position, maxCount: 3 })).count).toBe(3);
+      expect(await store.countAll({ from: all[6].position })).toEqual({ count: 0, firstRecordedAt: null });
+    });
+
     it('appends to a stream written before events were chained, starting from the genesis value (verifyChain reports the old events)', async () => {
       const file = newFile();
       const store = open(file);

@@ -10,6 +10,7 @@ import type {
   EventToAppend,
   ExpectedRevision,
   JsonObject,
+  LogCount,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
@@ -118,6 +119,8 @@ export class SqliteEventStore implements EventStore {
   private readonly selectEventsAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectStoredAfter: Database.Statement<[bigint, number], StoredRow>;
   private readonly selectHeadPosition: Database.Statement<[], bigint | null>;
+  private readonly countAfter: Database.Statement<[bigint, number], bigint>;
+  private readonly selectFirstRecordedAtAfter: Database.Statement<[bigint], string>;
   private readonly appendBatchInTransaction: (batch: readonly QueuedAppend[]) => GroupCommitOutcome<AppendWritten>[];
   private queue: QueuedAppend[] = [];
   /**
@@ -184,6 +187,13 @@ export class SqliteEventStore implements EventStore {
       .prepare<[bigint, number], StoredRow>(`SELECT ${STORED_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
       .raw(true);
     this.selectHeadPosition = db.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck();
+    // Positions only: the primary key's b-tree, no row read.
+    this.countAfter = db
+      .prepare<[bigint, number], bigint>('SELECT count(*) FROM (SELECT position FROM events WHERE position > ? ORDER BY position LIMIT ?)')
+      .pluck();
+    this.selectFirstRecordedAtAfter = db
+      .prepare<[bigint], string>('SELECT recorded_at FROM events WHERE position > ? ORDER BY position LIMIT 1')
+      .pluck();
 
     // Called inside the batch's transaction, a transaction function runs in a savepoint: rolled back alone on a throw.
     const appendInSavepoint = db.transaction((streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision) =>
@@ -274,6 +284,18 @@ export class SqliteEventStore implements EventStore {
     return withSqliteFailuresMapped('read', this.filePath, () =>
       this.selectStoredAfter.all(from === 'start' ? 0n : from.commit, maxCount).map(toStoredEvent),
     );
+  }
+
+  async countAll(options: ReadAllOptions = {}): Promise<LogCount> {
+    const from = options.from ?? 'start';
+    const maxCount = options.maxCount ?? DEFAULT_READ_ALL_MAX_COUNT;
+    if (maxCount <= 0) return { count: 0, firstRecordedAt: null };
+    const after = from === 'start' ? 0n : from.commit;
+    return withSqliteFailuresMapped('read', this.filePath, () => {
+      const count = Number(this.countAfter.get(after, maxCount));
+      const first = count === 0 ? undefined : this.selectFirstRecordedAtAfter.get(after);
+      return { count, firstRecordedAt: first === undefined ? null : new Date(first) };
+    });
   }
 
   async headPosition(): Promise<Position | null> {

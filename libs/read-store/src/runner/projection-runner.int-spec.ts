@@ -164,6 +164,45 @@ describe('ProjectionRunner on real SQLite stores', () => {
     expect((await readStore.checkpoint('bulk'))?.eventsApplied).toBe(7);
   });
 
+  it('reports the lag from the checkpoint, capped at lagCap, the same whether the store counts it (countAll) or not', async () => {
+    await writeCards(events, 2); // 8 events
+    const first = (await events.readAll({ maxCount: 1 }))[0];
+    const clock = () => new Date(first.recordedAt.getTime() + 90_000);
+    // The same store without countAll: the runner reads the events instead, as on EventStoreDB.
+    const counting = events as SqliteEventStore;
+    const reading = Object.create(counting, { countAll: { value: undefined } }) as EventStore;
+    expect(counting.countAll).toBeDefined();
+    const lagOf = async (store: EventStore, lagCap: number) =>
+      (await new ProjectionRunner(store, readStore, [cardsProjection, disputesProjection], { lagCap, clock }).status()).map((s) => ({
+        name: s.name,
+        state: s.state,
+        lagEvents: s.lagEvents,
+        lagCapped: s.lagCapped,
+        lagSeconds: s.lagSeconds,
+      }));
+
+    // Nothing projected: every event is pending, the oldest recorded 90 s before the clock.
+    const capped = [
+      { name: 'cards', state: 'catching-up', lagEvents: 5, lagCapped: true, lagSeconds: 90 },
+      { name: 'disputes', state: 'catching-up', lagEvents: 5, lagCapped: true, lagSeconds: 90 },
+    ];
+    expect(await lagOf(counting, 5)).toEqual(capped);
+    expect(await lagOf(reading, 5)).toEqual(capped);
+    expect(await lagOf(counting, 100)).toEqual(await lagOf(reading, 100));
+    expect((await lagOf(counting, 100)).map((s) => [s.lagEvents, s.lagCapped])).toEqual([[8, false], [8, false]]);
+
+    // cards checkpointed at the sixth event: two pending, the oldest the seventh; disputes at the head: none.
+    const all = await events.readAll();
+    await readStore.commit('cards', all[5].position, 6, []);
+    await readStore.commit('disputes', all[7].position, 8, []);
+    const partly = [
+      { name: 'cards', state: 'catching-up', lagEvents: 2, lagCapped: false, lagSeconds: (clock().getTime() - all[6].recordedAt.getTime()) / 1000 },
+      { name: 'disputes', state: 'live', lagEvents: 0, lagCapped: false, lagSeconds: 0 },
+    ];
+    expect(await lagOf(counting, 100)).toEqual(partly);
+    expect(await lagOf(reading, 100)).toEqual(partly);
+  });
+
   it('lets the event loop turn between the parts of a batch, so the timers of the process (the lease renewal) run', async () => {
     const BULK = 'bulk';
     const bulk: Projection = {
