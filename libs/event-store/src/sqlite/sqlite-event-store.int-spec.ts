@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import {
   StreamRevisionConflictError,
   verifyChain,
 } from '@cards/event-store';
+import { SUBSCRIPTION_PAGE_TEXT } from './sqlite-event-store';
+import type { LogPage } from './sqlite-subscription';
 
 const directory = mkdtempSync(join(tmpdir(), 'event-store-sqlite-'));
 let files = 0;
@@ -24,6 +27,20 @@ afterAll(() => {
 });
 
 describeEventStoreContract('sqlite (temp file)', async () => SqliteEventStore.open(newFile()));
+
+
+/** Records how many events each page a subscription of `store` reads holds. */
+function countPageReads(store: SqliteEventStore): number[] {
+  const reads: number[] = [];
+  const internals = store as unknown as { readPage: (position: bigint, maxCount: number, maxText: number) => LogPage };
+  const readPage = internals.readPage.bind(store);
+  internals.readPage = (position, maxCount, maxText) => {
+    const page = readPage(position, maxCount, maxText);
+    reads.push(page.events.length);
+    return page;
+  };
+  return reads;
+}
 
 describe('SqliteEventStore', () => {
   const opened: SqliteEventStore[] = [];
@@ -157,14 +174,7 @@ describe('SqliteEventStore', () => {
     const store = open(newFile());
     const streamId = newStreamId();
     await store.appendToStream(streamId, someEvents(1_200));
-    const reads: number[] = [];
-    const internals = store as unknown as { readAfter: (position: bigint, maxCount: number) => RecordedEvent[] };
-    const readAfter = internals.readAfter.bind(store);
-    internals.readAfter = (position, maxCount) => {
-      const page = readAfter(position, maxCount);
-      reads.push(page.length);
-      return page;
-    };
+    const reads = countPageReads(store);
 
     const iterator = store.subscribeToAll()[Symbol.asyncIterator]();
     await iterator.next();
@@ -174,6 +184,31 @@ describe('SqliteEventStore', () => {
     await iterator.next();
     expect(reads).toEqual([500, 500]);
     await iterator.return?.();
+  });
+
+  it(`ends a subscription's page once its events hold ${SUBSCRIPTION_PAGE_TEXT.toLocaleString('en-US')} characters of JSON, and goes on reading`, async () => {
+    const store = open(newFile());
+    const streamId = newStreamId();
+    // Ten events of a million characters each (an import of numbers is some 80,000 an event).
+    const big = 'x'.repeat(1024 * 1024);
+    await store.appendToStream(
+      streamId,
+      Array.from({ length: 10 }, (_, n) => ({ id: randomUUID(), type: 'Big', data: { n, big }, metadata: {} })),
+    );
+    const reads = countPageReads(store);
+    let caughtUpAfter: number | null = null;
+    const seen: number[] = [];
+    const subscription = store.subscribeToAll({
+      onCaughtUp: () => {
+        caughtUpAfter = seen.length;
+        void subscription.close();
+      },
+    });
+    for await (const event of subscription) seen.push(event.data.n as number);
+    // Four events pass the budget (4 MiB and their metadata); a short page is read only at the head.
+    expect(reads.slice(0, 3)).toEqual([4, 4, 2]);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(caughtUpAfter).toBe(10);
   });
 
   it("treats a repeated 'any' append of the block at the stream's tail as a retry", async () => {

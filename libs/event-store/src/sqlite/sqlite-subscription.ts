@@ -3,9 +3,15 @@ import type { AllSubscription, ReadAllFrom, RecordedEvent } from '../event-store
 
 const MAX_RETRY_DELAY_MS = 5_000;
 
+/** A page of the log: its events, and whether more may follow at once (a page cut by its count or by its size). */
+export interface LogPage {
+  readonly events: RecordedEvent[];
+  readonly full: boolean;
+}
+
 /** What a subscription needs from the store: read a page after a position, hear about local appends. */
 export interface SqliteLogSource {
-  readAfter(position: bigint, maxCount: number): RecordedEvent[];
+  readPage(position: bigint, maxCount: number): LogPage;
   /** Registers a listener for appends committed by this process; returns the function that removes it. */
   onAppended(listener: () => void): () => void;
 }
@@ -66,18 +72,18 @@ export class SqliteAllSubscription implements AllSubscription {
         const appendsBeforeRead = this.appendsSeen;
         const page = await this.readPageRetryingWhileUnavailable(cursor, pageSize);
         if (this.closed) return;
-        for (const event of page) {
+        for (const event of page.events) {
           cursor = event.position.commit;
           yield event;
           if (this.closed) return;
         }
-        if (page.length === pageSize) {
+        if (page.full) {
           // Reading is synchronous and handing events over takes only microtasks: without a turn of the event loop
           // between pages, a catch-up over a long log would hold every timer and socket of the process until it
           // is done (card-api answered nothing, /health included, for seconds during a rebuild).
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        if (page.length < pageSize) {
+        if (!page.full) {
           if (!caughtUpReported) {
             caughtUpReported = true;
             onCaughtUp?.();
@@ -92,15 +98,15 @@ export class SqliteAllSubscription implements AllSubscription {
   }
 
   /** A busy or briefly unreadable file should not end a projection: wait and read again, like the ESDB adapter. */
-  private async readPageRetryingWhileUnavailable(cursor: bigint, pageSize: number): Promise<RecordedEvent[]> {
+  private async readPageRetryingWhileUnavailable(cursor: bigint, pageSize: number): Promise<LogPage> {
     let delayMs = this.settings.pollIntervalMs;
     for (;;) {
       try {
-        return this.source.readAfter(cursor, pageSize);
+        return this.source.readPage(cursor, pageSize);
       } catch (error) {
         if (!(error instanceof EventStoreUnavailableError) || this.closed) throw error;
         await this.sleep(delayMs);
-        if (this.closed) return [];
+        if (this.closed) return { events: [], full: false };
         delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS);
       }
     }

@@ -164,6 +164,38 @@ describe('ProjectionRunner on real SQLite stores', () => {
     expect((await readStore.checkpoint('bulk'))?.eventsApplied).toBe(7);
   });
 
+  it('closes a batch once its events weigh batchWeight, so what a loop holds is bounded by size as well as by count', async () => {
+    // Each Heavy event holds 100 objects (weight 106, as eventWeight counts): 5 of them reach 500.
+    const counter: Projection = {
+      name: 'heavy',
+      collections: [{ name: 'heavy', indexes: [] }],
+      async project(event: RecordedEvent): Promise<WriteOp[]> {
+        return event.type === 'Heavy' ? [{ kind: 'increment', collection: 'heavy', id: 'tally', by: { events: 1 } }] : [];
+      },
+    };
+    const batches: number[] = [];
+    const recording: ReadStore = Object.create(readStore, {
+      commit: {
+        value: (projection: string, position: RecordedEvent['position'], eventsInBatch: number, ops: readonly WriteOp[]) => {
+          batches.push(eventsInBatch);
+          return readStore.commit(projection, position, eventsInBatch, ops);
+        },
+      },
+    }) as ReadStore;
+    const heavy = (n: number): EventToAppend => ({ id: randomUUID(), type: 'Heavy', data: { n, items: Array.from({ length: 100 }, (_, i) => ({ i })) }, metadata: {} });
+    await events.appendToStream(`heavy-${randomUUID()}`, Array.from({ length: 12 }, (_, n) => heavy(n)));
+
+    const runner = new ProjectionRunner(events, recording, [counter], { batchWeight: 500 });
+    await runner.start();
+    try {
+      await caughtUp(runner, events, readStore, ['heavy']);
+    } finally {
+      await runner.stop();
+    }
+    expect(batches).toEqual([5, 5, 2]);
+    expect(await readStore.get('heavy', 'tally')).toEqual({ _id: 'tally', events: 12 });
+  });
+
   it('reports the lag from the checkpoint, capped at lagCap, the same whether the store counts it (countAll) or not', async () => {
     await writeCards(events, 2); // 8 events
     const first = (await events.readAll({ maxCount: 1 }))[0];

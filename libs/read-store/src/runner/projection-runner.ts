@@ -11,7 +11,7 @@ import type { ReadStore, WriteOp } from '../read-store.port';
 import { BatchView } from '../projections/batch-view';
 import { projectionVersionOf, type Projection } from '../projections/projection';
 import { assertProjectionVersion } from '../read-store-rules';
-import { SharedLog } from './shared-log';
+import { eventWeight, SharedLog } from './shared-log';
 
 /** `standby`: this process waits for the projections lease another process holds (see LeaseKeeper). */
 export type ProjectionState = 'starting' | 'catching-up' | 'live' | 'rebuilding' | 'failed' | 'stopped' | 'standby';
@@ -54,6 +54,12 @@ export interface RunnerLogger {
 export interface ProjectionRunnerOptions {
   /** Most events committed in one transaction (default 500). */
   readonly batchSize?: number;
+  /**
+   * A batch also closes once its events weigh this much (`eventWeight`, default 10,000: some 1,000+ lifecycle events,
+   * 10 imports of 1,000 numbers), and a loop queues at most two batches: what a loop holds ahead of its projection is
+   * bounded by the events' size as well as by their count.
+   */
+  readonly batchWeight?: number;
   /**
    * Most write ops gathered before a commit (default 10,000): a batch whose events make more is committed in parts,
    * each ending after a whole event. Bounds a batch's memory when single events make many writes (an import of
@@ -99,6 +105,7 @@ export class ProjectionRunner {
     this.log = new SharedLog(eventStore);
     this.options = {
       batchSize: options.batchSize ?? 500,
+      batchWeight: options.batchWeight ?? 10_000,
       maxOpsPerCommit: options.maxOpsPerCommit ?? 10_000,
       backoffMs: options.backoffMs ?? 500,
       maxBackoffMs: options.maxBackoffMs ?? 30_000,
@@ -325,6 +332,9 @@ class ProjectionLoop {
     this.subscription = subscription;
     this.state = catchingUpState;
 
+    const { batchSize, batchWeight } = this.options;
+    let queueWeight = 0;
+    const batchReady = () => queue.length >= batchSize || queueWeight >= batchWeight;
     const pump = (async () => {
       try {
         const events = subscription[Symbol.asyncIterator]();
@@ -333,11 +343,14 @@ class ProjectionLoop {
           if (next.done) break;
           const wasEmpty = queue.length === 0;
           queue.push(next.value);
+          queueWeight += eventWeight(next.value);
           // And whatever else is already waiting, at once rather than one turn of the event loop per event.
-          subscription.takeWaiting(queue, this.options.batchSize * 2 - queue.length);
+          if (queue.length < 2 * batchSize && queueWeight < 2 * batchWeight) {
+            queueWeight += subscription.takeWaiting(queue, 2 * batchSize - queue.length, 2 * batchWeight - queueWeight);
+          }
           // While catching up, a partial batch waits to fill: see below.
-          if (wasEmpty || caughtUp || queue.length >= this.options.batchSize) this.wake?.();
-          if (queue.length >= this.options.batchSize * 2) await new Promise<void>((r) => (pumpGate.resume = r));
+          if (wasEmpty || caughtUp || batchReady()) this.wake?.();
+          if (queue.length >= 2 * batchSize || queueWeight >= 2 * batchWeight) await new Promise<void>((r) => (pumpGate.resume = r));
           if (!this.running) break;
         }
       } catch (error) {
@@ -364,13 +377,18 @@ class ProjectionLoop {
           this.wake = null;
           continue;
         }
-        if (!caughtUp && !pumpDone && !waitedForMore && queue.length < this.options.batchSize) {
+        if (!caughtUp && !pumpDone && !waitedForMore && !batchReady()) {
           waitedForMore = await this.waitForMore(PARTIAL_BATCH_WAIT_MS);
           continue;
         }
         waitedForMore = false;
-        const batch = queue.splice(0, this.options.batchSize);
-        if (queue.length < this.options.batchSize) {
+        // Up to batchSize events, and no more once they weigh batchWeight (the first whatever it weighs).
+        let count = 0;
+        let weight = 0;
+        while (count < queue.length && count < batchSize && (count === 0 || weight < batchWeight)) weight += eventWeight(queue[count++]);
+        const batch = queue.splice(0, count);
+        queueWeight -= weight;
+        if (queue.length < batchSize && queueWeight < batchWeight) {
           pumpGate.resume?.();
           pumpGate.resume = null;
         }

@@ -7,7 +7,7 @@ import {
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from '@cards/event-store';
-import { SharedLog } from './shared-log';
+import { eventWeight, SharedLog } from './shared-log';
 
 jest.setTimeout(30_000);
 
@@ -23,6 +23,39 @@ async function append(store: EventStore, count: number): Promise<void> {
     await store.appendToStream(`tick-${randomUUID()}`, events, { expectedRevision: 'no_stream' });
   }
 }
+
+/** Appends `count` heavy events (100 objects in each, as an import holds its numbers), one stream. */
+async function appendHeavy(store: EventStore, count: number): Promise<void> {
+  const events = Array.from({ length: count }, (_, n) => ({
+    id: randomUUID(),
+    type: 'Heavy',
+    data: { n, items: Array.from({ length: 100 }, (_, i) => ({ i })) },
+    metadata: {},
+  }));
+  await store.appendToStream(`heavy-${randomUUID()}`, events, { expectedRevision: 'no_stream' });
+}
+
+/** Counts the events the store's subscriptions have handed to the SharedLog so far. */
+function pullCounting(store: EventStore) {
+  const counted = { pulled: 0 };
+  const wrapped: Pick<EventStore, 'subscribeToAll'> = {
+    subscribeToAll(options?: SubscribeToAllOptions): AllSubscription {
+      const inner = store.subscribeToAll(options);
+      return {
+        close: () => inner.close(),
+        async *[Symbol.asyncIterator]() {
+          for await (const event of inner) {
+            counted.pulled++;
+            yield event;
+          }
+        },
+      };
+    },
+  };
+  return { counted, wrapped };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
 
 async function wholeLog(store: EventStore): Promise<RecordedEvent[]> {
   const all: RecordedEvent[] = [];
@@ -179,6 +212,49 @@ describe('SharedLog: one reader of the log for many subscribers', () => {
     const again = consumer(shared.subscribeToAll({ from: log[119].position }));
     await again.takeUntil(180);
     expect(ids(again.received)).toEqual(ids(log.slice(120)));
+  });
+
+  it('weighs each event by the objects and arrays in it', async () => {
+    await appendHeavy(store, 1);
+    await append(store, 1);
+    const [heavy, light] = await wholeLog(store);
+    // The event, its position, data, the list and its 100 items, metadata, recordedAt.
+    expect(eventWeight(heavy)).toBe(106);
+    // The event, its position, data, `nested` and its list, metadata, recordedAt.
+    expect(eventWeight(light)).toBe(7);
+  });
+
+  it("stops reading for a subscriber whose waiting events weigh inboxWeight, however few they are, and reads on as it takes them", async () => {
+    await appendHeavy(store, 60);
+    const { counted, wrapped } = pullCounting(store);
+    const shared = new SharedLog(wrapped, { inboxSize: 1000, inboxWeight: 1000 });
+    const slow = consumer(shared.subscribeToAll());
+    await slow.take(1);
+    await settle();
+    // One handed to the waiting iterator, then ten of 106 wait (1,060 ≥ 1,000): the reader waits for room.
+    expect(counted.pulled).toBe(11);
+    await slow.take(5);
+    await settle();
+    expect(counted.pulled).toBe(16);
+    await slow.takeUntil(60);
+    expect(slow.received.map((e) => e.data.n)).toEqual(Array.from({ length: 60 }, (_, n) => n));
+  });
+
+  it('keeps for late subscribers only what replayWeight allows: one further behind gets a reader of its own', async () => {
+    await appendHeavy(store, 40);
+    const { counted, wrapped } = countingStore(store);
+    const shared = new SharedLog(wrapped, { replaySize: 1000, replayWeight: 500 });
+    const first = consumer(shared.subscribeToAll());
+    await first.take(40);
+    // Kept: between 500 and 1,000 of weight, i.e. the last 4 to 9 events. From the 36th (4 behind) it joins the reader.
+    const near = consumer(shared.subscribeToAll({ from: first.received[35].position }));
+    await near.take(4);
+    expect(counted.subscriptions).toBe(1);
+    // From the 20th it cannot: the events after it are no longer kept, and it reads the log on its own.
+    const far = consumer(shared.subscribeToAll({ from: first.received[19].position }));
+    await far.take(20);
+    expect(counted.subscriptions).toBe(2);
+    expect(ids(far.received)).toEqual(ids(first.received.slice(20)));
   });
 
   it('reports catching up to each subscriber, also to one that joins a reader already at the head', async () => {

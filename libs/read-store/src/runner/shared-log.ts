@@ -11,11 +11,19 @@ export interface SharedLogOptions {
   /** Events a subscriber may have waiting before its reader waits for it to take some (default 1000). */
   readonly inboxSize?: number;
   /**
+   * The same bound in weight (`eventWeight`: the objects and arrays in an event): a subscriber with this much waiting
+   * is full too, however few events that is (default 20,000: 2,000+ events of a card's lifecycle, 20 imports of
+   * 1,000 SIM numbers).
+   */
+  readonly inboxWeight?: number;
+  /**
    * Events each reader keeps after handing them out (between this and twice this many), so that a subscriber starting
    * a little behind it (a projection retrying from its checkpoint, the loops of a runner starting one after the other)
    * joins it instead of reading the log on its own (default 2000).
    */
   readonly replaySize?: number;
+  /** The same bound in weight: the events kept weigh between this and twice this (default 40,000). */
+  readonly replayWeight?: number;
   /**
    * How long a reader waits for a subscriber that takes nothing while others could go on; after that the slow one
    * gets a reader of its own, from where it is, so one stuck projection does not hold up the others (default 2 s).
@@ -42,8 +50,8 @@ export interface SharedLogOptions {
  */
 export class SharedLog implements Pick<EventStore, 'subscribeToAll'> {
   private readonly readers = new Set<LogReader>();
-  private readonly inboxSize: number;
-  private readonly replaySize: number;
+  private readonly inbox: InboxBounds;
+  private readonly replay: InboxBounds;
   private readonly detachAfterMs: number;
   private readonly freeze: boolean;
 
@@ -51,8 +59,8 @@ export class SharedLog implements Pick<EventStore, 'subscribeToAll'> {
     private readonly store: Pick<EventStore, 'subscribeToAll'>,
     options: SharedLogOptions = {},
   ) {
-    this.inboxSize = Math.max(1, options.inboxSize ?? 1000);
-    this.replaySize = Math.max(1, options.replaySize ?? 2000);
+    this.inbox = { size: Math.max(1, options.inboxSize ?? 1000), weight: Math.max(1, options.inboxWeight ?? 20_000) };
+    this.replay = { size: Math.max(1, options.replaySize ?? 2000), weight: Math.max(1, options.replayWeight ?? 40_000) };
     this.detachAfterMs = options.detachAfterMs ?? 2000;
     this.freeze = options.freeze ?? true;
   }
@@ -64,7 +72,7 @@ export class SharedLog implements Pick<EventStore, 'subscribeToAll'> {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): SharedSubscription {
     const from = options.from ?? 'start';
-    const subscription = new SharedSubscription(this.inboxSize, options.onCaughtUp ?? null);
+    const subscription = new SharedSubscription(this.inbox, options.onCaughtUp ?? null);
     const reader = this.readerCovering(from, null) ?? this.startReader(from);
     reader.admit(subscription, from);
     return subscription;
@@ -79,7 +87,7 @@ export class SharedLog implements Pick<EventStore, 'subscribeToAll'> {
   }
 
   private startReader(from: ReadAllFrom, solo = false): LogReader {
-    const reader = new LogReader(from, this.replaySize, solo);
+    const reader = new LogReader(from, this.replay, solo);
     this.readers.add(reader);
     reader.subscription = this.store.subscribeToAll({ from, onCaughtUp: () => reader.reachedHead() });
     void this.pump(reader);
@@ -91,7 +99,7 @@ export class SharedLog implements Pick<EventStore, 'subscribeToAll'> {
     try {
       for await (const recorded of reader.subscription!) {
         if (reader.members.size === 0) break;
-        reader.hand(this.freeze ? deepFreeze(recorded) : recorded);
+        reader.hand(recorded, weighed(recorded, this.freeze));
         if (this.readers.size > 1 && !reader.solo) {
           const ahead = this.readerCovering(reader.cursor, reader);
           if (ahead !== null) {
@@ -149,6 +157,7 @@ class LogReader {
   private caughtUp = false;
   /** The recent events handed out: every event after `replayFrom`, up to `cursor`. */
   private replay: RecordedEvent[] = [];
+  private replayWeight = 0;
   private replayFrom: ReadAllFrom;
   private roomWaiter: (() => void) | null = null;
 
@@ -158,7 +167,7 @@ class LogReader {
    */
   constructor(
     public cursor: ReadAllFrom,
-    private readonly replaySize: number,
+    private readonly bounds: InboxBounds,
     public solo: boolean,
   ) {
     this.replayFrom = cursor;
@@ -174,21 +183,34 @@ class LogReader {
 
   admit(member: SharedSubscription, from: ReadAllFrom): void {
     for (const event of this.replay) {
-      if (from === 'start' || comparePositions(event.position, from) > 0) member.push(event);
+      if (from === 'start' || comparePositions(event.position, from) > 0) member.push(event, eventWeight(event));
     }
     member.reader = this;
     this.members.add(member);
     if (this.caughtUp) member.reachedHead();
   }
 
-  hand(event: RecordedEvent): void {
+  hand(event: RecordedEvent, weight: number): void {
     this.cursor = event.position;
     this.replay.push(event);
-    if (this.replay.length >= 2 * this.replaySize) {
-      const dropped = this.replay.splice(0, this.replay.length - this.replaySize);
-      this.replayFrom = dropped[dropped.length - 1].position;
+    this.replayWeight += weight;
+    if (this.replay.length >= 2 * this.bounds.size || this.replayWeight >= 2 * this.bounds.weight) this.trimReplay();
+    for (const member of this.members) member.push(event, weight);
+  }
+
+  /** Keeps the newest events, down to `size` of them weighing at most `weight` (the newest one at least). */
+  private trimReplay(): void {
+    let keep = 0;
+    let kept = 0;
+    for (let i = this.replay.length - 1; i >= 0 && keep < this.bounds.size; i--) {
+      const weight = eventWeight(this.replay[i]);
+      if (keep > 0 && kept + weight > this.bounds.weight) break;
+      keep += 1;
+      kept += weight;
     }
-    for (const member of this.members) member.push(event);
+    const dropped = this.replay.splice(0, this.replay.length - keep);
+    this.replayWeight = kept;
+    this.replayFrom = dropped[dropped.length - 1].position;
   }
 
   /** Moves every subscriber to `ahead`, which has read at least as far and kept what it read since `cursor`. */
@@ -245,6 +267,8 @@ export class SharedSubscription implements AllSubscription {
   reader: LogReader | null = null;
   private inbox: (RecordedEvent | undefined)[] = [];
   private head = 0;
+  /** The weight of the events waiting (inbox[head..]). */
+  private waitingWeight = 0;
   private waiting: { resolve: (result: IteratorResult<RecordedEvent>) => void; reject: (error: unknown) => void } | null = null;
   private ended = false;
   private failure: { error: unknown } | null = null;
@@ -252,15 +276,15 @@ export class SharedSubscription implements AllSubscription {
   private caughtUpReported = false;
 
   constructor(
-    private readonly inboxSize: number,
+    private readonly bounds: InboxBounds,
     private readonly onCaughtUp: (() => void) | null,
   ) {}
 
   get full(): boolean {
-    return this.inbox.length - this.head >= this.inboxSize;
+    return this.inbox.length - this.head >= this.bounds.size || this.waitingWeight >= this.bounds.weight;
   }
 
-  push(event: RecordedEvent): void {
+  push(event: RecordedEvent, weight: number): void {
     if (this.ended) return;
     if (this.waiting !== null) {
       const { resolve } = this.waiting;
@@ -269,6 +293,7 @@ export class SharedSubscription implements AllSubscription {
       return;
     }
     this.inbox.push(event);
+    this.waitingWeight += weight;
   }
 
   reachedHead(): void {
@@ -296,6 +321,7 @@ export class SharedSubscription implements AllSubscription {
     this.ended = true;
     this.inbox = [];
     this.head = 0;
+    this.waitingWeight = 0;
     this.failure = null;
     const reader = this.reader;
     this.reader = null;
@@ -305,15 +331,21 @@ export class SharedSubscription implements AllSubscription {
 
   /**
    * Moves up to `max` of the events already waiting (after those `next()` gave) into `into`, without waiting for
-   * more; returns how many. Mixing it with the iterator keeps the order.
+   * more, and no more once they weigh `maxWeight` (the first one whatever it weighs); returns their weight. Mixing
+   * it with the iterator keeps the order.
    */
-  takeWaiting(into: RecordedEvent[], max: number): number {
+  takeWaiting(into: RecordedEvent[], max: number, maxWeight = Infinity): number {
     const waiting = this.inbox.length - this.head;
-    const count = Math.min(max, waiting);
-    if (count <= 0) return 0;
-    for (let i = this.head; i < this.head + count; i++) into.push(this.inbox[i]!);
-    this.taken(count, waiting);
-    return count;
+    let count = 0;
+    let weight = 0;
+    while (count < Math.min(max, waiting) && (count === 0 || weight < maxWeight)) {
+      const event = this.inbox[this.head + count]!;
+      into.push(event);
+      weight += eventWeight(event);
+      count += 1;
+    }
+    if (count > 0) this.taken(count, waiting, weight);
+    return weight;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
@@ -332,7 +364,7 @@ export class SharedSubscription implements AllSubscription {
     const waiting = this.inbox.length - this.head;
     if (waiting > 0) {
       const value = this.inbox[this.head]!;
-      this.taken(1, waiting);
+      this.taken(1, waiting, eventWeight(value));
       return Promise.resolve({ value, done: false });
     }
     if (this.failure !== null) {
@@ -344,8 +376,10 @@ export class SharedSubscription implements AllSubscription {
     return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 
-  /** `count` events were taken off the front of the inbox, which held `waiting`. */
-  private taken(count: number, waiting: number): void {
+  /** `count` events weighing `weight` were taken off the front of the inbox, which held `waiting`. */
+  private taken(count: number, waiting: number, weight: number): void {
+    const wasFull = this.full;
+    this.waitingWeight = count === waiting ? 0 : this.waitingWeight - weight;
     if (count === waiting) {
       this.inbox = [];
       this.head = 0;
@@ -358,7 +392,7 @@ export class SharedSubscription implements AllSubscription {
       }
     }
     // The reader may be waiting for room in this inbox.
-    if (this.reader !== null && waiting >= this.inboxSize && waiting - count < this.inboxSize) this.reader.roomMade();
+    if (this.reader !== null && wasFull && !this.full) this.reader.roomMade();
   }
 
   private settleWaiting(): void {
@@ -373,16 +407,42 @@ export class SharedSubscription implements AllSubscription {
   }
 }
 
+/** Bounds of what waits in an inbox (or is kept for replay): a count of events, and their weight. */
+interface InboxBounds {
+  readonly size: number;
+  readonly weight: number;
+}
+
+const weights = new WeakMap<RecordedEvent, number>();
+
 /**
- * Freezes an event and everything in it, so that no subscriber can change what the others receive (a projection
- * that tries throws a TypeError, modules being strict, and fails alone). `recordedAt` is frozen as an object, but a
- * Date's setters still work: documented on Projection instead.
+ * What an event weighs in the bounds of a SharedLog (and of a ProjectionRunner's queue): the objects and arrays in
+ * it, the event itself included. A lifecycle event weighs some 5–10; an import of 1,000 SIM numbers some 1,000 (its
+ * numbers are objects), for a hundred times the memory. Known for every event a SharedLog has handed out; others
+ * are weighed on the spot.
  */
-function deepFreeze<T extends object>(value: T): T {
-  Object.freeze(value);
+export function eventWeight(event: RecordedEvent): number {
+  return weights.get(event) ?? walk(event, false);
+}
+
+/** Weighs an event (and freezes it and everything in it, when asked) once, for all its subscribers. */
+function weighed(event: RecordedEvent, freeze: boolean): number {
+  const weight = walk(event, freeze);
+  weights.set(event, weight);
+  return weight;
+}
+
+/**
+ * Counts the objects and arrays in `value`, itself included, freezing each when `freeze` is set, so that no subscriber
+ * can change what the others receive (a projection that tries throws a TypeError, modules being strict, and fails
+ * alone). `recordedAt` is frozen as an object, but a Date's setters still work: documented on Projection instead.
+ */
+function walk(value: object, freeze: boolean): number {
+  if (freeze) Object.freeze(value);
+  let count = 1;
   for (const key of Object.keys(value)) {
     const field = (value as Record<string, unknown>)[key];
-    if (typeof field === 'object' && field !== null && !Object.isFrozen(field)) deepFreeze(field);
+    if (typeof field === 'object' && field !== null && !(freeze && Object.isFrozen(field))) count += walk(field, freeze);
   }
-  return value;
+  return count;
 }
