@@ -35,26 +35,6 @@ async function appendHeavy(store: EventStore, count: number): Promise<void> {
   await store.appendToStream(`heavy-${randomUUID()}`, events, { expectedRevision: 'no_stream' });
 }
 
-/** Counts the events the store's subscriptions have handed to the SharedLog so far. */
-function pullCounting(store: EventStore) {
-  const counted = { pulled: 0 };
-  const wrapped: Pick<EventStore, 'subscribeToAll'> = {
-    subscribeToAll(options?: SubscribeToAllOptions): AllSubscription {
-      const inner = store.subscribeToAll(options);
-      return {
-        close: () => inner.close(),
-        async *[Symbol.asyncIterator]() {
-          for await (const event of inner) {
-            counted.pulled++;
-            yield event;
-          }
-        },
-      };
-    },
-  };
-  return { counted, wrapped };
-}
-
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 async function wholeLog(store: EventStore): Promise<RecordedEvent[]> {
@@ -88,22 +68,25 @@ function consumer(subscription: AllSubscription) {
   };
 }
 
-/** Counts the store's own subscriptions, and can make the next one fail after some events. */
+/**
+ * Counts the store's own subscriptions and the events they have handed out (`pulled`), and can make the next one
+ * fail after some events.
+ */
 function countingStore(store: EventStore) {
-  const counted = { subscriptions: 0, failAfter: null as number | null };
+  const counted = { subscriptions: 0, pulled: 0, failAfter: null as number | null };
   const wrapped: Pick<EventStore, 'subscribeToAll'> = {
     subscribeToAll(options?: SubscribeToAllOptions): AllSubscription {
       counted.subscriptions++;
       const inner = store.subscribeToAll(options);
       const failAfter = counted.failAfter;
       counted.failAfter = null;
-      if (failAfter === null) return inner;
       return {
         close: () => inner.close(),
         async *[Symbol.asyncIterator]() {
           let n = 0;
           for await (const event of inner) {
             if (n++ === failAfter) throw new Error('the log could not be read');
+            counted.pulled++;
             yield event;
           }
         },
@@ -226,7 +209,7 @@ describe('SharedLog: one reader of the log for many subscribers', () => {
 
   it("stops reading for a subscriber whose waiting events weigh inboxWeight, however few they are, and reads on as it takes them", async () => {
     await appendHeavy(store, 60);
-    const { counted, wrapped } = pullCounting(store);
+    const { counted, wrapped } = countingStore(store);
     const shared = new SharedLog(wrapped, { inboxSize: 1000, inboxWeight: 1000 });
     const slow = consumer(shared.subscribeToAll());
     await slow.take(1);
