@@ -9,7 +9,7 @@ import { SqliteReadStore } from '../sqlite/sqlite-read-store';
 import { CARDS, cardsProjection } from '../projections/cards.projection';
 import { DISPUTES, disputesProjection } from '../projections/disputes.projection';
 import type { Projection } from '../projections/projection';
-import { ProjectionRunner, type RunnerLogger } from './projection-runner';
+import { ProjectionRunner, type ProjectionRunnerOptions, type RunnerLogger } from './projection-runner';
 import { waitForProjections } from './wait-for-position';
 
 jest.setTimeout(30_000);
@@ -77,6 +77,56 @@ async function caughtUp(runner: ProjectionRunner, events: EventStore, readStore:
   void runner;
 }
 
+const BULK = 'bulk';
+
+/**
+ * A projection of Bulk events: each writes `documents` documents and counts itself in a tally (what an import of
+ * numbers looks like).
+ */
+function bulkProjection(documents: number): Projection {
+  return {
+    name: BULK,
+    collections: [{ name: BULK, indexes: [] }],
+    async project(event: RecordedEvent): Promise<WriteOp[]> {
+      if (event.type !== 'Bulk') return [];
+      const n = event.data.n as number;
+      return [
+        ...Array.from({ length: documents }, (_, i): WriteOp => ({ kind: 'upsert', collection: BULK, id: `e${n}-d${i}`, set: { n } })),
+        { kind: 'increment', collection: BULK, id: 'tally', by: { events: 1 } },
+      ];
+    },
+  };
+}
+
+/** Appends `count` Bulk events to a new stream, each with `items` objects in its data. */
+async function appendBulk(store: EventStore, count: number, items = 0): Promise<void> {
+  const data = (n: number) => ({ n, ...(items > 0 && { items: Array.from({ length: items }, (_, i) => ({ i })) }) });
+  await store.appendToStream(`bulk-${randomUUID()}`, Array.from({ length: count }, (_, n) => ({ id: randomUUID(), type: 'Bulk', data: data(n), metadata: {} })));
+}
+
+/** The read store, telling `record` of each of the bulk projection's commits before making it. */
+function recordingCommits(store: ReadStore, record: (commit: { events: number; ops: number }) => void): ReadStore {
+  return Object.create(store, {
+    commit: {
+      value: (projection: string, position: RecordedEvent['position'], eventsInBatch: number, ops: readonly WriteOp[]) => {
+        if (projection === BULK) record({ events: eventsInBatch, ops: ops.length });
+        return store.commit(projection, position, eventsInBatch, ops);
+      },
+    },
+  }) as ReadStore;
+}
+
+/** Runs one projection over the log with a runner of its own until it reaches the head, then stops it. */
+async function runUntilCaughtUp(events: EventStore, readStore: ReadStore, projection: Projection, options: ProjectionRunnerOptions): Promise<void> {
+  const runner = new ProjectionRunner(events, readStore, [projection], options);
+  await runner.start();
+  try {
+    await caughtUp(runner, events, readStore, [projection.name]);
+  } finally {
+    await runner.stop();
+  }
+}
+
 describe('ProjectionRunner on real SQLite stores', () => {
   let dir: string;
   let events: EventStore;
@@ -119,39 +169,9 @@ describe('ProjectionRunner on real SQLite stores', () => {
   });
 
   it('commits a batch whose events make many writes in parts, each after a whole event, to the same documents', async () => {
-    // Each Bulk event writes 3,000 documents and counts itself in a tally (what an import of numbers looks like).
-    const BULK = 'bulk';
-    const bulk: Projection = {
-      name: 'bulk',
-      collections: [{ name: BULK, indexes: [] }],
-      async project(event: RecordedEvent): Promise<WriteOp[]> {
-        if (event.type !== 'Bulk') return [];
-        const n = event.data.n as number;
-        return [
-          ...Array.from({ length: 3_000 }, (_, i): WriteOp => ({ kind: 'upsert', collection: BULK, id: `e${n}-d${i}`, set: { n } })),
-          { kind: 'increment', collection: BULK, id: 'tally', by: { events: 1 } },
-        ];
-      },
-    };
     const commits: { events: number; ops: number }[] = [];
-    const recording: ReadStore = Object.create(readStore, {
-      commit: {
-        value: (projection: string, position: RecordedEvent['position'], eventsInBatch: number, ops: readonly WriteOp[]) => {
-          if (projection === 'bulk') commits.push({ events: eventsInBatch, ops: ops.length });
-          return readStore.commit(projection, position, eventsInBatch, ops);
-        },
-      },
-    }) as ReadStore;
-    const stream = `bulk-${randomUUID()}`;
-    await events.appendToStream(stream, Array.from({ length: 7 }, (_, n) => ({ id: randomUUID(), type: 'Bulk', data: { n }, metadata: {} })));
-
-    const runner = new ProjectionRunner(events, recording, [bulk], { maxOpsPerCommit: 5_000 });
-    await runner.start();
-    try {
-      await caughtUp(runner, events, readStore, ['bulk']);
-    } finally {
-      await runner.stop();
-    }
+    await appendBulk(events, 7);
+    await runUntilCaughtUp(events, recordingCommits(readStore, (commit) => commits.push(commit)), bulkProjection(3_000), { maxOpsPerCommit: 5_000 });
     // 3,001 writes an event: a part closes once it holds 5,000 or more, i.e. after every second event.
     expect(commits).toEqual([
       { events: 2, ops: 6_002 },
@@ -161,39 +181,16 @@ describe('ProjectionRunner on real SQLite stores', () => {
     ]);
     expect(await readStore.count(BULK)).toBe(7 * 3_000 + 1);
     expect(await readStore.get(BULK, 'tally')).toEqual({ _id: 'tally', events: 7 });
-    expect((await readStore.checkpoint('bulk'))?.eventsApplied).toBe(7);
+    expect((await readStore.checkpoint(BULK))?.eventsApplied).toBe(7);
   });
 
   it('closes a batch once its events weigh batchWeight, so what a loop holds is bounded by size as well as by count', async () => {
-    // Each Heavy event holds 100 objects (weight 106, as eventWeight counts): 5 of them reach 500.
-    const counter: Projection = {
-      name: 'heavy',
-      collections: [{ name: 'heavy', indexes: [] }],
-      async project(event: RecordedEvent): Promise<WriteOp[]> {
-        return event.type === 'Heavy' ? [{ kind: 'increment', collection: 'heavy', id: 'tally', by: { events: 1 } }] : [];
-      },
-    };
+    // Each event holds 100 objects (weight 106, as eventWeight counts): 5 of them reach 500.
     const batches: number[] = [];
-    const recording: ReadStore = Object.create(readStore, {
-      commit: {
-        value: (projection: string, position: RecordedEvent['position'], eventsInBatch: number, ops: readonly WriteOp[]) => {
-          batches.push(eventsInBatch);
-          return readStore.commit(projection, position, eventsInBatch, ops);
-        },
-      },
-    }) as ReadStore;
-    const heavy = (n: number): EventToAppend => ({ id: randomUUID(), type: 'Heavy', data: { n, items: Array.from({ length: 100 }, (_, i) => ({ i })) }, metadata: {} });
-    await events.appendToStream(`heavy-${randomUUID()}`, Array.from({ length: 12 }, (_, n) => heavy(n)));
-
-    const runner = new ProjectionRunner(events, recording, [counter], { batchWeight: 500 });
-    await runner.start();
-    try {
-      await caughtUp(runner, events, readStore, ['heavy']);
-    } finally {
-      await runner.stop();
-    }
+    await appendBulk(events, 12, 100);
+    await runUntilCaughtUp(events, recordingCommits(readStore, (commit) => batches.push(commit.events)), bulkProjection(0), { batchWeight: 500 });
     expect(batches).toEqual([5, 5, 2]);
-    expect(await readStore.get('heavy', 'tally')).toEqual({ _id: 'tally', events: 12 });
+    expect(await readStore.get(BULK, 'tally')).toEqual({ _id: 'tally', events: 12 });
   });
 
   it('reports the lag from the checkpoint, capped at lagCap, the same whether the store counts it (countAll) or not', async () => {
@@ -236,16 +233,6 @@ describe('ProjectionRunner on real SQLite stores', () => {
   });
 
   it('lets the event loop turn between the parts of a batch, so the timers of the process (the lease renewal) run', async () => {
-    const BULK = 'bulk';
-    const bulk: Projection = {
-      name: 'bulk',
-      collections: [{ name: BULK, indexes: [] }],
-      async project(event: RecordedEvent): Promise<WriteOp[]> {
-        if (event.type !== 'Bulk') return [];
-        const n = event.data.n as number;
-        return Array.from({ length: 3_000 }, (_, i): WriteOp => ({ kind: 'upsert', collection: BULK, id: `e${n}-d${i}`, set: { n } }));
-      },
-    };
     // Counts the turns of the event loop: a callback that schedules itself for the next one.
     let turns = 0;
     let counting = true;
@@ -255,28 +242,16 @@ describe('ProjectionRunner on real SQLite stores', () => {
     };
     setImmediate(count);
     const turnAtCommit: number[] = [];
-    const recording: ReadStore = Object.create(readStore, {
-      commit: {
-        value: (projection: string, position: RecordedEvent['position'], eventsInBatch: number, ops: readonly WriteOp[]) => {
-          if (projection === 'bulk') turnAtCommit.push(turns);
-          return readStore.commit(projection, position, eventsInBatch, ops);
-        },
-      },
-    }) as ReadStore;
-    await events.appendToStream(`bulk-${randomUUID()}`, Array.from({ length: 7 }, (_, n) => ({ id: randomUUID(), type: 'Bulk', data: { n }, metadata: {} })));
-
-    const runner = new ProjectionRunner(events, recording, [bulk], { maxOpsPerCommit: 5_000 });
-    await runner.start();
+    await appendBulk(events, 7);
     try {
-      await caughtUp(runner, events, readStore, ['bulk']);
+      await runUntilCaughtUp(events, recordingCommits(readStore, () => turnAtCommit.push(turns)), bulkProjection(3_000), { maxOpsPerCommit: 5_000 });
     } finally {
       counting = false;
-      await runner.stop();
     }
     // One batch of seven events in four parts, each committed in a later turn than the one before.
     expect(turnAtCommit).toHaveLength(4);
     for (let i = 1; i < turnAtCommit.length; i++) expect(turnAtCommit[i]).toBeGreaterThan(turnAtCommit[i - 1]);
-    expect(await readStore.count(BULK)).toBe(7 * 3_000);
+    expect(await readStore.count(BULK)).toBe(7 * 3_000 + 1);
   });
 
   it('stopped part-way (a crash) and restarted, it ends with exactly what a single run gives', async () => {
