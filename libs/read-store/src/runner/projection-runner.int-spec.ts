@@ -358,15 +358,7 @@ describe('ProjectionRunner on real SQLite stores', () => {
 
   describe('projection versions', () => {
     /** Runs `projection` until it has applied the whole log, then stops. */
-    async function runToHead(projection: Projection, options: ConstructorParameters<typeof ProjectionRunner>[3] = {}): Promise<void> {
-      const runner = new ProjectionRunner(events, readStore, [projection], options);
-      await runner.start();
-      try {
-        await caughtUp(runner, events, readStore, [projection.name]);
-      } finally {
-        await runner.stop();
-      }
-    }
+    const runToHead = (projection: Projection, options: ProjectionRunnerOptions = {}) => runUntilCaughtUp(events, readStore, projection, options);
 
     /** Turns the read store into a file as the build before versions left it: checkpoints, no projection_versions. */
     async function makePreVersionsFile(): Promise<void> {
