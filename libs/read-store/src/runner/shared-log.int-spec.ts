@@ -240,6 +240,18 @@ describe('SharedLog: one reader of the log for many subscribers', () => {
     expect(ids(far.received)).toEqual(ids(first.received.slice(20)));
   });
 
+  it('hands out, and keeps the newest of, events heavier than twice the bounds', async () => {
+    await appendHeavy(store, 3);
+    const shared = new SharedLog(store, { inboxWeight: 10, replayWeight: 10 });
+    const first = consumer(shared.subscribeToAll());
+    await first.take(3);
+    // Only the newest (106) is kept: a subscriber from the second joins the reader, one from the first cannot.
+    const near = consumer(shared.subscribeToAll({ from: first.received[1].position }));
+    await near.take(1);
+    expect(ids(near.received)).toEqual(ids(first.received.slice(2)));
+    expect(shared.readerCount).toBe(1);
+  });
+
   it('reports catching up to each subscriber, also to one that joins a reader already at the head', async () => {
     await append(store, 50);
     const shared = new SharedLog(store);

@@ -208,6 +208,7 @@ class LogReader {
       keep += 1;
       kept += weight;
     }
+    if (keep === this.replay.length) return; // one event heavier than twice the bound: it is all there is to keep
     const dropped = this.replay.splice(0, this.replay.length - keep);
     this.replayWeight = kept;
     this.replayFrom = dropped[dropped.length - 1].position;
