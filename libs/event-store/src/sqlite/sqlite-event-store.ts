@@ -198,7 +198,7 @@ export class SqliteEventStore implements EventStore {
       .prepare<[bigint, number], StoredRow>(`SELECT ${STORED_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
       .raw(true);
     this.selectHeadPosition = db.prepare<[], bigint | null>('SELECT max(position) FROM events').pluck();
-    // Positions only: the primary key's b-tree, no row read.
+    // Positions only: a walk of the table b-tree by rowid (the position), no column decoded, no event built.
     this.countAfter = db
       .prepare<[bigint, number], bigint>('SELECT count(*) FROM (SELECT position FROM events WHERE position > ? ORDER BY position LIMIT ?)')
       .pluck();
