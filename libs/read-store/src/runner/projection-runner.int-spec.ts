@@ -199,7 +199,16 @@ describe('ProjectionRunner on real SQLite stores', () => {
     const clock = () => new Date(first.recordedAt.getTime() + 90_000);
     // The same store without countAll: the runner reads the events instead, as on EventStoreDB.
     const counting = events as SqliteEventStore;
-    const reading = Object.create(counting, { countAll: { value: undefined } }) as EventStore;
+    let reads = 0;
+    const reading = Object.create(counting, {
+      countAll: { value: undefined },
+      readAll: {
+        value: (options: Parameters<EventStore['readAll']>[0]) => {
+          reads += 1;
+          return counting.readAll(options);
+        },
+      },
+    }) as EventStore;
     expect(counting.countAll).toBeDefined();
     const lagOf = async (store: EventStore, lagCap: number) =>
       (await new ProjectionRunner(store, readStore, [cardsProjection, disputesProjection], { lagCap, clock }).status()).map((s) => ({
@@ -217,6 +226,8 @@ describe('ProjectionRunner on real SQLite stores', () => {
     ];
     expect(await lagOf(counting, 5)).toEqual(capped);
     expect(await lagOf(reading, 5)).toEqual(capped);
+    // Both at the same checkpoint: one read for the two.
+    expect(reads).toBe(1);
     expect(await lagOf(counting, 100)).toEqual(await lagOf(reading, 100));
     expect((await lagOf(counting, 100)).map((s) => [s.lagEvents, s.lagCapped])).toEqual([[8, false], [8, false]]);
 
@@ -229,7 +240,9 @@ describe('ProjectionRunner on real SQLite stores', () => {
       { name: 'disputes', state: 'live', lagEvents: 0, lagCapped: false, lagSeconds: 0 },
     ];
     expect(await lagOf(counting, 100)).toEqual(partly);
+    reads = 0;
     expect(await lagOf(reading, 100)).toEqual(partly);
+    expect(reads).toBe(2);
   });
 
   it('lets the event loop turn between the parts of a batch, so the timers of the process (the lease renewal) run', async () => {

@@ -207,6 +207,8 @@ export class ProjectionRunner {
 
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.eventStore.headPosition();
+    // Projections at the same checkpoint (all of them, once live) share one count of what follows it.
+    const counts = new Map<string, Promise<LogCount>>();
     return Promise.all(
       this.projections.map(async (projection) => {
         const loop = this.loops.get(projection.name);
@@ -215,7 +217,7 @@ export class ProjectionRunner {
           this.readStore.projectionVersion(projection.name),
         ]);
         const from = checkpoint?.position ?? 'start';
-        const pending = head === null ? { count: 0, firstRecordedAt: null } : await this.pendingAfter(from);
+        const pending = head === null ? { count: 0, firstRecordedAt: null } : await this.pendingAfter(from, counts);
         return {
           name: projection.name,
           state: loop?.state ?? (pending.count === 0 ? 'live' : 'catching-up'),
@@ -240,9 +242,20 @@ export class ProjectionRunner {
    * The events after `from` (up to lagCap) and when the first was recorded: counted by the store when it can
    * (countAll), else read. Reading them parsed up to lagCap events per projection on every status call, some 10,000 ×
    * 10 for a store far behind, and with imports of numbers (1,000 an event) that was most of card-projector's time
-   * while it caught up (the bench polls the status).
+   * while it caught up (the bench polls the status). On EventStoreDB, which cannot count, one read per distinct
+   * checkpoint (`counts`, shared by one status call) rather than one per projection.
    */
-  private async pendingAfter(from: ReadAllFrom): Promise<LogCount> {
+  private pendingAfter(from: ReadAllFrom, counts: Map<string, Promise<LogCount>>): Promise<LogCount> {
+    const key = from === 'start' ? 'start' : formatPosition(from);
+    let count = counts.get(key);
+    if (count === undefined) {
+      count = this.countAfter(from);
+      counts.set(key, count);
+    }
+    return count;
+  }
+
+  private async countAfter(from: ReadAllFrom): Promise<LogCount> {
     if (this.eventStore.countAll) return this.eventStore.countAll({ from, maxCount: this.options.lagCap });
     const events = await this.eventStore.readAll({ from, maxCount: this.options.lagCap });
     return { count: events.length, firstRecordedAt: events[0]?.recordedAt ?? null };
