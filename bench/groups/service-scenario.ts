@@ -80,6 +80,7 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
   const profileDir = ctx.options.profileDir;
   let service: NodeProcess | undefined;
   let bare: NodeProcess | undefined;
+  let projector: NodeProcess | undefined;
   try {
     const serviceEnv = environmentFor(dataDir);
     // Generates the embedded keys into DATA_DIR/secrets.json now, as card-api would: the bench needs the CVK for CVV2s.
@@ -178,13 +179,16 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
     // ---- the lifecycle mix (rows 4 and 7) ----
     const people = new People(config);
     let mixCards: string[] = [];
-    const wantsMix = ctx.wantsAny(['http.commands', 'projections.lag.p99', 'http.get-card', 'memory.rss']);
+    /** The bare POST's run, the reference of both mixes. */
+    let barePostRun: LoadResult | null = null;
+    const wantsMix = ctx.wantsAny(['http.commands', 'projections.lag.p99', 'http.get-card', 'memory.rss', 'http.commands.split']);
     if (wantsMix) await step('lifecycle mix', async () => {
       ctx.progress(`HTTP: bare POST, warm-up then ${sizes.lifecycles * 5} requests at ${CONNECTIONS} connections`);
       const bareBodies = people.next(sizes.lifecycles).map((p) => ({ method: 'POST' as const, path: '/bare', body: JSON.stringify(p.customer) }));
       if (sizes.warmupSeconds > 0) await http.load('bare', bareBodies, { durationSeconds: sizes.warmupSeconds });
       const barePost = await http.load('bare', bareBodies, { amount: bareBodies.length * 5 });
       assertAllOk('bare POST', barePost);
+      barePostRun = barePost;
 
       if (sizes.warmupLifecycles > 0) {
         ctx.progress(`HTTP: lifecycle mix, warm-up of ${sizes.warmupLifecycles} cards`);
@@ -371,12 +375,73 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
         }),
       );
     });
+    // ---- the same mix with the projections in card-projector (docs/scaling.md's layout), last: it restarts card-api ----
+    if (ctx.wants('http.commands.split') && barePostRun !== null) await step('lifecycle mix, card-projector apart', async () => {
+      ctx.progress('restarting card-api with PROJECTIONS_IN_PROCESS=false and starting card-projector on the same store');
+      await stopProcess(service);
+      service = await startNodeProcess({
+        name: 'card-api',
+        nodeArgs: [...options.serviceNodeFlags, ...build.nodeArgs],
+        script: scriptOf(build, 'apps/card-api/src/main.ts'),
+        env: { ...build.env, ...serviceEnv, PROJECTIONS_IN_PROCESS: 'false' },
+        port: await freePort(),
+        logFile: path.join(work.path, 'card-api-apart.log'),
+        readyPath: '/health/ready',
+        timeoutMs: 600_000,
+      });
+      projector = await startNodeProcess({
+        name: 'card-projector',
+        nodeArgs: [...options.projectorNodeFlags, ...build.nodeArgs],
+        script: scriptOf(build, 'apps/card-projector/src/main.ts'),
+        env: { ...build.env, ...serviceEnv },
+        port: await freePort(),
+        logFile: path.join(work.path, 'card-projector.log'),
+        readyPath: '/health/ready',
+        timeoutMs: 600_000,
+      });
+      await waitUntilIdle(service.pid, 900_000);
+      await waitUntilIdle(projector.pid, 900_000);
+      const apart = new ServiceHttp(build, work.path, service, bare!, token);
+      if (sizes.warmupLifecycles > 0) {
+        ctx.progress(`HTTP: lifecycle mix with card-projector apart, warm-up of ${sizes.warmupLifecycles} cards`);
+        await runMix(apart, people.next(sizes.warmupLifecycles));
+      }
+      const projectionNames = ((await apart.getJson('/v1/projections')) as { items: { name: string }[] }).items.map((p) => p.name);
+      ctx.progress(`HTTP: lifecycle mix with card-projector apart, ${sizes.lifecycles} cards × 5 commands at ${CONNECTIONS} connections, projection lag sampled`);
+      const sampler = await LagSampler.open(dataDir, projectionNames);
+      sampler.start();
+      const mix = await runMix(apart, people.next(sizes.lifecycles));
+      const lag = await sampler.stop();
+      const commands = combine(mix.steps.map((s) => s.result));
+      const bareCombined = combine([barePostRun!]);
+      rows.push(
+        row({
+          id: 'http.commands.split',
+          label: 'HTTP commands/s, lifecycle mix, projections in card-projector',
+          figure: { value: commands.perSecond, unit: 'req/s' },
+          reference: { value: bareCombined.perSecond, unit: 'req/s', label: `the bare POST of the mix row (${CONNECTIONS} connections)` },
+          details: {
+            method:
+              `the mix of http.commands (${sizes.lifecycles} new cards, five autocannon runs at ${CONNECTIONS} connections, after a warm-up of ${sizes.warmupLifecycles}) with ` +
+              'card-api restarted with PROJECTIONS_IN_PROCESS=false and card-projector running the projections on the same store, each in its own process with its production flags (docs/scaling.md); ' +
+              'on this machine the two processes and the load generator share two cores',
+            requests: commands.requests,
+            p50Ms: round1(commands.p50Ms),
+            p99Ms: round1(commands.p99Ms),
+            projectionLagP99Ms: round1(percentile(lag.samplesMs, 99)),
+            peakRssMB: { cardApi: round1(memoryOf(service!.pid).peakRssMB), cardProjector: round1(memoryOf(projector!.pid).peakRssMB) },
+          },
+        }),
+      );
+    });
+
     for (const r of rows) (r.details as Record<string, unknown>).store = { events: history.events, cards: history.cards, historySeconds: round1(history.seconds), kinds: HISTORY_KINDS };
     return rows;
   } catch (error) {
-    throw withExits(error, [service, bare]);
+    throw withExits(error, [service, bare, projector]);
   } finally {
     await stopProcess(bare);
+    await stopProcess(projector);
     await stopProcess(service);
     work.remove();
   }

@@ -18,6 +18,7 @@ export const SERVICE_ROW_IDS = [
   'audit.replay.p99',
   'audit.verify',
   'memory.rss',
+  'http.commands.split',
 ] as const;
 
 /** What the parent sends the scenario's process. */
