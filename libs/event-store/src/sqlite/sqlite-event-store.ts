@@ -28,7 +28,12 @@ import { WalCheckpointer } from './wal-checkpointer';
 import { SqliteAllSubscription, type LogPage } from './sqlite-subscription';
 
 export interface SqliteEventStoreOptions {
-  /** How often live subscriptions look for events appended by other processes. Default 200 ms. */
+  /**
+   * How often live subscriptions look for events appended by other processes (default 50 ms). Appends of this process
+   * wake them at once; card-projector, beside card-api on one file, hears of card-api's only this way: at 200 ms its
+   * projections' lag p99 under the bench's mix was 303 ms. A look that finds nothing costs some 15 µs: a process's
+   * five or so idle subscriptions, 100 looks a second, 0.15 % of a core.
+   */
   readonly pollIntervalMs?: number;
   /** Open the file read-only (a reporting replica, or tests of a store that cannot write). Default false. */
   readonly readonly?: boolean;
@@ -40,7 +45,7 @@ export interface SqliteEventStoreOptions {
   readonly checkpointInBackground?: boolean;
 }
 
-const DEFAULT_POLL_INTERVAL_MS = 200;
+const DEFAULT_POLL_INTERVAL_MS = 50;
 const DEFAULT_READ_ALL_MAX_COUNT = 1000;
 const SUBSCRIPTION_PAGE_SIZE = 500;
 /**
