@@ -122,24 +122,31 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
       );
     });
 
-    const servicePort = await freePort();
     const profiling = profileDir !== null;
+    /** Starts an app of the build in a process of its own and waits until it answers /health/ready. */
+    const startApp = async (app: 'card-api' | 'card-projector', nodeArgs: readonly string[], env: Record<string, string>, logName: string): Promise<NodeProcess> =>
+      startNodeProcess({
+        name: app,
+        nodeArgs,
+        script: scriptOf(build, `apps/${app}/src/main.ts`),
+        env: { ...build.env, ...env },
+        port: await freePort(),
+        logFile: path.join(work.path, logName),
+        readyPath: '/health/ready',
+        timeoutMs: 600_000,
+      });
     // BENCH_HEAP_SNAPSHOT=1: a heap snapshot of card-api right after the memory row's measurement (docs/performance.md).
     const heapDir = path.join(work.path, 'heap');
     const heapStats = path.join(heapDir, 'v8-stats.json');
     const heap = options.heapSnapshotDir !== null ? heapSnapshotSetup(heapDir, heapStats, scriptOf(build, 'bench/service/heap-stats-preload.ts')) : null;
     ctx.progress(`starting card-api on ${history.events.toLocaleString('en-US')} events (its own process, from the build)`);
     const serviceStart = now();
-    service = await startNodeProcess({
-      name: 'card-api',
-      nodeArgs: [...options.serviceNodeFlags, ...build.nodeArgs, ...(profiling ? ['-r', scriptOf(build, 'bench/service/profiler-preload.ts')] : []), ...(heap?.nodeArgs ?? [])],
-      script: scriptOf(build, 'apps/card-api/src/main.ts'),
-      env: { ...build.env, ...serviceEnv, ...(profiling && { BENCH_PROFILE_DIR: profileDir, BENCH_PROFILE_PREFIX: 'card-api' }), ...heap?.env },
-      port: servicePort,
-      logFile: path.join(work.path, 'card-api.log'),
-      readyPath: '/health/ready',
-      timeoutMs: 600_000,
-    });
+    service = await startApp(
+      'card-api',
+      [...options.serviceNodeFlags, ...build.nodeArgs, ...(profiling ? ['-r', scriptOf(build, 'bench/service/profiler-preload.ts')] : []), ...(heap?.nodeArgs ?? [])],
+      { ...serviceEnv, ...(profiling && { BENCH_PROFILE_DIR: profileDir!, BENCH_PROFILE_PREFIX: 'card-api' }), ...heap?.env },
+      'card-api.log',
+    );
     const readySeconds = msSince(serviceStart) / 1000;
     ctx.progress('card-api is up; waiting until its start-up work is done (projections, notification reactor and audit checkpoints catching up)');
     const idleSeconds = await waitUntilIdle(service.pid, 900_000);
@@ -178,6 +185,21 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
 
     // ---- the lifecycle mix (rows 4 and 7) ----
     const people = new People(config);
+    /** A warm-up, then the measured mix of new cards with the projection lag sampled; `what` names it in the progress. */
+    const measuredMix = async (via: ServiceHttp, what: string, profileKey: string | null) => {
+      if (sizes.warmupLifecycles > 0) {
+        ctx.progress(`HTTP: ${what}, warm-up of ${sizes.warmupLifecycles} cards`);
+        await runMix(via, people.next(sizes.warmupLifecycles));
+      }
+      const projectionNames = ((await via.getJson('/v1/projections')) as { items: { name: string }[] }).items.map((p) => p.name);
+      ctx.progress(`HTTP: ${what}, ${sizes.lifecycles} cards × 5 commands at ${CONNECTIONS} connections, projection lag sampled`);
+      const sampler = await LagSampler.open(dataDir, projectionNames);
+      sampler.start();
+      const measure = () => runMix(via, people.next(sizes.lifecycles));
+      const mix = profileKey === null ? await measure() : await profiled(profileKey, measure);
+      const lag = await sampler.stop();
+      return { mix, lag, projectionNames, commands: combine(mix.steps.map((s) => s.result)) };
+    };
     let mixCards: string[] = [];
     /** The bare POST's run, the reference of both mixes. */
     let barePostRun: LoadResult | null = null;
@@ -190,18 +212,8 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
       assertAllOk('bare POST', barePost);
       barePostRun = barePost;
 
-      if (sizes.warmupLifecycles > 0) {
-        ctx.progress(`HTTP: lifecycle mix, warm-up of ${sizes.warmupLifecycles} cards`);
-        await runMix(http, people.next(sizes.warmupLifecycles));
-      }
-      const projectionNames = ((await http.getJson('/v1/projections')) as { items: { name: string }[] }).items.map((p) => p.name);
-      ctx.progress(`HTTP: lifecycle mix, ${sizes.lifecycles} cards × 5 commands at ${CONNECTIONS} connections, projection lag sampled`);
-      const sampler = await LagSampler.open(dataDir, projectionNames);
-      sampler.start();
-      const mix = await profiled('http.commands', () => runMix(http, people.next(sizes.lifecycles)));
-      const lag = await sampler.stop();
+      const { mix, lag, projectionNames, commands } = await measuredMix(http, 'lifecycle mix', 'http.commands');
       mixCards = mix.cardIds;
-      const commands = combine(mix.steps.map((s) => s.result));
       const bareCombined = combine([barePost]);
       const method =
         `${sizes.lifecycles} new customers and cards driven through register → issue → verify (ID_DOCUMENT) → link → activate (CVV2), each step one autocannon run ` +
@@ -379,40 +391,12 @@ export async function runServiceScenario(ctx: BenchContext, build: Build, option
     if (ctx.wants('http.commands.split') && barePostRun !== null) await step('lifecycle mix, card-projector apart', async () => {
       ctx.progress('restarting card-api with PROJECTIONS_IN_PROCESS=false and starting card-projector on the same store');
       await stopProcess(service);
-      service = await startNodeProcess({
-        name: 'card-api',
-        nodeArgs: [...options.serviceNodeFlags, ...build.nodeArgs],
-        script: scriptOf(build, 'apps/card-api/src/main.ts'),
-        env: { ...build.env, ...serviceEnv, PROJECTIONS_IN_PROCESS: 'false' },
-        port: await freePort(),
-        logFile: path.join(work.path, 'card-api-apart.log'),
-        readyPath: '/health/ready',
-        timeoutMs: 600_000,
-      });
-      projector = await startNodeProcess({
-        name: 'card-projector',
-        nodeArgs: [...options.projectorNodeFlags, ...build.nodeArgs],
-        script: scriptOf(build, 'apps/card-projector/src/main.ts'),
-        env: { ...build.env, ...serviceEnv },
-        port: await freePort(),
-        logFile: path.join(work.path, 'card-projector.log'),
-        readyPath: '/health/ready',
-        timeoutMs: 600_000,
-      });
+      service = await startApp('card-api', [...options.serviceNodeFlags, ...build.nodeArgs], { ...serviceEnv, PROJECTIONS_IN_PROCESS: 'false' }, 'card-api-apart.log');
+      projector = await startApp('card-projector', [...options.projectorNodeFlags, ...build.nodeArgs], serviceEnv, 'card-projector.log');
       await waitUntilIdle(service.pid, 900_000);
       await waitUntilIdle(projector.pid, 900_000);
       const apart = new ServiceHttp(build, work.path, service, bare!, token);
-      if (sizes.warmupLifecycles > 0) {
-        ctx.progress(`HTTP: lifecycle mix with card-projector apart, warm-up of ${sizes.warmupLifecycles} cards`);
-        await runMix(apart, people.next(sizes.warmupLifecycles));
-      }
-      const projectionNames = ((await apart.getJson('/v1/projections')) as { items: { name: string }[] }).items.map((p) => p.name);
-      ctx.progress(`HTTP: lifecycle mix with card-projector apart, ${sizes.lifecycles} cards × 5 commands at ${CONNECTIONS} connections, projection lag sampled`);
-      const sampler = await LagSampler.open(dataDir, projectionNames);
-      sampler.start();
-      const mix = await runMix(apart, people.next(sizes.lifecycles));
-      const lag = await sampler.stop();
-      const commands = combine(mix.steps.map((s) => s.result));
+      const { lag, commands } = await measuredMix(apart, 'lifecycle mix with card-projector apart', null);
       const bareCombined = combine([barePostRun!]);
       rows.push(
         row({

@@ -129,8 +129,6 @@ export class SqliteEventStore implements EventStore {
   private readonly selectStreamWindow: Database.Statement<[string, bigint, bigint], EventRow>;
   private readonly selectEventsAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectStoredAfter: Database.Statement<[bigint, number], StoredRow>;
-  /** selectEventsAfter's query on a statement of its own: subscriptions iterate it (readPage). */
-  private readonly selectPageAfter: Database.Statement<[bigint, number], EventRow>;
   private readonly selectHeadPosition: Database.Statement<[], bigint | null>;
   private readonly countAfter: Database.Statement<[bigint, number], bigint>;
   private readonly selectFirstRecordedAtAfter: Database.Statement<[bigint], string>;
@@ -194,9 +192,6 @@ export class SqliteEventStore implements EventStore {
       .prepare<[string, bigint, bigint], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND revision BETWEEN ? AND ? ORDER BY revision`)
       .raw(true);
     this.selectEventsAfter = db
-      .prepare<[bigint, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
-      .raw(true);
-    this.selectPageAfter = db
       .prepare<[bigint, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`)
       .raw(true);
     this.selectStoredAfter = db
@@ -369,7 +364,8 @@ export class SqliteEventStore implements EventStore {
     return withSqliteFailuresMapped('read', this.filePath, () => {
       const events: RecordedEvent[] = [];
       let text = 0;
-      for (const row of this.selectPageAfter.iterate(position, maxCount)) {
+      // The statement readAll uses: both read to the end (or stop) before returning, so neither finds it busy.
+      for (const row of this.selectEventsAfter.iterate(position, maxCount)) {
         events.push(toRecordedEvent(row));
         text += row[5].length + row[6].length;
         if (text >= maxText) return { events, full: true };
