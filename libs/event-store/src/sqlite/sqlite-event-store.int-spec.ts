@@ -152,6 +152,46 @@ describe('SqliteEventStore', () => {
     );
   });
 
+  it('looks at the file for other processes\' appends instead of reading the log, and wakes its subscriptions when it changed', async () => {
+    const file = newFile();
+    // The subscription's own idle read is a minute away: only the look at the file can wake it in this test.
+    const reader = open(file, { pollIntervalMs: 10, idleReadMs: 60_000 });
+    const writer = open(file);
+    const reads = countPageReads(reader);
+    let caughtUp!: () => void;
+    const isCaughtUp = new Promise<void>((resolve) => (caughtUp = resolve));
+    const subscription = reader.subscribeToAll({ onCaughtUp: () => caughtUp() });
+    const iterator = subscription[Symbol.asyncIterator]();
+    const next = iterator.next();
+    await isCaughtUp;
+    const readsWhenCaughtUp = reads.length;
+
+    // Some twenty looks while nothing changes: no page of the log is read.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(reads.length).toBe(readsWhenCaughtUp);
+
+    const [event] = someEvents(1);
+    await writer.appendToStream(newStreamId(), [event]);
+    expect((await next).value).toMatchObject({ id: event.id });
+    await subscription.close();
+  });
+
+  it('reads pages of any size the caller asks for (each limit has its own statement, sixteen kept)', async () => {
+    const store = open(newFile());
+    const streamId = newStreamId();
+    await store.appendToStream(streamId, someEvents(12));
+    const all = await store.readAll();
+    for (let round = 0; round < 2; round++) {
+      for (let maxCount = 1; maxCount <= 20; maxCount++) {
+        expect((await store.readAll({ maxCount })).map((e) => e.id)).toEqual(all.slice(0, maxCount).map((e) => e.id));
+        expect((await store.readAll({ from: all[3].position, maxCount })).map((e) => e.id)).toEqual(all.slice(4, 4 + maxCount).map((e) => e.id));
+        expect((await store.readAllStored({ maxCount })).length).toBe(Math.min(maxCount, 12));
+        expect((await store.countAll({ maxCount })).count).toBe(Math.min(maxCount, 12));
+      }
+    }
+    await expect(store.readAll({ maxCount: 2.5 })).rejects.toThrow(RangeError);
+  });
+
   it('wakes live subscribers on a local append without waiting for the poll', async () => {
     const store = open(newFile(), { pollIntervalMs: 60_000 });
     const streamId = newStreamId();

@@ -12,15 +12,20 @@ export interface LogPage {
 /** What a subscription needs from the store: read a page after a position, hear about local appends. */
 export interface SqliteLogSource {
   readPage(position: bigint, maxCount: number): LogPage;
-  /** Registers a listener for appends committed by this process; returns the function that removes it. */
+  /**
+   * Registers a listener for appends: those committed by this process, and those of other processes the store's
+   * look at the file found. Returns the function that removes it.
+   */
   onAppended(listener: () => void): () => void;
 }
 
 export interface SqliteSubscriptionSettings {
   readonly from: ReadAllFrom;
   readonly onCaughtUp?: () => void;
-  /** How often to look for events appended by other processes on the same file. */
-  readonly pollIntervalMs: number;
+  /** How long a live subscription waits for a wake-up before it reads the log anyway. */
+  readonly idleReadMs: number;
+  /** The first wait before a read of a file that was unavailable is tried again (then doubled, up to 5 s). */
+  readonly retryDelayMs: number;
   readonly pageSize: number;
   /** Called once when the subscription closes, so the store can forget it. */
   readonly onClosed: (subscription: SqliteAllSubscription) => void;
@@ -28,8 +33,8 @@ export interface SqliteSubscriptionSettings {
 
 /**
  * Catch-up then live subscription over the events table. It reads one page only when the consumer asks for
- * more (back-pressure), and when it has nothing left it sleeps until a local append wakes it or the poll timer
- * fires (appends from another process on the same file raise no local notification).
+ * more (back-pressure), and when it has nothing left it sleeps until an append wakes it (the store hears of its own
+ * at once, and of other processes' by looking at the file) or `idleReadMs` has passed.
  */
 export class SqliteAllSubscription implements AllSubscription {
   private closed = false;
@@ -99,7 +104,7 @@ export class SqliteAllSubscription implements AllSubscription {
 
   /** A busy or briefly unreadable file should not end a projection: wait and read again, like the ESDB adapter. */
   private async readPageRetryingWhileUnavailable(cursor: bigint, pageSize: number): Promise<LogPage> {
-    let delayMs = this.settings.pollIntervalMs;
+    let delayMs = this.settings.retryDelayMs;
     for (;;) {
       try {
         return this.source.readPage(cursor, pageSize);
@@ -112,8 +117,8 @@ export class SqliteAllSubscription implements AllSubscription {
     }
   }
 
-  /** Waits for a local append, the timer, or close(), whichever comes first. */
-  private sleep(ms = this.settings.pollIntervalMs): Promise<void> {
+  /** Waits for an append, the timer, or close(), whichever comes first. */
+  private sleep(ms = this.settings.idleReadMs): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => this.wakeUp?.(), ms);
