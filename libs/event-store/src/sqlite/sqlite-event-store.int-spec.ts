@@ -42,6 +42,17 @@ function countPageReads(store: SqliteEventStore): number[] {
   return reads;
 }
 
+/** A subscription of `store` from the start, caught up, with the consumer waiting for its next event (`next`). */
+async function waitingAtTheHead(store: SqliteEventStore) {
+  let caughtUp!: () => void;
+  const isCaughtUp = new Promise<void>((resolve) => (caughtUp = resolve));
+  const subscription = store.subscribeToAll({ onCaughtUp: () => caughtUp() });
+  const iterator = subscription[Symbol.asyncIterator]();
+  const next = iterator.next();
+  await isCaughtUp;
+  return { subscription, iterator, next };
+}
+
 describe('SqliteEventStore', () => {
   const opened: SqliteEventStore[] = [];
   const open = (file: string, options?: Parameters<typeof SqliteEventStore.open>[1]): SqliteEventStore => {
@@ -158,12 +169,7 @@ describe('SqliteEventStore', () => {
     const reader = open(file, { pollIntervalMs: 10, idleReadMs: 60_000 });
     const writer = open(file);
     const reads = countPageReads(reader);
-    let caughtUp!: () => void;
-    const isCaughtUp = new Promise<void>((resolve) => (caughtUp = resolve));
-    const subscription = reader.subscribeToAll({ onCaughtUp: () => caughtUp() });
-    const iterator = subscription[Symbol.asyncIterator]();
-    const next = iterator.next();
-    await isCaughtUp;
+    const { subscription, next } = await waitingAtTheHead(reader);
     const readsWhenCaughtUp = reads.length;
 
     // Some twenty looks while nothing changes: no page of the log is read.
@@ -195,12 +201,7 @@ describe('SqliteEventStore', () => {
   it('wakes live subscribers on a local append without waiting for the poll', async () => {
     const store = open(newFile(), { pollIntervalMs: 60_000 });
     const streamId = newStreamId();
-    let caughtUp!: () => void;
-    const isCaughtUp = new Promise<void>((resolve) => (caughtUp = resolve));
-    const subscription = store.subscribeToAll({ onCaughtUp: () => caughtUp() });
-    const iterator = subscription[Symbol.asyncIterator]();
-    const next = iterator.next();
-    await isCaughtUp;
+    const { subscription, iterator, next } = await waitingAtTheHead(store);
 
     const [event] = someEvents(1);
     await store.appendToStream(streamId, [event]);
