@@ -34,7 +34,9 @@ export interface SqliteEventStoreOptions {
    * 10 ms). Appends of this process wake them at once; card-projector, beside card-api on one file, hears of
    * card-api's only this way: at 200 ms its projections' lag p99 under the bench's mix was 303 ms, at 50 ms 120 ms.
    * One look for all the subscriptions (`PRAGMA data_version`, some 3 µs; 100 looks a second, 0.03 % of a core);
-   * they read the log only when it says the file changed, and once in `idleReadMs` anyway.
+   * they read the log only when it says the file changed, and once in `idleReadMs` anyway. Looking every 10 ms rather
+   * than reading every 50 made idle subscriptions cheaper; the lag with card-projector apart did not measurably move
+   * (docs/performance.md, row 7): card-projector's own work, on cores it shares, is most of it.
    */
   readonly pollIntervalMs?: number;
   /**

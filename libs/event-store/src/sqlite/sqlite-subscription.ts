@@ -9,7 +9,7 @@ export interface LogPage {
   readonly full: boolean;
 }
 
-/** What a subscription needs from the store: read a page after a position, hear about local appends. */
+/** What a subscription needs from the store: read a page after a position, hear about appends. */
 export interface SqliteLogSource {
   readPage(position: bigint, maxCount: number): LogPage;
   /**
