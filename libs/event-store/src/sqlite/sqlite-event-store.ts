@@ -418,7 +418,8 @@ export class SqliteEventStore implements EventStore {
     return withSqliteFailuresMapped('read', this.filePath, () => {
       const events: RecordedEvent[] = [];
       let text = 0;
-      // The statement readAll uses: both read to the end (or stop) before returning, so neither finds it busy.
+      // readAll uses the same statement for the same limit: both read to the end (or stop) before returning, so neither
+      // finds it busy.
       for (const row of this.selectEventsAfter.for(maxCount).iterate(position)) {
         events.push(toRecordedEvent(row));
         text += row[5].length + row[6].length;
